@@ -1,0 +1,1 @@
+"""Bibliography: BibTeX loading into immutable records, LaTeX to Unicode, formatting styles, exports."""

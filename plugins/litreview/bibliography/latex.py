@@ -1,0 +1,52 @@
+"""LaTeX field text (accents, dashes, ties, braces, simple math) to plain Unicode text."""
+from __future__ import annotations
+
+import codecs
+import re
+import unicodedata
+from functools import lru_cache
+
+import latexcodec  # noqa: F401  (registers the "ulatex" codec)
+
+_COMBINING = {
+    '"': "\u0308", "'": "\u0301", "`": "\u0300", "^": "\u0302", "~": "\u0303", "=": "\u0304",
+    ".": "\u0307", "u": "\u0306", "v": "\u030c", "H": "\u030b", "c": "\u0327", "k": "\u0328",
+    "b": "\u0331", "d": "\u0323", "r": "\u030a",
+}
+_ACCENT = re.compile(r"\\([\"'`^~=.]|[uvHckbdr](?![A-Za-z]))\s*(?:\{\s*([^{}\\]?)\s*\}|([A-Za-z\u0131\u0237]))")
+_LINK_TEXT = re.compile(r"\\href\s*\{[^{}]*\}\s*\{([^{}]*)\}")
+_URL = re.compile(r"\\(?:url|nolinkurl|path)\s*\{([^{}]*)\}")
+_SUPER_SUB = re.compile(r"[\^_]\{([^{}]*)\}|[\^_](\w)")
+_MATH = re.compile(r"(?<!\\)\$([^$]*)(?<!\\)\$")
+_COMMAND = re.compile(r"\\[A-Za-z]+\*?\s*(?:\[[^\]]*\])?")
+_CONTROL_SYMBOL = re.compile(r"\\([^A-Za-z])")
+_MATH_LEFTOVER = re.compile(r"(?<![\d\s])\$|\$(?![\d\s])")
+_SPACES = re.compile(r"[ \t\r\n]+")
+_SYMBOLS = {"\\&": "&", "\\%": "%", "\\$": "$", "\\#": "#", "\\_": "_", "\\{": "", "\\}": "",
+            "\\,": "\u2009", "\\ ": " ", "\\-": "", "\\/": "", "\\\\": " "}
+
+
+def _accent(m: re.Match[str]) -> str:
+    base = m.group(2) if m.group(2) is not None else m.group(3)
+    base = {"\u0131": "i", "\u0237": "j"}.get(base, base)  # dotless i/j under an accent
+    return unicodedata.normalize("NFC", (base or " ") + _COMBINING[m.group(1)]).strip()
+
+
+@lru_cache(maxsize=65536)
+def latex_to_text(value: str) -> str:
+    """Plain Unicode text for a BibTeX field value; never leaves a backslash command or a brace."""
+    text = _URL.sub(lambda m: m.group(1).replace("\\", ""), value)
+    text = _LINK_TEXT.sub(r"\1", text)
+    text = _MATH.sub(lambda m: "$" + _SUPER_SUB.sub(lambda s: s.group(1) or s.group(2), m.group(1)) + "$", text)
+    try:
+        text = codecs.decode(text, "ulatex")
+    except Exception:  # latexcodec gives up on some malformed input; the cleanup below still applies
+        pass
+    text = _ACCENT.sub(_accent, text)
+    for symbol, replacement in _SYMBOLS.items():
+        text = text.replace(symbol, replacement)
+    text = _COMMAND.sub("", text)
+    text = _CONTROL_SYMBOL.sub(r"\1", text)
+    text = text.replace("\\", "").replace("{", "").replace("}", "")
+    text = _MATH_LEFTOVER.sub("", text)
+    return unicodedata.normalize("NFC", _SPACES.sub(" ", text).strip())

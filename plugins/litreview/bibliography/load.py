@@ -1,0 +1,327 @@
+"""BibTeX files -> an immutable Bibliography: entries with Unicode fields, names, source lines, and problems."""
+from __future__ import annotations
+
+import difflib
+import hashlib
+import json
+import re
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from pybtex.bibtex.utils import split_name_list
+from pybtex.database import Person
+from pybtex.database.input.bibtex import LowLevelParser, month_names
+from pybtex.scanner import PybtexError, PybtexSyntaxError
+from pybtex.utils import CaseInsensitiveDict
+
+from ..errors import Problem, SourceLocation, line_of_offset
+from .latex import latex_to_text
+
+CACHE_VERSION = "litreview-bib-3"
+PERSON_FIELDS = ("author", "editor", "translator", "bookauthor")
+KNOWN_TYPES = frozenset(
+    "article book booklet inbook incollection inproceedings conference manual mastersthesis phdthesis misc "
+    "proceedings techreport unpublished online electronic www report thesis patent periodical collection "
+    "mvbook mvcollection mvproceedings mvreference reference inreference bookinbook suppbook suppcollection "
+    "suppperiodical dataset software set xdata customa customb customc customd custome customf artwork "
+    "audio image jurisdiction legislation legal letter movie music performance review standard video".split()
+)
+# Types that stand for other entries (biblatex sets, xdata) need no author, title or year of their own.
+_CONTAINER_TYPES = frozenset({"set", "xdata"})
+
+
+@dataclass(frozen=True)
+class Name:
+    """One person, as Unicode text: family name (with particles such as "van der"), given names, suffix."""
+
+    family: str
+    given: str = ""
+    suffix: str = ""
+    particle: str = ""
+
+    @property
+    def initials(self) -> str:
+        parts = re.split(r"[\s.\-\u2010]+", self.given)
+        return "".join(p[0] for p in parts if p and p[0].isalpha()).upper()
+
+
+@dataclass(frozen=True)
+class Entry:
+    """One bibliography entry; `fields` holds Unicode text, `raw` the BibTeX values as written."""
+
+    key: str
+    type: str
+    fields: Mapping[str, str]
+    raw: Mapping[str, str]
+    persons: Mapping[str, tuple[Name, ...]]
+    truncated: Mapping[str, bool]
+    location: SourceLocation
+
+    def get(self, name: str, default: str = "") -> str:
+        return self.fields.get(name, default)
+
+    @property
+    def authors(self) -> tuple[Name, ...]:
+        return self.persons.get("author", ())
+
+    @property
+    def year(self) -> str:
+        year = self.get("year")
+        if not year and self.get("date"):
+            year = self.get("date")[:4]
+        return year
+
+
+@dataclass(frozen=True)
+class Bibliography:
+    """All entries of a build, in file order, plus every problem found while reading them."""
+
+    entries: Mapping[str, Entry]
+    problems: tuple[Problem, ...]
+    cache_key: str
+    files: tuple[str, ...] = field(default_factory=tuple)
+
+    def suggest(self, key: str) -> str | None:
+        """The closest existing key, for "did you mean" messages."""
+        close = difflib.get_close_matches(key, list(self.entries), n=1, cutoff=0.75)
+        return close[0] if close else None
+
+
+def _name(person: Person) -> Name:
+    return Name(
+        family=latex_to_text(" ".join(person.last_names)),
+        given=latex_to_text(" ".join(person.first_names + person.middle_names)),
+        suffix=latex_to_text(" ".join(person.lineage_names)),
+        particle=latex_to_text(" ".join(person.prelast_names)),
+    )
+
+
+def _decode(data: bytes, rel: str, problems: list[Problem]) -> str:
+    if data.startswith(b"\xef\xbb\xbf"):
+        data = data[3:]
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line = data.count(b"\n", 0, exc.start) + 1
+        problems.append(Problem(
+            SourceLocation(rel, line),
+            f"the file is not valid UTF-8 (byte 0x{data[exc.start]:02x}); save it as UTF-8. "
+            "Undecodable bytes are shown as \ufffd.",
+        ))
+        return data.decode("utf-8", errors="replace")
+
+
+def _syntax_message(error: PybtexError) -> str:
+    text = str(error.args[0]) if error.args else str(error)
+    return f"BibTeX syntax error: {text}; check the braces, quotes and commas of this entry"
+
+
+@dataclass
+class _RawEntry:
+    key: str
+    type: str
+    fields: list[tuple[str, str]]
+    location: SourceLocation
+
+
+def _parse_file(text: str, rel: str, problems: list[Problem]) -> list[_RawEntry]:
+    """Every entry of one file; syntax errors become problems with the line pybtex stopped at."""
+    found: list[_RawEntry] = []
+    errors: list[PybtexError] = []
+
+    def handle_error(error: PybtexError) -> None:
+        errors.append(error)
+
+    parser = LowLevelParser(text, handle_error=handle_error, macros=CaseInsensitiveDict(month_names),
+                            filename=rel)
+    macro_depth_guard = 0
+    for command in parser:
+        kind = command[0].lower()
+        start_line = line_of_offset(text, parser.command_start)
+        for error in errors:
+            line = error.lineno if isinstance(error, PybtexSyntaxError) and error.lineno else start_line
+            problems.append(Problem(SourceLocation(rel, line), _syntax_message(error)))
+        errors.clear()
+        if kind in ("string", "preamble"):
+            macro_depth_guard += 1
+            continue
+        key, fields = command[1]
+        if not key:
+            problems.append(Problem(SourceLocation(rel, start_line), f"@{command[0]} entry without a key; add one"))
+            continue
+        found.append(_RawEntry(key, kind, [(name.lower(), "".join(value)) for name, value in fields],
+                               SourceLocation(rel, start_line)))
+    for error in errors:  # errors after the last entry (e.g. a file cut off at EOF)
+        line = error.lineno if isinstance(error, PybtexSyntaxError) and error.lineno else line_of_offset(text, len(text))
+        problems.append(Problem(SourceLocation(rel, line), _syntax_message(error)))
+    return found
+
+
+def _build_entry(raw: _RawEntry, problems: list[Problem]) -> Entry:
+    plain: dict[str, str] = {}
+    values: dict[str, str] = {}
+    persons: dict[str, tuple[Name, ...]] = {}
+    truncated: dict[str, bool] = {}
+    for name, value in raw.fields:
+        value = re.sub(r"\s+", " ", value).strip()
+        if name in values:
+            problems.append(Problem(raw.location, f"entry '{raw.key}' repeats the field '{name}'; keep one"))
+            continue
+        values[name] = value
+        if name in PERSON_FIELDS:
+            names = split_name_list(value)
+            truncated[name] = any(n.strip().lower() == "others" for n in names)
+            try:
+                persons[name] = tuple(_name(Person(n)) for n in names if n.strip().lower() != "others")
+            except PybtexError as exc:
+                problems.append(Problem(raw.location, f"entry '{raw.key}': cannot read the {name} list ({exc})"))
+                persons[name] = ()
+        plain[name] = latex_to_text(value)
+    return Entry(raw.key, raw.type, plain, values,
+                 persons, truncated, raw.location)
+
+
+def _resolve_crossrefs(entries: dict[str, Entry], problems: list[Problem]) -> None:
+    """Fill missing fields from the parent (`crossref` or biblatex `xref`): title becomes booktitle."""
+    lowered = {k.lower(): k for k in entries}
+    for key, entry in list(entries.items()):
+        parent_key = entry.raw.get("crossref")
+        if not parent_key:
+            continue
+        parent = entries.get(lowered.get(parent_key.lower(), ""))
+        if parent is None:
+            problems.append(Problem(entry.location, f"entry '{key}' has crossref '{parent_key}', which is not "
+                                    "in the bibliography; add the parent entry or remove the crossref"))
+            continue
+        plain, raw = dict(entry.fields), dict(entry.raw)
+        persons = dict(entry.persons)
+        for name, value in parent.fields.items():
+            target = {"title": "booktitle", "subtitle": "booksubtitle"}.get(name, name) \
+                if entry.type != parent.type else name
+            if target not in plain:
+                plain[target], raw[target] = value, parent.raw[name]
+        for name, people in parent.persons.items():
+            persons.setdefault(name, people)
+        entries[key] = Entry(key, entry.type, plain, raw,
+                             persons, entry.truncated, entry.location)
+
+
+def _check_fields(entry: Entry, required: Iterable[str], problems: list[Problem]) -> None:
+    if entry.type in _CONTAINER_TYPES:
+        return
+    missing = []
+    for name in required:
+        if name == "author" and (entry.persons.get("author") or entry.persons.get("editor")):
+            continue
+        if name == "year" and entry.year:
+            continue
+        if name == "title" and entry.get("title"):
+            continue
+        if name not in ("author", "year", "title") and entry.get(name):
+            continue
+        missing.append(name)
+    if missing:
+        problems.append(Problem(entry.location, f"entry '{entry.key}' lacks {', '.join(missing)}; "
+                                "add the field(s) as seen in the source"))
+
+
+def content_hash(paths: Iterable[Path], extra: str = "") -> str:
+    digest = hashlib.sha256((CACHE_VERSION + extra).encode())
+    for path in paths:
+        digest.update(str(path).encode())
+        digest.update(path.read_bytes())
+    return digest.hexdigest()
+
+
+def load_bibliography(paths: Iterable[Path], root: Path, required: Iterable[str] = ("author", "title", "year")) -> Bibliography:
+    """Read BibTeX files in the order given. Never raises on bad content: problems are returned."""
+    problems: list[Problem] = []
+    entries: dict[str, Entry] = {}
+    lowered: dict[str, str] = {}
+    path_list = list(paths)
+    for path in path_list:
+        rel = _relative(path, root)
+        try:
+            data = path.read_bytes()
+        except OSError as exc:
+            problems.append(Problem(SourceLocation(rel), f"cannot read the file ({exc.strerror}); check it exists"))
+            continue
+        text = _decode(data, rel, problems)
+        if not text.strip():
+            problems.append(Problem(SourceLocation(rel), "the file is empty; add entries or remove the file"))
+            continue
+        for raw in _parse_file(text, rel, problems):
+            if raw.type not in KNOWN_TYPES:
+                problems.append(Problem(raw.location, f"unknown entry type '@{raw.type}' for '{raw.key}'; "
+                                        "use a BibTeX or biblatex type such as @article or @misc"))
+            first = lowered.get(raw.key.lower())
+            if first is not None:
+                problems.append(Problem(raw.location, f"duplicate key '{raw.key}' (first defined at "
+                                        f"{entries[first].location}); rename or remove one of them"))
+                continue
+            entries[raw.key] = _build_entry(raw, problems)
+            lowered[raw.key.lower()] = raw.key
+    _resolve_crossrefs(entries, problems)
+    required = tuple(required)
+    for entry in entries.values():
+        _check_fields(entry, required, problems)
+    existing = [p for p in path_list if p.exists()]
+    return Bibliography(entries, tuple(problems),
+                        content_hash(existing, json.dumps(required)), tuple(_relative(p, root) for p in path_list))
+
+
+def _relative(path: Path, root: Path) -> str:
+    try:
+        return path.resolve().relative_to(root.resolve()).as_posix()
+    except ValueError:
+        return path.as_posix()
+
+
+def to_json(bib: Bibliography) -> str:
+    """A JSON form of the bibliography for the on-disk cache (JSON, not pickle: the cache stays inert data)."""
+    def entry(e: Entry) -> dict[str, object]:
+        return {"key": e.key, "type": e.type, "fields": e.fields, "raw": e.raw,
+                "persons": {role: [[n.family, n.given, n.suffix, n.particle] for n in names]
+                            for role, names in e.persons.items()},
+                "truncated": e.truncated, "location": [e.location.path, e.location.line]}
+    return json.dumps({"entries": [entry(e) for e in bib.entries.values()],
+                       "problems": [[p.location.path, p.location.line, p.message] for p in bib.problems],
+                       "cache_key": bib.cache_key, "files": list(bib.files)}, ensure_ascii=False)
+
+
+def from_json(text: str) -> Bibliography:
+    data = json.loads(text)
+    entries = {}
+    for e in data["entries"]:
+        entries[e["key"]] = Entry(
+            e["key"], e["type"], e["fields"], e["raw"],
+            {role: tuple(Name(*n) for n in names) for role, names in e["persons"].items()},
+            e["truncated"], SourceLocation(e["location"][0], e["location"][1]))
+    problems = tuple(Problem(SourceLocation(p, line), msg) for p, line, msg in data["problems"])
+    return Bibliography(entries, problems, data["cache_key"], tuple(data["files"]))
+
+
+def load_cached(paths: Iterable[Path], root: Path, cache_dir: Path | None,
+                required: Iterable[str] = ("author", "title", "year")) -> Bibliography:
+    """`load_bibliography`, reusing `.cache/litreview/bib-<hash>.json` when the files are unchanged."""
+    path_list = [p for p in paths]
+    required = tuple(required)
+    if cache_dir is None:
+        return load_bibliography(path_list, root, required)
+    key = content_hash([p for p in path_list if p.exists()], json.dumps(required) + repr([str(p) for p in path_list]))
+    cached = cache_dir / f"bib-{key[:32]}.json"
+    if cached.exists():
+        try:
+            return from_json(cached.read_text(encoding="utf-8"))
+        except (ValueError, KeyError, TypeError):
+            pass  # a damaged cache is rebuilt below
+    bib = load_bibliography(path_list, root, required)
+    try:
+        cache_dir.mkdir(parents=True, exist_ok=True)
+        tmp = cached.with_suffix(".tmp")
+        tmp.write_text(to_json(bib), encoding="utf-8")
+        tmp.replace(cached)
+    except OSError:
+        pass  # the cache is an optimisation; a read-only tree still builds
+    return bib

@@ -1,0 +1,205 @@
+"""Entry formatting: our Vancouver (ICMJE) style in plain Python, or pybtex's plain/unsrt/alpha styles.
+
+Every function here returns escaped HTML; bibliography text reaches a page only through `html.escape`.
+"""
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping, Sequence
+from html import escape
+
+from .identifiers import identifier_links
+from .load import Entry, Name
+
+STYLES = ("vancouver", "plain", "unsrt", "alpha")
+_END_PUNCT = (".", "?", "!")
+_RANGE = re.compile(r"(?<=\w)\s*-{1,2}\s*(?=\w)")
+
+
+def _sentence(text: str) -> str:
+    text = text.strip()
+    return text if not text or text.endswith(_END_PUNCT) else text + "."
+
+
+def vancouver_name(name: Name) -> str:
+    family = f"{name.particle} {name.family}".strip()
+    parts = [family]
+    if name.initials:
+        parts.append(name.initials)
+    if name.suffix:
+        parts.append(name.suffix)
+    return " ".join(parts)
+
+
+def vancouver_names(names: Sequence[Name], truncated: bool, limit: int = 6) -> str:
+    shown = [vancouver_name(n) for n in names[:limit]]
+    if not shown:
+        return ""
+    more = truncated or len(names) > limit
+    return ", ".join(shown) + (", et al." if more else ".")
+
+
+def _pages(entry: Entry) -> str:
+    return _RANGE.sub("\u2013", entry.get("pages"))
+
+
+def _links_html(entry: Entry) -> str:
+    return " ".join(
+        f'{escape(label)}: <a href="{escape(href, quote=True)}" rel="noopener">{escape(shown)}</a>'
+        for label, shown, href in identifier_links(entry)
+    )
+
+
+def _container(entry: Entry) -> str:
+    return entry.get("journal") or entry.get("journaltitle")
+
+
+def format_vancouver(entry: Entry, members: Sequence[Entry] = ()) -> str:
+    """One reference in Vancouver/ICMJE form as escaped HTML."""
+    if entry.type == "set":
+        return "; ".join(format_vancouver(m) for m in members) or escape(entry.key)
+    bits: list[str] = []
+    people = entry.authors
+    truncated = entry.truncated.get("author", False)
+    editors_as_authors = False
+    if not people and entry.persons.get("editor"):
+        people, truncated, editors_as_authors = entry.persons["editor"], entry.truncated.get("editor", False), True
+    names = vancouver_names(people, truncated)
+    if names:
+        if editors_as_authors:
+            names = names.rstrip(".") + (", editors." if len(people) > 1 else ", editor.")
+        bits.append(escape(names))
+    title = entry.get("title")
+    if entry.get("subtitle"):
+        title = f"{title}: {entry.get('subtitle')}"
+    kind = entry.type
+    if kind in ("thesis", "phdthesis", "mastersthesis") or entry.get("type") and kind in ("report", "techreport"):
+        label = entry.get("type") or ("dissertation" if kind != "mastersthesis" else "master's thesis")
+        title = f"{title} [{label}]"
+    if title:
+        bits.append(escape(_sentence(title)))
+    year = entry.year
+    journal = _container(entry)
+    if kind == "article" or journal:
+        tail = escape(_sentence(journal)) if journal else ""
+        numbers = escape(year)
+        if entry.get("volume"):
+            numbers += ";" + escape(entry.get("volume"))
+        if entry.get("number"):
+            numbers += f"({escape(entry.get('number'))})"
+        if entry.get("pages"):
+            numbers += ":" + escape(_pages(entry))
+        elif entry.get("eid"):
+            numbers += ":" + escape(entry.get("eid"))
+        bits.append(f"{tail} {numbers}.".strip() if numbers else tail)
+    else:
+        inside = entry.get("booktitle") or entry.get("maintitle")
+        if inside and kind in ("incollection", "inbook", "inproceedings", "conference", "inreference", "bookinbook"):
+            editors = entry.persons.get("editor", ())
+            lead = ""
+            if editors:
+                lead = escape(vancouver_names(editors, entry.truncated.get("editor", False)).rstrip(".")) + \
+                    (", editors. " if len(editors) > 1 else ", editor. ")
+            bits.append(f"In: {lead}{escape(_sentence(inside))}")
+        if entry.get("edition") and entry.get("edition").isdigit():
+            n = int(entry.get("edition"))
+            suffix = {1: "st", 2: "nd", 3: "rd"}.get(n if n < 20 else n % 10, "th")
+            bits.append(f"{n}{suffix} ed.")
+        elif entry.get("edition"):
+            bits.append(escape(_sentence(entry.get("edition") + " ed")))
+        place = entry.get("location") or entry.get("address")
+        publisher = entry.get("publisher") or entry.get("institution") or entry.get("school") \
+            or entry.get("organization")
+        where = ": ".join(x for x in (place, publisher) if x)
+        if where and year:
+            bits.append(f"{escape(where)}; {escape(year)}.")
+        elif where or year:
+            bits.append(escape(_sentence(where or year)))
+        if entry.get("pages"):
+            bits.append(f"p. {escape(_pages(entry))}.")
+    if entry.get("note"):
+        bits.append(escape(_sentence(entry.get("note"))))
+    links = _links_html(entry)
+    if links:
+        bits.append(links)
+    return " ".join(b for b in bits if b)
+
+
+def format_with_pybtex(entries: Sequence[Entry], style_name: str) -> dict[str, str]:
+    """Format with one of pybtex's own styles; fields are already Unicode text, so no LaTeX is left."""
+    from pybtex.database import BibliographyData, Person
+    from pybtex.database import Entry as PybtexEntry
+    from pybtex.plugin import find_plugin
+
+    data = BibliographyData()
+    for entry in entries:
+        # Our links follow the entry; braces keep the title's case, which pybtex would lower.
+        fields = {k: v for k, v in entry.fields.items() if k not in ("author", "editor", "doi", "url", "eprint")}
+        for name in ("title", "booktitle", "journal"):
+            if name in fields:
+                fields[name] = "{" + fields[name].replace("{", "").replace("}", "") + "}"
+        if "journal" not in fields and entry.get("journaltitle"):
+            fields["journal"] = entry.get("journaltitle")
+        if "year" not in fields and entry.year:
+            fields["year"] = entry.year
+        persons = {
+            role: [Person(first=n.given, prelast=n.particle, last=n.family, lineage=n.suffix) for n in names]
+            + ([Person("others")] if entry.truncated.get(role) else [])
+            for role, names in entry.persons.items() if role in ("author", "editor")
+        }
+        kind = entry.type if entry.type in ("article", "book", "incollection", "inproceedings", "phdthesis",
+                                            "mastersthesis", "techreport", "manual", "booklet", "inbook",
+                                            "proceedings", "unpublished") else "misc"
+        data.add_entry(entry.key, PybtexEntry(kind, fields=fields, persons=persons))
+    from pybtex.style.template import FieldIsMissing
+
+    style = find_plugin("pybtex.style.formatting", style_name)()
+    out: dict[str, str] = {}
+    for entry in entries:
+        try:
+            formatted = next(iter(style.format_entries([data.entries[entry.key]])))
+        except FieldIsMissing:  # pybtex's templates insist on fields our records may lack
+            out[entry.key] = format_vancouver(entry)
+            continue
+        text = formatted.text.render_as("html")
+        out[entry.key] = f"{text} {_links_html(entry)}".strip()
+    return out
+
+
+def format_entries(entries: Sequence[Entry], style: str, all_entries: Mapping[str, Entry]) -> dict[str, str]:
+    """HTML for each entry in `entries` under `style`; only these entries are formatted."""
+    if style == "vancouver":
+        out = {}
+        for entry in entries:
+            members: list[Entry] = []
+            if entry.type == "set":
+                members = [all_entries[k.strip()] for k in entry.get("entryset").split(",")
+                           if k.strip() in all_entries]
+            out[entry.key] = format_vancouver(entry, members)
+        return out
+    return format_with_pybtex(entries, style)
+
+
+def narrative_name(entry: Entry) -> str:
+    """The author part of a narrative citation: "Strosberg et al.", "Kim and Lee", or a short title."""
+    people = entry.authors or entry.persons.get("editor", ())
+    truncated = entry.truncated.get("author" if entry.authors else "editor", False)
+    if not people:
+        title = entry.get("shorttitle") or entry.get("title") or entry.key
+        words = title.split()
+        return "\u201c" + " ".join(words[:6]) + ("\u2026" if len(words) > 6 else "") + "\u201d"
+    family = [f"{n.particle} {n.family}".strip() for n in people]
+    if len(family) == 1 and not truncated:
+        return family[0]
+    if len(family) == 2 and not truncated:
+        return f"{family[0]} and {family[1]}"
+    return f"{family[0]} et al."
+
+
+def short_label(entry: Entry) -> str:
+    """A compact label for chart axes: "Strosberg 2017", or the start of the title when there is no author."""
+    people = entry.authors or entry.persons.get("editor", ())
+    if people:
+        return f"{people[0].particle} {people[0].family} {entry.year}".strip()
+    words = (entry.get("shorttitle") or entry.get("title") or entry.key).split()
+    return " ".join(words[:3]) + ("… " if len(words) > 3 else " ") + entry.year

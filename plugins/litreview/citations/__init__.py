@@ -1,0 +1,1 @@
+"""Citations: pandoc syntax parser, Markdown placeholders, global numbering and the HTML fixer."""

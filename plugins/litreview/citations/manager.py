@@ -1,0 +1,126 @@
+"""Per-build citation state: collects citations per page, numbers them once, fixes each page's HTML."""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+from ..bibliography.load import Bibliography
+from ..bibliography.style import format_entries, narrative_name
+from ..errors import Problem, SourceLocation, line_of_offset
+from .markdown_ext import iter_placeholders
+from .numbering import assign_numbers
+from .render import (
+    BIBLIOGRAPHY_MARKER,
+    REFERENCES_MARKER,
+    CiteContext,
+    render_bibliography,
+    render_reference_list,
+)
+from .render import fix_citations as _fix
+
+_KEY_END = r"(?![\w]|[:.#$%&\-+?<>~/]\w)"
+
+
+def locate_key(source: str, key: str) -> int | None:
+    """Line of the first `@key` in a page's source, for messages."""
+    m = re.search(r"(?<![\w])-?@\{?" + re.escape(key) + r"\}?" + _KEY_END, source)
+    return line_of_offset(source, m.start()) if m else None
+
+
+@dataclass
+class PageRecord:
+    path: str  # relative to the project, for messages
+    source: str
+    title: str = ""
+    url: str = ""
+    keys: list[str] = field(default_factory=list)
+
+
+class CitationManager:
+    """Owns the citation numbers of one build. No MkDocs types: pages are identified by a string id."""
+
+    def __init__(self, bib: Bibliography, style: str = "vancouver", citation_style: str = "numeric",
+                 references_heading: str = "References") -> None:
+        self.bib = bib
+        self.style = style
+        self.citation_style = citation_style
+        self.references_heading = references_heading
+        self.pages: dict[str, PageRecord] = {}
+        self.ctx: CiteContext | None = None
+        self.citing: dict[str, list[str]] = {}
+
+    def add_page(self, page_id: str, path: str, source: str) -> None:
+        self.pages[page_id] = PageRecord(path, source)
+
+    def collect(self, page_id: str, html: str, title: str, url: str) -> None:
+        record = self.pages[page_id]
+        record.title, record.url = title, url
+        record.keys = [key for _, citation in iter_placeholders(html) for key in citation.keys]
+
+    def finalize(self, order: list[str]) -> CiteContext:
+        """Number every cited key by first citation in `order` (nav order) and format only cited entries."""
+        ordered = [p for p in order if p in self.pages] + sorted(p for p in self.pages if p not in order)
+        numbers = assign_numbers((k for p in ordered for k in self.pages[p].keys), self.bib.entries)
+        self.citing = {}
+        for page_id in ordered:
+            for key in dict.fromkeys(self.pages[page_id].keys):
+                self.citing.setdefault(key, []).append(page_id)
+        self.ctx = self._context(numbers)
+        return self.ctx
+
+    def _context(self, numbers: dict[str, int], extra: list[str] | None = None) -> CiteContext:
+        keys = list(numbers) + [k for k in (extra or []) if k not in numbers]
+        entries = [self.bib.entries[k] for k in keys]
+        return CiteContext(
+            numbers=numbers,
+            formatted=format_entries(entries, self.style, self.bib.entries),
+            names={e.key: narrative_name(e) for e in entries},
+            years={e.key: e.year for e in entries},
+            style=self.citation_style,
+        )
+
+    def uncited(self) -> list[str]:
+        assert self.ctx is not None
+        return [k for k in self.bib.entries if k not in self.ctx.numbers]
+
+    def fix_page(self, page_id: str, html: str, page_url_of: dict[str, str] | None = None) -> tuple[str, list[Problem]]:
+        """The page's final HTML: citations, its reference list, and the bibliography where asked for."""
+        if self.ctx is None:
+            raise RuntimeError("finalize() must run before fix_page()")
+        record = self.pages[page_id]
+        result = _fix(html, self.ctx)
+        problems = []
+        for key in dict.fromkeys(result.unresolved):
+            suggestion = self.bib.suggest(key)
+            hint = f" (did you mean '{suggestion}'?)" if suggestion else "; add it to bib/ or correct the key"
+            problems.append(Problem(SourceLocation(record.path, locate_key(record.source, key)),
+                                    f"unknown citation key '{key}'{hint}"))
+        out = result.html
+        if result.backrefs:
+            refs = render_reference_list(result.backrefs, self.ctx)
+            if REFERENCES_MARKER.search(out):
+                out = REFERENCES_MARKER.sub(lambda _m: refs, out, count=1)
+            else:
+                heading = self.references_heading
+                anchor = re.sub(r"[^a-z0-9]+", "-", heading.lower()).strip("-") or "references"
+                out += f'\n<h2 id="{anchor}">{heading}</h2>\n{refs}'
+        else:
+            out = REFERENCES_MARKER.sub("", out)
+        match = BIBLIOGRAPHY_MARKER.search(out)
+        if match:
+            out = BIBLIOGRAPHY_MARKER.sub(lambda m: self.bibliography_html(bool(m.group(1)), page_url_of), out)
+        return out, problems
+
+    def bibliography_html(self, include_uncited: bool, page_url_of: dict[str, str] | None = None) -> str:
+        assert self.ctx is not None
+        ctx = self.ctx
+        keys = list(ctx.numbers)
+        if include_uncited:
+            extra = [k for k in self.bib.entries if k not in ctx.numbers]
+            ctx = self._context(dict(ctx.numbers), extra)
+            keys += extra
+        citing = {
+            key: [(self.pages[p].title, (page_url_of or {}).get(p, self.pages[p].url)) for p in pages]
+            for key, pages in self.citing.items()
+        }
+        return render_bibliography(keys, ctx, citing)

@@ -1,0 +1,142 @@
+"""Python-Markdown extension: citations and data values become placeholder elements; nothing is resolved here."""
+from __future__ import annotations
+
+import html
+import re
+import xml.etree.ElementTree as etree
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from markdown import Markdown
+from markdown.extensions import Extension
+from markdown.inlinepatterns import InlineProcessor
+from markdown.treeprocessors import Treeprocessor
+
+from .syntax import Citation, parse_bracketed_at, parse_narrative_at
+
+PLACEHOLDER_TAG = "lr-cite"
+_PLACEHOLDER_RE = re.compile(r'<lr-cite data-cite="([^"]*)"></lr-cite>')
+
+
+def placeholder(citation: Citation) -> str:
+    """The HTML placeholder of a citation, identical to what the Markdown extension writes."""
+    return f'<{PLACEHOLDER_TAG} data-cite="{html.escape(citation.to_json(), quote=True)}"></{PLACEHOLDER_TAG}>'
+
+
+def iter_placeholders(page_html: str) -> list[tuple[re.Match[str], Citation]]:
+    """Placeholders in document order, with the citation each one stands for."""
+    return [(m, Citation.from_json(html.unescape(m.group(1)))) for m in _PLACEHOLDER_RE.finditer(page_html)]
+
+
+def _element(citation: Citation) -> etree.Element:
+    el = etree.Element(PLACEHOLDER_TAG)
+    el.set("data-cite", citation.to_json())
+    return el
+
+
+@dataclass(frozen=True)
+class ValueLookup:
+    """What the inline value syntax `{{set.row.column}}` resolves to: display text and its citation."""
+
+    text: str
+    citation: Citation | None
+
+
+ValueResolver = Callable[[str, str, str], "ValueLookup | str"]
+
+
+class _BracketProcessor(InlineProcessor):
+    def handleMatch(self, m: re.Match[str], data: str) -> tuple[Any, Any, Any]:  # noqa: N802 (Markdown API)
+        got = parse_bracketed_at(data, m.start(0))
+        if got is None:
+            return None, None, None
+        citation, end = got
+        return _element(citation), m.start(0), end
+
+
+class _NarrativeProcessor(InlineProcessor):
+    def handleMatch(self, m: re.Match[str], data: str) -> tuple[Any, Any, Any]:  # noqa: N802
+        got = parse_narrative_at(data, m.start(0))
+        if got is None:
+            return None, None, None
+        citation, end = got
+        return _element(citation), m.start(0), end
+
+
+class _ValueProcessor(InlineProcessor):
+    def __init__(self, pattern: str, ext: CitationExtension) -> None:
+        super().__init__(pattern)
+        self.ext = ext
+
+    def handleMatch(self, m: re.Match[str], data: str) -> tuple[Any, Any, Any]:  # noqa: N802
+        resolver = self.ext.value_resolver
+        result: ValueLookup | str = (
+            resolver(m.group(1), m.group(2), m.group(3)) if resolver else "no evidence data is loaded"
+        )
+        span = etree.Element("span")
+        if isinstance(result, str):
+            self.ext.value_errors.append((m.group(0), result))
+            span.set("class", "lr-missing")
+            span.text = f"[{m.group(0)}?]"
+            return span, m.start(0), m.end(0)
+        span.set("class", "lr-value")
+        span.text = result.text
+        if result.citation is not None:
+            span.text += "\u00a0"
+            span.append(_element(result.citation))
+        return span, m.start(0), m.end(0)
+
+
+def _detach(parent: etree.Element, el: etree.Element) -> None:
+    """Remove `el` from `parent`, keeping the text that followed it."""
+    index = list(parent).index(el)
+    tail = el.tail or ""
+    if index == 0:
+        parent.text = (parent.text or "") + tail
+    else:
+        previous = parent[index - 1]
+        previous.tail = (previous.tail or "") + tail
+    parent.remove(el)
+    el.tail = None
+
+
+class _UnnestFromLinks(Treeprocessor):
+    """Move citations out of `<a>` so a citation inside link text never nests links."""
+
+    def run(self, root: etree.Element) -> None:
+        outer = {child: parent for parent in root.iter() for child in parent}
+        for link in [el for el in root.iter("a")]:
+            inner = {child: parent for parent in link.iter() for child in parent}
+            cites = [el for el in link.iter(PLACEHOLDER_TAG)]
+            if not cites or link not in outer:
+                continue
+            for cite in cites:
+                _detach(inner[cite], cite)
+            parent = outer[link]
+            position = list(parent).index(link)
+            for offset, cite in enumerate(cites, start=1):
+                parent.insert(position + offset, cite)
+            cites[-1].tail, link.tail = link.tail, None
+
+
+class CitationExtension(Extension):
+    """Registers the citation and value syntax. `value_resolver` answers `{{set.row.column}}`."""
+
+    def __init__(self, value_resolver: ValueResolver | None = None, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.value_resolver = value_resolver
+        self.value_errors: list[tuple[str, str]] = []
+
+    def extendMarkdown(self, md: Markdown) -> None:  # noqa: N802
+        if "@" not in md.ESCAPED_CHARS:
+            md.ESCAPED_CHARS.append("@")
+        # After code spans, escapes, links, autolinks and inline HTML (90), so none of them is read as a citation.
+        md.inlinePatterns.register(_ValueProcessor(r"\{\{\s*([\w-]+)\.([\w-]+)\.([\w-]+)\s*\}\}", self), "lr-value", 87)
+        md.inlinePatterns.register(_BracketProcessor(r"\["), "lr-cite-bracket", 86)
+        md.inlinePatterns.register(_NarrativeProcessor(r"@"), "lr-cite-narrative", 85)
+        md.treeprocessors.register(_UnnestFromLinks(md), "lr-unnest", 5)
+
+
+def makeExtension(**kwargs: Any) -> CitationExtension:  # noqa: N802 (Markdown entry point)
+    return CitationExtension(**kwargs)

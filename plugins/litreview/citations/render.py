@@ -1,0 +1,182 @@
+"""The pure fixer: placeholders -> numbered, linked citations with tooltips; reference lists; bibliography."""
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from html import escape
+from string import ascii_lowercase
+
+from .markdown_ext import iter_placeholders
+from .numbering import compress
+from .syntax import Citation, CiteItem
+
+REFERENCES_MARKER = re.compile(r"<!--\s*references\s*-->")
+BIBLIOGRAPHY_MARKER = re.compile(r"<!--\s*bibliography(\s+all)?\s*-->")
+
+
+@dataclass(frozen=True)
+class CiteContext:
+    """Everything the fixer needs, as plain data: numbers, formatted entries (HTML), labels."""
+
+    numbers: Mapping[str, int]
+    formatted: Mapping[str, str]
+    names: Mapping[str, str]
+    years: Mapping[str, str]
+    style: str = "numeric"  # or "author-year"
+    anchor_prefix: str = "ref-"
+
+
+@dataclass
+class FixResult:
+    html: str
+    unresolved: list[str] = field(default_factory=list)
+    backrefs: dict[str, list[str]] = field(default_factory=dict)
+
+
+def _link(key: str, text: str, ctx: CiteContext, tip_id: str) -> str:
+    return (f'<a class="lr-cite-link" href="#{escape(ctx.anchor_prefix + key, quote=True)}" '
+            f'aria-describedby="{tip_id}">{text}</a>')
+
+
+def _numeric_body(items: Sequence[CiteItem], ctx: CiteContext, tip_id: str) -> str:
+    by_number = {ctx.numbers[i.key]: i.key for i in items}
+    if all(not i.prefix and not i.suffix for i in items):
+        parts = []
+        for start, end in compress(by_number):
+            first = _link(by_number[start], str(start), ctx, tip_id)
+            parts.append(first if start == end else f"{first}\u2013{_link(by_number[end], str(end), ctx, tip_id)}")
+        return ", ".join(parts)
+    pieces = []
+    for item in items:
+        text = _link(item.key, str(ctx.numbers[item.key]), ctx, tip_id)
+        if item.prefix:
+            text = f"{escape(item.prefix)} {text}"
+        if item.suffix:
+            text = f"{text}, {escape(item.suffix)}"
+        pieces.append(text)
+    return "; ".join(pieces)
+
+
+def _author_year_body(items: Sequence[CiteItem], ctx: CiteContext, tip_id: str) -> str:
+    pieces = []
+    for item in items:
+        year = escape(ctx.years.get(item.key, "") or "n.d.")
+        label = year if item.suppress_author else f"{escape(ctx.names[item.key])}, {year}"
+        text = _link(item.key, label, ctx, tip_id)
+        if item.prefix:
+            text = f"{escape(item.prefix)} {text}"
+        if item.suffix:
+            text = f"{text}, {escape(item.suffix)}"
+        pieces.append(text)
+    return "; ".join(pieces)
+
+
+def _tooltip(keys: Sequence[str], ctx: CiteContext, tip_id: str) -> str:
+    entries = "".join(
+        f'<span class="lr-tip-entry">'
+        + (f"<b>{ctx.numbers[k]}.</b> " if ctx.style == "numeric" else "")
+        + f"{ctx.formatted[k]}</span>"
+        for k in sorted(dict.fromkeys(keys), key=lambda k: ctx.numbers[k])
+    )
+    return f'<span class="lr-tip" role="tooltip" id="{tip_id}">{entries}</span>'
+
+
+def render_citation(citation: Citation, ctx: CiteContext, anchor: str) -> tuple[str, list[str]]:
+    """HTML for one citation and the keys in it that are not in the bibliography."""
+    known = [i for i in citation.items if i.key in ctx.numbers]
+    missing = [i.key for i in citation.items if i.key not in ctx.numbers]
+    marker = "".join(f'<span class="lr-missing" title="unknown citation key">[?{escape(k)}]</span>' for k in missing)
+    if not known:
+        return f'<span class="lr-cite lr-cite-missing" id="{anchor}">{marker}</span>', missing
+    tip_id = f"{anchor}-tip"
+    if citation.mode == "narrative":
+        item = known[0]
+        if ctx.style == "numeric":
+            inner = _numeric_body([item], ctx, tip_id)
+            text = f"{escape(ctx.names[item.key])} [{inner}]"
+        else:
+            year = escape(ctx.years.get(item.key, "") or "n.d.")
+            suffix = f", {escape(item.suffix)}" if item.suffix else ""
+            text = f"{escape(ctx.names[item.key])} ({_link(item.key, year, ctx, tip_id)}{suffix})"
+    elif ctx.style == "numeric":
+        text = f"[{_numeric_body(known, ctx, tip_id)}]"
+    else:
+        text = f"({_author_year_body(known, ctx, tip_id)})"
+    html = (f'<span class="lr-cite" id="{anchor}">{text}{_tooltip([i.key for i in known], ctx, tip_id)}'
+            f"{marker}</span>")
+    return html, missing
+
+
+def fix_citations(page_html: str, ctx: CiteContext) -> FixResult:
+    """Replace every placeholder; anchors `cite-1`, `cite-2`... follow document order."""
+    result = FixResult(page_html)
+    out: list[str] = []
+    last = 0
+    for index, (match, citation) in enumerate(iter_placeholders(page_html), start=1):
+        anchor = f"cite-{index}"
+        html, missing = render_citation(citation, ctx, anchor)
+        result.unresolved += missing
+        for key in dict.fromkeys(citation.keys):
+            if key in ctx.numbers:
+                result.backrefs.setdefault(key, []).append(anchor)
+        out.append(page_html[last:match.start()])
+        out.append(html)
+        last = match.end()
+    out.append(page_html[last:])
+    result.html = "".join(out)
+    return result
+
+
+def _backref_label(index: int) -> str:
+    letters = ascii_lowercase
+    label = ""
+    index += 1
+    while index:
+        index, rem = divmod(index - 1, 26)
+        label = letters[rem] + label
+    return label
+
+
+def render_entry(key: str, ctx: CiteContext, backrefs: Sequence[str] = (), extra: str = "") -> str:
+    number = ctx.numbers.get(key)
+    value = f' value="{number}"' if number is not None and ctx.style == "numeric" else ""
+    links = ""
+    if backrefs:
+        if len(backrefs) == 1:
+            links = f'<a class="lr-backref" href="#{backrefs[0]}" aria-label="Back to the citation">\u21a9</a>'
+        else:
+            links = "\u21a9 " + " ".join(
+                f'<a class="lr-backref" href="#{anchor}" aria-label="Back to citation {_backref_label(i)}">'
+                f"{_backref_label(i)}</a>" for i, anchor in enumerate(backrefs))
+        links = f' <span class="lr-backrefs">{links}</span>'
+    return (f'<li id="{escape(ctx.anchor_prefix + key, quote=True)}"{value}>'
+            f'<span class="lr-ref-text">{ctx.formatted[key]}</span>{extra}{links}</li>')
+
+
+def _ordered(keys: Sequence[str], ctx: CiteContext) -> list[str]:
+    if ctx.style == "numeric":
+        return sorted(dict.fromkeys(keys), key=lambda k: ctx.numbers.get(k, 10**9))
+    return sorted(dict.fromkeys(keys), key=lambda k: (ctx.names.get(k, k).lower(), ctx.years.get(k, ""), k))
+
+
+def render_reference_list(backrefs: Mapping[str, Sequence[str]], ctx: CiteContext) -> str:
+    """The per-page reference list: each cited entry with back-links to every citation of it."""
+    items = "".join(render_entry(k, ctx, backrefs[k]) for k in _ordered(list(backrefs), ctx))
+    kind = "ol" if ctx.style == "numeric" else "ul"
+    return f'<{kind} class="lr-references">{items}</{kind}>'
+
+
+def render_bibliography(keys: Sequence[str], ctx: CiteContext,
+                        citing: Mapping[str, Sequence[tuple[str, str]]]) -> str:
+    """The whole bibliography; `citing` maps a key to (page title, page URL) of the chapters citing it."""
+    items = []
+    for key in _ordered(keys, ctx):
+        pages = citing.get(key, ())
+        extra = ""
+        if pages:
+            extra = ' <span class="lr-cited-in">Cited in: ' + ", ".join(
+                f'<a href="{escape(url, quote=True)}">{escape(title)}</a>' for title, url in pages) + "</span>"
+        items.append(render_entry(key, ctx, (), extra))
+    kind = "ol" if ctx.style == "numeric" else "ul"
+    return f'<{kind} class="lr-references lr-bibliography">{"".join(items)}</{kind}>'

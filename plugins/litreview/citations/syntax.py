@@ -1,0 +1,212 @@
+"""Pure parser of pandoc citation syntax: `[see @a, p. 4; -@b]` and narrative `@key [p. 4]`."""
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass
+from typing import Literal
+
+# Pandoc: a key starts with a letter, digit or `_`; punctuation from `:.#$%&-+?<>~/` is allowed only
+# inside the key (followed by a word character), so "see @doe99." cites `doe99`.
+KEY_PATTERN = r"[^\W](?:\w|[:.#$%&\-+?<>~/](?=\w))*"
+_KEY = re.compile(KEY_PATTERN)
+_BRACED_KEY = re.compile(r"\{([^{}]+)\}")
+# Characters that may stand right before a narrative `@key`; anything else (a letter, `/`, `.`, `:`)
+# means an e-mail address, a URL path or a handle, never a citation.
+_NARRATIVE_BEFORE = frozenset(" \t\n([{\"'\u00a0\u2014\u2013\u201c\u2018;,")
+_PAGE_RANGE = re.compile(r"(?<=\d)-(?=\d)")
+
+Mode = Literal["normal", "narrative"]
+
+
+@dataclass(frozen=True)
+class CiteItem:
+    """One cited work inside a citation, with pandoc's prefix, locator/suffix and suppress-author flag."""
+
+    key: str
+    prefix: str = ""
+    suffix: str = ""
+    suppress_author: bool = False
+
+
+@dataclass(frozen=True)
+class Citation:
+    """A whole citation as the author wrote it: bracketed (`normal`) or in running text (`narrative`)."""
+
+    items: tuple[CiteItem, ...]
+    mode: Mode = "normal"
+
+    @property
+    def keys(self) -> tuple[str, ...]:
+        return tuple(item.key for item in self.items)
+
+    def to_json(self) -> str:
+        return json.dumps(
+            [self.mode, [[i.key, i.prefix, i.suffix, int(i.suppress_author)] for i in self.items]],
+            ensure_ascii=False,
+            separators=(",", ":"),
+        )
+
+    @classmethod
+    def from_json(cls, text: str) -> Citation:
+        mode, items = json.loads(text)
+        return cls(tuple(CiteItem(k, p, s, bool(x)) for k, p, s, x in items), mode)
+
+
+def read_key(text: str, pos: int) -> tuple[str, int] | None:
+    """Read a citation key at `pos` (just after `@`): plain or `{braced}`. Returns (key, end)."""
+    if text.startswith("{", pos):
+        m = _BRACED_KEY.match(text, pos)
+        if m and m.group(1).strip():
+            return m.group(1).strip(), m.end()
+        return None
+    m = _KEY.match(text, pos)
+    return (m.group(0), m.end()) if m else None
+
+
+def find_closing_bracket(text: str, start: int) -> int | None:
+    """Index of the `]` closing the `[` at `start`, allowing nested balanced brackets and `\\]` escapes."""
+    depth = 0
+    i = start
+    n = len(text)
+    while i < n:
+        ch = text[i]
+        if ch == "\\":
+            i += 2
+            continue
+        if ch == "[":
+            depth += 1
+        elif ch == "]":
+            depth -= 1
+            if depth == 0:
+                return i
+        i += 1
+    return None
+
+
+def normalize_locator(text: str) -> str:
+    """Tidy a suffix: drop the separating comma, collapse spaces, page ranges with an en dash."""
+    text = re.sub(r"\s+", " ", text).strip()
+    if text.startswith(","):
+        text = text[1:].strip()
+    return _PAGE_RANGE.sub("\u2013", text)
+
+
+def _parse_item(segment: str) -> CiteItem | None:
+    """One `;`-separated piece of a bracketed citation: `prefix -@key suffix`."""
+    at = -1
+    for m in re.finditer(r"@", segment):
+        j = m.start()
+        before = segment[j - 1] if j > 0 else " "
+        if before == "-" and (j < 2 or segment[j - 2].isspace()):
+            at = j
+            break
+        if before.isspace() or j == 0:
+            at = j
+            break
+    if at < 0:
+        return None
+    suppress = at > 0 and segment[at - 1] == "-"
+    prefix = segment[: at - 1 if suppress else at]
+    if "@" in prefix:
+        return None
+    got = read_key(segment, at + 1)
+    if got is None:
+        return None
+    key, end = got
+    suffix = segment[end:]
+    if suffix and not (suffix[0].isspace() or suffix[0] in ",;"):
+        return None
+    return CiteItem(key, re.sub(r"\s+", " ", prefix).strip(), normalize_locator(suffix), suppress)
+
+
+def _split_items(body: str) -> list[str]:
+    """Split on `;` outside nested brackets and braces."""
+    parts: list[str] = []
+    depth = 0
+    current: list[str] = []
+    for ch in body:
+        if ch in "[{":
+            depth += 1
+        elif ch in "]}":
+            depth -= 1
+        if ch == ";" and depth == 0:
+            parts.append("".join(current))
+            current = []
+        else:
+            current.append(ch)
+    parts.append("".join(current))
+    return parts
+
+
+def parse_bracketed(body: str) -> Citation | None:
+    """Parse the inside of `[...]`. None unless every `;`-separated item holds exactly one key."""
+    if "@" not in body:
+        return None
+    items = []
+    for segment in _split_items(body):
+        item = _parse_item(segment)
+        if item is None:
+            return None
+        items.append(item)
+    return Citation(tuple(items), "normal")
+
+
+def parse_bracketed_at(text: str, start: int) -> tuple[Citation, int] | None:
+    """A bracketed citation starting at `text[start] == '['`; returns (citation, end) or None."""
+    close = find_closing_bracket(text, start)
+    if close is None:
+        return None
+    after = text[close + 1 : close + 2]
+    if after in ("(", "[", ":"):
+        return None  # a Markdown link, reference link or link definition, not a citation
+    cite = parse_bracketed(text[start + 1 : close])
+    return (cite, close + 1) if cite else None
+
+
+def narrative_allowed_before(text: str, at: int) -> bool:
+    """Whether an `@` at index `at` may start a narrative citation (not an e-mail, URL or handle)."""
+    return at == 0 or text[at - 1] in _NARRATIVE_BEFORE
+
+
+def parse_narrative_at(text: str, at: int) -> tuple[Citation, int] | None:
+    """A narrative citation `@key` or `@key [locator]` with `text[at] == '@'`; returns (citation, end)."""
+    if not narrative_allowed_before(text, at):
+        return None
+    got = read_key(text, at + 1)
+    if got is None:
+        return None
+    key, end = got
+    suffix = ""
+    if text.startswith(" [", end) and not text.startswith(" [@", end):
+        close = find_closing_bracket(text, end + 1)
+        if close is not None and text[close + 1 : close + 2] not in ("(", "[") and "@" not in text[end:close]:
+            suffix = normalize_locator(text[end + 2 : close])
+            end = close + 1
+    return Citation((CiteItem(key, "", suffix, False),), "narrative"), end
+
+
+def find_citations(text: str) -> list[tuple[int, int, Citation]]:
+    """Every citation in plain text (no Markdown): used by the linter and as the parser's reference loop."""
+    found: list[tuple[int, int, Citation]] = []
+    i = 0
+    n = len(text)
+    while i < n:
+        ch = text[i]
+        if ch == "\\":
+            i += 2
+            continue
+        if ch == "[":
+            got = parse_bracketed_at(text, i)
+            if got:
+                found.append((i, got[1], got[0]))
+                i = got[1]
+                continue
+        elif ch == "@":
+            got2 = parse_narrative_at(text, i)
+            if got2:
+                found.append((i, got2[1], got2[0]))
+                i = got2[1]
+                continue
+        i += 1
+    return found

@@ -1,0 +1,49 @@
+"""The options of the `litreview` plugin in mkdocs.yml."""
+from __future__ import annotations
+
+from mkdocs.config import config_options as c
+from mkdocs.config.base import Config
+
+
+class PdfConfig(Config):
+    enabled = c.Type(bool, default=True)
+    """Write the whole review as one PDF after the site is built (WeasyPrint)."""
+    filename = c.Type(str, default="review.pdf")
+    """File name of the PDF inside site_dir."""
+    page_size = c.Choice(("A4", "Letter"), default="A4")
+    """Paper size of the PDF."""
+    title = c.Optional(c.Type(str))
+    """Cover title; defaults to site_name."""
+    subtitle = c.Optional(c.Type(str))
+    """Cover subtitle; defaults to site_description."""
+    authors = c.Type(str, default="")
+    """Authors shown on the cover and written into the PDF metadata."""
+    cover_text = c.Type(str, default="")
+    """A paragraph on the cover (e.g. how to cite)."""
+    keywords = c.Type(list, default=[])
+    """PDF metadata keywords."""
+
+
+class LitReviewConfig(Config):
+    bib_dir = c.Type(str, default="bib")
+    """Folder (relative to mkdocs.yml) whose `*.bib` files are all read, in name order."""
+    bib_files = c.Type(list, default=[])
+    """Explicit BibTeX files (relative to mkdocs.yml) instead of every file in `bib_dir`."""
+    style = c.Choice(("vancouver", "plain", "unsrt", "alpha"), default="vancouver")
+    """How entries are formatted: our Vancouver/ICMJE style, or one of pybtex's own styles."""
+    citation_style = c.Choice(("numeric", "author-year"), default="numeric")
+    """In-text labels: numbers `[1–3]` or author-year `(Strosberg et al., 2017)`."""
+    required_fields = c.Type(list, default=["author", "title", "year"])
+    """Fields every entry must have; a missing one is a warning naming file and line."""
+    warn_uncited = c.Type(bool, default=False)
+    """Warn about every bibliography entry that no page cites."""
+    references_heading = c.Type(str, default="References")
+    """Heading of the reference list appended to pages that cite and have no `<!-- references -->`."""
+    data_dir = c.Type(str, default="data")
+    """Folder of evidence YAML files, relative to docs_dir."""
+    cache_dir = c.Type(str, default=".cache/litreview")
+    """Content-hash cache (relative to mkdocs.yml); an empty string turns caching off."""
+    repo_blob_url = c.Type(str, default="")
+    """Base URL for "Edit this page" / source links, e.g. https://github.com/o/r/blob/main/ (optional)."""
+    pdf = c.SubConfig(PdfConfig)
+    """The offline PDF of the whole review."""

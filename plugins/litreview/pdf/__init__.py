@@ -1,0 +1,1 @@
+"""The offline PDF of the whole review (WeasyPrint, imported lazily)."""

@@ -1,0 +1,115 @@
+"""MkDocs hooks of the `litreview` plugin: wiring and ordering only; the work lives in the managers."""
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+from typing import Any
+
+from mkdocs.config.defaults import MkDocsConfig
+from mkdocs.exceptions import PluginError
+from mkdocs.plugins import BasePlugin, event_priority
+from mkdocs.structure.files import Files
+from mkdocs.structure.nav import Navigation
+from mkdocs.structure.pages import Page
+from mkdocs.utils import get_relative_url
+
+from .bibliography.identifiers import identifier_problems
+from .bibliography.load import load_cached
+from .bibliography.style import short_label
+from .citations.manager import CitationManager
+from .citations.markdown_ext import CitationExtension
+from .config import LitReviewConfig
+from .errors import LitReviewError, Problem, SourceLocation
+from .tables.manager import TableManager
+
+log = logging.getLogger("mkdocs.plugins.litreview")
+
+
+class LitReviewPlugin(BasePlugin[LitReviewConfig]):
+    """Pandoc citations + BibTeX -> numbered references, evidence tables and charts, and the review PDF."""
+
+    supports_multiple_instances = False
+
+    def on_config(self, config: MkDocsConfig) -> MkDocsConfig:
+        self.root = Path(config.config_file_path).resolve().parent
+        self.docs_dir = Path(config.docs_dir).resolve()
+        cache = self.root / self.config.cache_dir if self.config.cache_dir else None
+        self.cache_dir = cache
+        try:
+            bib = load_cached(self._bib_paths(), self.root, cache / "bib" if cache else None,
+                              self.config.required_fields)
+            self.tables = TableManager.load(self.docs_dir / self.config.data_dir, self.root, self.docs_dir, cache)
+        except LitReviewError as exc:
+            raise PluginError(str(exc)) from exc
+        self.citations = CitationManager(bib, self.config.style, self.config.citation_style,
+                                         self.config.references_heading)
+        self.tables.labels = {key: short_label(entry) for key, entry in bib.entries.items()}
+        self.extension = CitationExtension(value_resolver=self.tables.resolve_value)
+        config.markdown_extensions.append(self.extension)  # type: ignore[arg-type]
+        self._report(bib.problems)
+        self._report([Problem(e.location, f"entry '{e.key}': {msg}")
+                      for e in bib.entries.values() for msg in identifier_problems(e)])
+        self._report(self.tables.problems_for(bib.entries))
+        self.nav: Navigation | None = None
+        return config
+
+    def _bib_paths(self) -> list[Path]:
+        if self.config.bib_files:
+            return [self.root / f for f in self.config.bib_files]
+        folder = self.root / self.config.bib_dir
+        if not folder.is_dir():
+            raise LitReviewError(SourceLocation(self.config.bib_dir), "the bibliography folder does not exist; "
+                                 "create it or set `bib_dir` / `bib_files` of the litreview plugin")
+        return sorted(folder.glob("*.bib"))
+
+    def _report(self, problems: Any) -> None:
+        for problem in problems:
+            log.warning(str(problem))
+
+    def on_nav(self, nav: Navigation, *, config: MkDocsConfig, files: Files) -> Navigation:
+        self.nav = nav
+        return nav
+
+    def on_page_markdown(self, markdown: str, *, page: Page, config: MkDocsConfig, files: Files) -> str:
+        self.citations.add_page(page.file.src_uri, self._rel(page), page.file.content_string)
+        self.extension.value_errors = []
+        return markdown
+
+    def on_page_content(self, html: str, *, page: Page, config: MkDocsConfig, files: Files) -> str:
+        path, source = self._rel(page), page.file.content_string
+        self._report(self.tables.value_problems(self.extension.value_errors, path, source))
+        root_prefix = get_relative_url(".", page.url or ".").rstrip("/") + "/"
+        root_prefix = "" if root_prefix in ("./", "/") else root_prefix
+        html, problems = self.tables.expand_directives(html, path, source, page.url, root_prefix)
+        self._report(problems)
+        self.citations.collect(page.file.src_uri, html, page.title or "", page.url)
+        return html
+
+    def on_env(self, env: Any, *, config: MkDocsConfig, files: Files) -> Any:
+        order = [p.file.src_uri for p in self.nav.pages] if self.nav else []
+        self.citations.finalize(order)
+        if self.config.warn_uncited:
+            self._report(Problem(self.citations.bib.entries[k].location, f"entry '{k}' is never cited; cite it "
+                                 "or remove it") for k in self.citations.uncited())
+        return env
+
+    @event_priority(50)  # before the search plugin indexes page.content
+    def on_page_context(self, context: Any, *, page: Page, config: MkDocsConfig, nav: Navigation) -> Any:
+        urls = {pid: get_relative_url(rec.url or ".", page.url or ".") for pid, rec in self.citations.pages.items()}
+        html, problems = self.citations.fix_page(page.file.src_uri, page.content or "", urls)
+        page.content = html
+        self._report(problems)
+        return context
+
+    def on_post_build(self, *, config: MkDocsConfig) -> None:
+        self.tables.write_downloads(Path(config.site_dir))
+        if self.config.pdf.enabled:
+            from .pdf.export import build_pdf_safely
+
+            build_pdf_safely(self, config, log)
+
+    def _rel(self, page: Page) -> str:
+        try:
+            return Path(page.file.abs_src_path or "").resolve().relative_to(self.root).as_posix()
+        except ValueError:
+            return page.file.src_uri

@@ -1,0 +1,198 @@
+"""Evidence YAML files -> validated DataSets; every problem names file, line and YAML path."""
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from jsonschema import Draft202012Validator
+from jsonschema.exceptions import ValidationError
+
+from ..errors import Problem, SourceLocation
+from .schema import EXPECTED, FILE_SCHEMA, CellValue, parse_cell, row_schema
+from .yaml_load import Lines, YamlProblem, load_yaml, problem
+
+_FILE_VALIDATOR = Draft202012Validator(FILE_SCHEMA)
+MAX_BYTES = 2_000_000
+
+
+@dataclass(frozen=True)
+class Column:
+    id: str
+    label: str
+    type: str
+    unit: str = ""
+    description: str = ""
+
+    @property
+    def heading(self) -> str:
+        return f"{self.label} ({self.unit})" if self.unit else self.label
+
+
+@dataclass(frozen=True)
+class Row:
+    id: str
+    values: dict[str, Any]
+    line: int | None
+
+    @property
+    def source(self) -> str:
+        return str(self.values.get("source") or "")
+
+
+@dataclass(frozen=True)
+class DataSet:
+    name: str
+    path: str
+    title: str
+    modality: str
+    summary: dict[str, str]
+    columns: tuple[Column, ...]
+    rows: tuple[Row, ...]
+    lines: Lines
+    digest: str
+
+    def column(self, column_id: str) -> Column | None:
+        return next((c for c in self.columns if c.id == column_id), None)
+
+    def row(self, row_id: str) -> Row | None:
+        return next((r for r in self.rows if r.id == row_id), None)
+
+    def cell(self, row: Row, column: Column) -> CellValue:
+        return parse_cell(column.type, row.values.get(column.id))
+
+    def keys_of(self, row: Row) -> list[str]:
+        keys: list[str] = []
+        for column in self.columns:
+            if column.type == "citation":
+                raw = row.values.get(column.id)
+                keys += [str(k) for k in (raw if isinstance(raw, list) else [raw]) if k]
+        return keys
+
+
+def _describe(value: Any) -> str:
+    if isinstance(value, str):
+        return f'"{value}"'
+    if value is None:
+        return "nothing"
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, (dict, list)):
+        return "a mapping" if isinstance(value, dict) else "a list"
+    return str(value)
+
+
+def _yaml_path(parts: Any, prefix: str = "") -> str:
+    out = prefix
+    for part in parts:
+        out = f"{out}[{part}]" if isinstance(part, int) else (f"{out}.{part}" if out else str(part))
+    return out
+
+
+def _message(error: ValidationError, column_types: dict[str, str]) -> str:
+    path = list(error.absolute_path)
+    if error.validator == "additionalProperties":
+        extra = sorted(set(error.instance) - set(error.schema.get("properties", {})))
+        if path and path[0] == "rows" or (len(path) == 0 and "id" in error.schema.get("properties", {})):
+            return f"unknown column {', '.join(repr(e) for e in extra)}; declare it under columns " \
+                   f"(declared: {', '.join(sorted(column_types))})"
+        return f"unknown field {', '.join(repr(e) for e in extra)}"
+    if error.validator == "required":
+        return str(error.message).replace("is a required property", "is required")
+    field = path[-1] if path else None
+    if isinstance(field, str) and field in column_types:
+        return f"expected {EXPECTED[column_types[field]]}, got {_describe(error.instance)}"
+    if error.validator == "pattern" and field == "id":
+        return f"invalid id {_describe(error.instance)}: use lowercase letters, digits, '_' and '-'"
+    if error.validator == "enum":
+        return f"got {_describe(error.instance)}, expected one of: {', '.join(map(str, error.validator_value))}"
+    return f"{error.message}"
+
+
+def load_dataset(path: Path, name: str, rel: str) -> tuple[DataSet | None, list[Problem]]:
+    data_bytes = path.read_bytes()
+    if len(data_bytes) > MAX_BYTES:
+        return None, [Problem(SourceLocation(rel), f"the file is larger than {MAX_BYTES} bytes; split it")]
+    try:
+        text = data_bytes.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        line = data_bytes.count(b"\n", 0, exc.start) + 1
+        return None, [Problem(SourceLocation(rel, line), "the file is not valid UTF-8; save it as UTF-8")]
+    try:
+        data, lines = load_yaml(text)
+    except YamlProblem as exc:
+        return None, [Problem(SourceLocation(rel, exc.line), exc.message)]
+    problems: list[Problem] = []
+    if not isinstance(data, dict):
+        return None, [Problem(SourceLocation(rel, 1), "expected a mapping with title, columns and rows")]
+    for error in sorted(_FILE_VALIDATOR.iter_errors(data), key=lambda e: list(map(str, e.absolute_path))):
+        yp = _yaml_path(error.absolute_path)
+        problems.append(problem(rel, lines, yp, _message(error, {})))
+    if problems:
+        return None, problems
+    columns = tuple(Column(c["id"], c["label"], c["type"], c.get("unit", ""), c.get("description", ""))
+                    for c in data["columns"])
+    types = {c.id: c.type for c in columns}
+    seen_columns: set[str] = set()
+    for index, column in enumerate(columns):
+        if column.id in seen_columns:
+            problems.append(problem(rel, lines, f"columns[{index}].id", f"duplicate column id '{column.id}'"))
+        seen_columns.add(column.id)
+    if types.get("source") != "citation":
+        problems.append(problem(rel, lines, "columns", "declare a column {id: source, type: citation}: "
+                                "every row names the BibTeX key of its source"))
+    validator = Draft202012Validator(row_schema(list(data["columns"])))
+    rows: list[Row] = []
+    seen_rows: dict[str, int] = {}
+    for index, raw_row in enumerate(data["rows"]):
+        base = f"rows[{index}]"
+        for error in sorted(validator.iter_errors(raw_row), key=lambda e: list(map(str, e.absolute_path))):
+            problems.append(problem(rel, lines, _yaml_path(error.absolute_path, base), _message(error, types)))
+        row_id = str(raw_row.get("id", f"row{index + 1}"))
+        if row_id in seen_rows:
+            problems.append(problem(rel, lines, f"{base}.id", f"duplicate row id '{row_id}' (also rows"
+                                    f"[{seen_rows[row_id]}]); give each row its own id"))
+            row_id = f"{row_id}-{index + 1}"  # kept, not dropped: renamed so both rows stay visible
+        seen_rows.setdefault(row_id, index)
+        rows.append(Row(row_id, {k: v for k, v in raw_row.items() if k != "id"}, lines.get(base)))
+    dataset = DataSet(
+        name=name, path=rel, title=data["title"], modality=data.get("modality", data["title"]),
+        summary=dict(data.get("summary", {})), columns=columns, rows=tuple(rows), lines=lines,
+        digest=hashlib.sha256(data_bytes).hexdigest(),
+    )
+    return dataset, problems
+
+
+def load_datasets(folder: Path, root: Path) -> tuple[dict[str, DataSet], list[Problem]]:
+    """Every `*.yaml`/`*.yml` file in `folder`; symlinks leading outside the project are refused."""
+    datasets: dict[str, DataSet] = {}
+    problems: list[Problem] = []
+    if not folder.is_dir():
+        return datasets, problems
+    real_root = root.resolve()
+    for path in sorted(list(folder.glob("*.yaml")) + list(folder.glob("*.yml"))):
+        rel = _relative(path, root)
+        if not path.resolve().is_relative_to(real_root):
+            problems.append(Problem(SourceLocation(rel), "the file is a link to a place outside the project; "
+                                    "refused: copy the data into content/data/"))
+            continue
+        if not path.is_file():
+            continue
+        name = path.stem
+        if name in datasets:
+            problems.append(Problem(SourceLocation(rel), f"a data set named '{name}' already exists "
+                                    f"({datasets[name].path}); rename one file"))
+            continue
+        dataset, found = load_dataset(path, name, rel)
+        problems += found
+        if dataset is not None:
+            datasets[name] = dataset
+    return datasets, problems
+
+
+def _relative(path: Path, root: Path) -> str:
+    try:
+        return path.absolute().relative_to(root.absolute()).as_posix()
+    except ValueError:
+        return path.as_posix()

@@ -1,0 +1,270 @@
+"""Per-build evidence data: loads every data set once, expands directives, answers inline values."""
+from __future__ import annotations
+
+import hashlib
+import re
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from html import escape
+from pathlib import Path
+from typing import Any
+
+import markdown
+
+from ..citations.markdown_ext import CitationExtension, ValueLookup
+from ..citations.syntax import Citation, CiteItem, find_citations
+from ..errors import Problem, SourceLocation, line_of_offset
+from .directives import DIRECTIVE_RE, Directive, DirectiveError, parse_directive
+from .export import to_csv, to_json
+from .load import Column, DataSet, Row, load_datasets
+from .render import cite_html, comparison_html, table_html
+from .yaml_load import problem
+
+CHART_VERSION = "charts-1"
+_KEEP_INLINE = {"backtick", "escape", "em_strong", "em_strong2", "not_strong", "lr-cite-bracket",
+                "lr-cite-narrative", "entity"}
+
+
+def _cell_markdown() -> markdown.Markdown:
+    """Inline Markdown for author text in tables: emphasis, code and citations; no links, images or HTML."""
+    md = markdown.Markdown(extensions=[CitationExtension()])
+    for name in [item.name for item in md.inlinePatterns._priority]:  # noqa: SLF001 (registry names)
+        if name not in _KEEP_INLINE:
+            md.inlinePatterns.deregister(name)
+    md.preprocessors.deregister("html_block")
+    return md
+
+
+@dataclass
+class TableManager:
+    datasets: dict[str, DataSet]
+    load_problems: list[Problem]
+    cache_dir: Path | None = None
+    downloads: dict[str, str] = field(default_factory=dict)  # site-relative path -> content
+    labels: dict[str, str] = field(default_factory=dict)  # BibTeX key -> "Strosberg 2017" for chart axes
+    _md: markdown.Markdown | None = None
+
+    @classmethod
+    def load(cls, folder: Path, root: Path, docs_dir: Path, cache: Path | None) -> TableManager:
+        datasets, problems = load_datasets(folder, root)
+        return cls(datasets, problems, cache / "charts" if cache else None)
+
+    # ------------------------------------------------------------------ checks
+    def problems_for(self, entries: Mapping[str, Any]) -> list[Problem]:
+        problems = list(self.load_problems)
+        for ds in self.datasets.values():
+            for index, row in enumerate(ds.rows):
+                for column in ds.columns:
+                    if column.type != "citation":
+                        continue
+                    raw = row.values.get(column.id)
+                    for key in (raw if isinstance(raw, list) else [raw]):
+                        if key and str(key) not in entries:
+                            problems.append(problem(ds.path, ds.lines, f"rows[{index}].{column.id}",
+                                                    f"unknown citation key '{key}'; add it to bib/ or correct it"))
+                    if column.type == "citation" and column.id == "source" and not raw:
+                        pass
+                for column in ds.columns:
+                    if column.type == "text" and isinstance(row.values.get(column.id), str):
+                        problems += self._text_keys(ds, f"rows[{index}].{column.id}", row.values[column.id], entries)
+            for name, text in ds.summary.items():
+                problems += self._text_keys(ds, f"summary.{name}", text, entries)
+        return problems
+
+    def _text_keys(self, ds: DataSet, path: str, text: str, entries: Mapping[str, Any]) -> list[Problem]:
+        return [problem(ds.path, ds.lines, path, f"unknown citation key '{key}'; add it to bib/ or correct it")
+                for _, _, cite in find_citations(text) for key in cite.keys if key not in entries]
+
+    # ------------------------------------------------------------------ markup
+    def markup(self, text: str) -> str:
+        if self._md is None:
+            self._md = _cell_markdown()
+        html = self._md.reset().convert(escape(text, quote=False))
+        return re.sub(r"^<p>(.*)</p>$", r"\1", html.strip(), flags=re.DOTALL)
+
+    # ------------------------------------------------------------------ inline values
+    def resolve_value(self, name: str, row_id: str, column_id: str) -> ValueLookup | str:
+        ds = self.datasets.get(name)
+        if ds is None:
+            return f"no data set '{name}' (available: {', '.join(sorted(self.datasets)) or 'none'})"
+        row = ds.row(row_id)
+        if row is None:
+            return f"data set '{name}' has no row '{row_id}' (rows: {', '.join(r.id for r in ds.rows)})"
+        column = ds.column(column_id)
+        if column is None:
+            return f"data set '{name}' has no column '{column_id}' (columns: {', '.join(c.id for c in ds.columns)})"
+        raw = row.values.get(column_id)
+        if raw is None:
+            return f"{name}.{row_id}.{column_id} is empty in {ds.path}; fill it in or quote another value"
+        if column.type == "citation":
+            keys = [str(k) for k in (raw if isinstance(raw, list) else [raw])]
+            return ValueLookup("", Citation(tuple(CiteItem(k) for k in keys)))
+        cell = ds.cell(row, column)
+        text = cell.display + (f" {column.unit}" if column.unit and column.type != "percent" else "")
+        source = ds.keys_of(row)[:1] or []
+        return ValueLookup(text, Citation(tuple(CiteItem(k) for k in source)) if source else None)
+
+    def value_problems(self, errors: Sequence[tuple[str, str]], path: str, source: str) -> list[Problem]:
+        out = []
+        for written, message in errors:
+            offset = source.find(written)
+            out.append(Problem(SourceLocation(path, line_of_offset(source, offset) if offset >= 0 else None),
+                               f"{written}: {message}"))
+        return out
+
+    # ------------------------------------------------------------------ directives
+    def expand_directives(self, html: str, path: str, source: str, page_url: str,
+                          root_prefix: str) -> tuple[str, list[Problem]]:
+        """Replace directive comments in a page's HTML (code blocks escape them, so they are never touched)."""
+        problems: list[Problem] = []
+        counter = {"n": 0}
+
+        def line_of(text: str) -> int | None:
+            offset = source.find(text.strip()[:60])
+            return line_of_offset(source, offset) if offset >= 0 else None
+
+        def replace(match: re.Match[str]) -> str:
+            counter["n"] += 1
+            try:
+                directive = parse_directive(match.group(1), match.group(2))
+                return self._render(directive, counter["n"], page_url, root_prefix)
+            except DirectiveError as exc:
+                problems.append(Problem(SourceLocation(path, line_of(match.group(0))), str(exc)))
+                return f'<p class="lr-missing">[{escape(match.group(1))}: {escape(str(exc))}]</p>'
+
+        return DIRECTIVE_RE.sub(replace, html), problems
+
+    def _dataset(self, name: str) -> DataSet:
+        ds = self.datasets.get(name)
+        if ds is None:
+            raise DirectiveError(f"unknown data set '{name}' (available: {', '.join(sorted(self.datasets)) or 'none'}"
+                                 "); add content/data/" + name + ".yaml or correct the name")
+        return ds
+
+    def _rows(self, ds: DataSet, directive: Directive) -> list[Row]:
+        rows = list(ds.rows)
+        for column_id, wanted in directive.filters:
+            if ds.column(column_id) is None:
+                raise DirectiveError(f"filter on unknown column '{column_id}' of '{ds.name}'")
+            rows = [r for r in rows if str(r.values.get(column_id, "")).lower() == wanted.lower()]
+        sort = directive.options.get("sort")
+        if sort:
+            descending = sort.startswith("-")
+            column = ds.column(sort.lstrip("-"))
+            if column is None:
+                raise DirectiveError(f"sort by unknown column '{sort.lstrip('-')}' of '{ds.name}'")
+            present = [r for r in rows if ds.cell(r, column).value is not None or ds.cell(r, column).display]
+            empty = [r for r in rows if r not in present]
+            numeric = column.type in ("integer", "percent", "months", "ratio")
+
+            def key(r: Row) -> Any:
+                cell = ds.cell(r, column)
+                return (cell.value if cell.value is not None else float("inf")) if numeric else cell.display.lower()
+
+            rows = sorted(present, key=key, reverse=descending) + empty
+        return rows
+
+    def _columns(self, ds: DataSet, directive: Directive) -> list[Column]:
+        wanted = directive.options.get("columns")
+        if not wanted:
+            return list(ds.columns)
+        columns = []
+        for column_id in wanted.split(","):
+            column = ds.column(column_id.strip())
+            if column is None:
+                raise DirectiveError(f"unknown column '{column_id.strip()}' of '{ds.name}' (columns: "
+                                     f"{', '.join(c.id for c in ds.columns)})")
+            columns.append(column)
+        return columns
+
+    def _render(self, directive: Directive, index: int, page_url: str, root_prefix: str) -> str:
+        if directive.kind == "comparison-table":
+            datasets = [self._dataset(n) for n in directive.names]
+            caption = directive.options.get("caption", "Liver-directed therapies side by side")
+            return comparison_html(datasets, caption, directive.options.get("id", f"comparison-{index}"), self.markup)
+        if directive.kind == "evidence-chart":
+            return self._chart(directive, index)
+        if len(directive.names) != 1:
+            raise DirectiveError("evidence-table takes one data set name")
+        ds = self._dataset(directive.names[0])
+        rows, columns = self._rows(ds, directive), self._columns(ds, directive)
+        caption = directive.options.get("caption", ds.title)
+        table_id = directive.options.get("id", f"table-{ds.name}-{index}")
+        if not re.match(r"^[A-Za-z][\w-]*$", table_id):
+            raise DirectiveError(f"invalid id '{table_id}': letters, digits, '_' and '-' only")
+        slug = page_url.strip("/").replace("/", "-") or "index"
+        stem = f"downloads/{slug}-{table_id}"
+        self.downloads[stem + ".csv"] = to_csv(rows, columns)
+        self.downloads[stem + ".json"] = to_json(ds, rows, columns)
+        links = (root_prefix + stem + ".csv", root_prefix + stem + ".json")
+        return table_html(ds, rows, columns, caption, table_id, links, self.markup)
+
+    def _chart(self, directive: Directive, index: int) -> str:
+        from . import charts  # matplotlib is heavy: imported only when a page has a chart
+
+        column_id = directive.options.get("column")
+        if not column_id:
+            raise DirectiveError("evidence-chart needs column=<id> (a percent, months, integer or ratio column)")
+        kind = directive.options.get("type", "forest")
+        if kind not in ("forest", "bar"):
+            raise DirectiveError(f"unknown chart type '{kind}'; use forest or bar")
+        datasets = [self._dataset(n) for n in directive.names]
+        groups: list[tuple[str, list[charts.Point]]] = []
+        keys: list[str] = []
+        unit = ""
+        for ds in datasets:
+            column = ds.column(column_id)
+            if column is None or column.type not in ("percent", "months", "integer", "ratio"):
+                raise DirectiveError(f"'{ds.name}' has no numeric column '{column_id}'")
+            unit = column.heading
+            points = []
+            for row in self._rows(ds, directive):
+                cell = ds.cell(row, column)
+                if cell.value is None:
+                    continue
+                label = self.labels.get(row.source, row.id)
+                points.append(charts.Point(label, cell.value, cell.lower, cell.upper, f"mark-{ds.name}-{row.id}"))
+                keys += ds.keys_of(row)[:1]
+            groups.append((ds.modality, points))
+        if not any(points for _, points in groups):
+            raise DirectiveError(f"no row of {', '.join(directive.names)} has a value in '{column_id}'")
+        chart_id = directive.options.get("id", f"chart-{'-'.join(directive.names)}-{column_id}-{index}")
+        caption = directive.options.get("caption", f"{unit} by study")
+        desc = "; ".join(f"{p.label}: {p.value:g}" + (f" ({p.lower:g}\u2013{p.upper:g})" if p.lower is not None
+                                                       and p.upper is not None else "")
+                         for _, pts in groups for p in pts)
+        svg = self._cached_svg(kind, groups, unit, caption, desc, chart_id, datasets)
+        return (f'<figure class="lr-chart" id="{escape(chart_id, quote=True)}">{svg}'
+                f"<figcaption>{escape(caption)}. Sources: {cite_html(keys)}</figcaption></figure>")
+
+    def _cached_svg(self, kind: str, groups: list[Any], unit: str, caption: str, desc: str, chart_id: str,
+                    datasets: list[DataSet]) -> str:
+        from . import charts
+
+        digest = hashlib.sha256(repr((CHART_VERSION, kind, groups, unit, caption, desc, chart_id,
+                                      [d.digest for d in datasets])).encode()).hexdigest()[:32]
+        cached = self.cache_dir / f"{digest}.svg" if self.cache_dir else None
+        if cached and cached.exists():
+            return cached.read_text(encoding="utf-8")
+        if kind == "forest":
+            points = [p for _, pts in groups for p in pts]
+            svg = charts.forest_svg(points, unit, caption, desc, chart_id)
+        else:
+            svg = charts.bar_svg(groups, unit, caption, desc, chart_id)
+        if cached:
+            try:
+                cached.parent.mkdir(parents=True, exist_ok=True)
+                cached.write_text(svg, encoding="utf-8")
+            except OSError:
+                pass
+        return svg
+
+    # ------------------------------------------------------------------ output
+    def write_downloads(self, site_dir: Path) -> None:
+        base = site_dir.resolve()
+        for rel, content in sorted(self.downloads.items()):
+            target = (base / rel).resolve()
+            if not target.is_relative_to(base):
+                continue  # names are built from validated ids; this guards the invariant anyway
+            target.parent.mkdir(parents=True, exist_ok=True)
+            target.write_text(content, encoding="utf-8")

@@ -1,0 +1,86 @@
+"""Safe YAML reading that keeps the line of every value, refuses aliases and duplicate keys."""
+from __future__ import annotations
+
+import datetime
+from typing import Any
+
+import yaml
+
+from ..errors import Problem, SourceLocation
+
+Lines = dict[str, int]
+
+
+class YamlProblem(Exception):
+    def __init__(self, line: int | None, message: str) -> None:
+        super().__init__(message)
+        self.line = line
+        self.message = message
+
+
+def _path(parent: str, part: str | int) -> str:
+    if isinstance(part, int):
+        return f"{parent}[{part}]"
+    return f"{parent}.{part}" if parent else str(part)
+
+
+def _convert(node: yaml.Node, loader: yaml.SafeLoader, path: str, lines: Lines) -> Any:
+    lines[path] = node.start_mark.line + 1
+    if isinstance(node, yaml.MappingNode):
+        out: dict[str, Any] = {}
+        for key_node, value_node in node.value:
+            key = loader.construct_object(key_node)
+            if isinstance(key, (list, dict)) or key is None:
+                raise YamlProblem(key_node.start_mark.line + 1, f"{_path(path, '?') }: mapping keys must be plain text")
+            key = str(key)
+            if key == "<<":
+                raise YamlProblem(key_node.start_mark.line + 1, "merge keys (<<) are not allowed; write the values out")
+            if key in out:
+                raise YamlProblem(key_node.start_mark.line + 1,
+                                  f"{_path(path, key)}: duplicate key '{key}' (first at line {lines[_path(path, key)]}); "
+                                  "keep one")
+            out[key] = _convert(value_node, loader, _path(path, key), lines)
+        return out
+    if isinstance(node, yaml.SequenceNode):
+        return [_convert(child, loader, _path(path, i), lines) for i, child in enumerate(node.value)]
+    value = loader.construct_object(node)
+    if isinstance(value, (datetime.date, datetime.datetime, bytes)):
+        return str(node.value)
+    return value
+
+
+class _NoAliasComposer(yaml.SafeLoader):
+    def compose_node(self, parent: Any, index: Any) -> Any:
+        if self.check_event(yaml.AliasEvent):
+            event = self.peek_event()
+            raise YamlProblem(event.start_mark.line + 1,
+                              "YAML aliases (*name) are not allowed in evidence data; write the value out")
+        return super().compose_node(parent, index)
+
+
+def load_yaml(text: str) -> tuple[Any, Lines]:
+    """Parse one YAML document; raises YamlProblem (with a line) on any error."""
+    loader = _NoAliasComposer(text)
+    try:
+        node = loader.get_single_node()
+        lines: Lines = {}
+        data = _convert(node, loader, "", lines) if node is not None else None
+        return data, lines
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        line = mark.line + 1 if mark else None
+        hint = " (YAML does not allow tabs for indentation; use spaces)" if "\t" in (exc.problem or "") or \
+            "tab" in str(exc.problem) else ""
+        raise YamlProblem(line, f"invalid YAML: {exc.problem}{hint}") from exc
+    except yaml.YAMLError as exc:
+        raise YamlProblem(None, f"invalid YAML: {exc}") from exc
+    finally:
+        loader.dispose()
+
+
+def problem(rel: str, lines: Lines, path: str, message: str) -> Problem:
+    """A problem at a YAML path, with the line of the closest known ancestor."""
+    probe = path
+    while probe and probe not in lines:
+        probe = probe[: max(probe.rfind("."), probe.rfind("["))] if ("." in probe or "[" in probe) else ""
+    return Problem(SourceLocation(rel, lines.get(probe) or lines.get(""), path or None), message)
