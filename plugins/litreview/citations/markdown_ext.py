@@ -56,6 +56,7 @@ class _BracketProcessor(InlineProcessor):
 
 
 class _NarrativeProcessor(InlineProcessor):
+    ANCESTOR_EXCLUDES = ("a",)  # "@key" as link text stays text; bracketed citations there still count
     def handleMatch(self, m: re.Match[str], data: str) -> tuple[Any, Any, Any]:  # noqa: N802
         got = parse_narrative_at(data, m.start(0))
         if got is None:

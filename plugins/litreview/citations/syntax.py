@@ -14,6 +14,7 @@ _BRACED_KEY = re.compile(r"\{([^{}]+)\}")
 # Characters that may stand right before a narrative `@key`; anything else (a letter, `/`, `.`, `:`)
 # means an e-mail address, a URL path or a handle, never a citation.
 _NARRATIVE_BEFORE = frozenset(" \t\n([{\"'\u00a0\u2014\u2013\u201c\u2018;,")
+_SECOND_KEY = re.compile(r"(?:^|\s)-?@[\w{]")
 _PAGE_RANGE = re.compile(r"(?<=\d)-(?=\d)")
 
 Mode = Literal["normal", "narrative"]
@@ -117,6 +118,8 @@ def _parse_item(segment: str) -> CiteItem | None:
     suffix = segment[end:]
     if suffix and not (suffix[0].isspace() or suffix[0] in ",;"):
         return None
+    if _SECOND_KEY.search(suffix):
+        return None  # "[see @a and @b]": two keys in one item is not a citation
     return CiteItem(key, re.sub(r"\s+", " ", prefix).strip(), normalize_locator(suffix), suppress)
 
 
@@ -201,6 +204,14 @@ def find_citations(text: str) -> list[tuple[int, int, Citation]]:
             if got:
                 found.append((i, got[1], got[0]))
                 i = got[1]
+                continue
+            close = find_closing_bracket(text, i)
+            if close is not None and text.startswith("(", close + 1):
+                # A Markdown link: bracketed citations in its text still count, narrative ones do not.
+                found += [(i + 1 + a, i + 1 + b, c) for a, b, c in find_citations(text[i + 1 : close])
+                          if c.mode == "normal"]
+                end = text.find(")", close)
+                i = end + 1 if end > 0 else close + 1
                 continue
         elif ch == "@":
             got2 = parse_narrative_at(text, i)

@@ -1,0 +1,103 @@
+"""Test helpers: write tiny sites, build them in-process with MkDocs, and read back what was written."""
+from __future__ import annotations
+
+import logging
+import re
+import textwrap
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+from mkdocs.commands.build import build
+from mkdocs.config import load_config
+from mkdocs.exceptions import Abort, MkDocsException
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+@dataclass
+class BuildResult:
+    root: Path
+    site: Path
+    warnings: list[str] = field(default_factory=list)
+    error: str | None = None
+
+    def page(self, name: str = "index.html") -> str:
+        return (self.site / name).read_text(encoding="utf-8")
+
+    def article(self, name: str = "index.html") -> str:
+        """The page body the plugin produced (between the theme's content markers)."""
+        html = self.page(name)
+        m = re.search(r'<div role="main" class="col-md-9" id="lr-main">(.*?)</div>\s*<!--end-main-->', html, re.S)
+        if m:
+            return m.group(1)
+        m = re.search(r"<article[^>]*>(.*)</article>", html, re.S)
+        return m.group(1) if m else html
+
+    @property
+    def litreview_warnings(self) -> list[str]:
+        return [w for w in self.warnings if not w.startswith("Doc file") and "Excluding" not in w]
+
+
+class _Collect(logging.Handler):
+    def __init__(self) -> None:
+        super().__init__(logging.WARNING)
+        self.messages: list[str] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.messages.append(record.getMessage())
+
+
+def write_site(root: Path, pages: dict[str, str], bib: str | dict[str, str] | None = None,
+               data: dict[str, str] | None = None, options: dict[str, Any] | None = None,
+               nav: list[Any] | None = None, theme: str = "mkdocs", extra: dict[str, Any] | None = None) -> Path:
+    """A tiny site: docs/ pages, refs.bib (or several files), docs/data/*.yaml, the litreview options."""
+    docs = root / "docs"
+    for name, text in pages.items():
+        path = docs / name
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(textwrap.dedent(text), encoding="utf-8")
+    bib_files: list[str] = []
+    if isinstance(bib, str):
+        bib = {"refs.bib": bib}
+    for name, text in (bib or {}).items():
+        (root / name).write_text(textwrap.dedent(text), encoding="utf-8")
+        bib_files.append(name)
+    for name, text in (data or {}).items():
+        path = docs / "data" / name
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(textwrap.dedent(text), encoding="utf-8")
+    plugin = {"bib_files": bib_files, "cache_dir": "", "pdf": {"enabled": False}}
+    plugin.update(options or {})
+    config: dict[str, Any] = {"site_name": "Test", "docs_dir": "docs", "theme": {"name": theme},
+                              "plugins": [{"litreview": plugin}], "use_directory_urls": False}
+    if nav is not None:
+        config["nav"] = nav
+    config.update(extra or {})
+    (root / "mkdocs.yml").write_text(yaml.safe_dump(config, sort_keys=False), encoding="utf-8")
+    return root
+
+
+def build_site(root: Path, strict: bool = False, site_dir: Path | None = None) -> BuildResult:
+    site = site_dir or root / "site"
+    handler = _Collect()
+    logger = logging.getLogger("mkdocs")
+    logger.addHandler(handler)
+    result = BuildResult(root, site)
+    try:
+        config = load_config(str(root / "mkdocs.yml"), site_dir=str(site), strict=strict)
+        build(config)
+    except (Abort, MkDocsException) as exc:
+        result.error = str(exc)
+    finally:
+        logger.removeHandler(handler)
+    result.warnings = handler.messages
+    return result
+
+
+def bib_entry(key: str, title: str = "A title", author: str = "Doe, Jane", year: str = "2020",
+              kind: str = "article", **fields: str) -> str:
+    body = [f"  author = {{{author}}}", f"  title = {{{title}}}", f"  year = {{{year}}}"]
+    body += [f"  {k} = {{{v}}}" for k, v in fields.items()]
+    return f"@{kind}{{{key},\n" + ",\n".join(body) + "\n}\n"
