@@ -22,6 +22,8 @@ class PdfConfig(Config):
     """A paragraph on the cover (e.g. how to cite)."""
     keywords = c.Type(list, default=[])
     """PDF metadata keywords."""
+    extra_css = c.Type(list, default=[])
+    """Extra print stylesheets (relative to mkdocs.yml) applied after the built-in one."""
 
 
 class LitReviewConfig(Config):

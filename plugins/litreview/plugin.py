@@ -8,7 +8,7 @@ from typing import Any
 from mkdocs.config.defaults import MkDocsConfig
 from mkdocs.exceptions import PluginError
 from mkdocs.plugins import BasePlugin, event_priority
-from mkdocs.structure.files import Files
+from mkdocs.structure.files import File, Files
 from mkdocs.structure.nav import Navigation
 from mkdocs.structure.pages import Page
 from mkdocs.utils import get_relative_url
@@ -20,6 +20,8 @@ from .citations.manager import CitationManager
 from .citations.markdown_ext import CitationExtension
 from .config import LitReviewConfig
 from .errors import LitReviewError, Problem, SourceLocation
+from .pageinfo import git_dates, how_to_cite
+from .pdf.assemble import PdfMeta, PdfPage, slug_for
 from .tables.manager import TableManager
 
 log = logging.getLogger("mkdocs.plugins.litreview")
@@ -51,7 +53,15 @@ class LitReviewPlugin(BasePlugin[LitReviewConfig]):
                       for e in bib.entries.values() for msg in identifier_problems(e)])
         self._report(self.tables.problems_for(bib.entries))
         self.nav: Navigation | None = None
+        self.rendered: dict[str, PdfPage] = {}
+        self.dates = git_dates(self.root, self.docs_dir)
         return config
+
+    def on_files(self, files: Files, *, config: MkDocsConfig) -> Files:
+        # The PDF is written after the build; registering its name keeps links to it valid for MkDocs.
+        if self.config.pdf.enabled and files.get_file_from_path(self.config.pdf.filename) is None:
+            files.append(File.generated(config, self.config.pdf.filename, content=b""))
+        return files
 
     def _bib_paths(self) -> list[Path]:
         if self.config.bib_files:
@@ -99,14 +109,38 @@ class LitReviewPlugin(BasePlugin[LitReviewConfig]):
         html, problems = self.citations.fix_page(page.file.src_uri, page.content or "", urls)
         page.content = html
         self._report(problems)
+        self.rendered[page.file.src_uri] = PdfPage(slug_for(page.url), page.title or "", page.url, html)
+        date = self.dates.get(self._rel(page), "")
+        site_url = (config.site_url or "").rstrip("/")
+        url = f"{site_url}/{page.url}" if site_url else page.url
+        cite_text, cite_bib = how_to_cite(config.site_name, self.config.pdf.authors, page.title or "", url, date)
+        page.meta.update({"lr_updated": date, "lr_cite_text": cite_text, "lr_cite_bibtex": cite_bib,
+                          "lr_pdf": get_relative_url(self.config.pdf.filename, page.url)
+                          if self.config.pdf.enabled else ""})
         return context
 
     def on_post_build(self, *, config: MkDocsConfig) -> None:
-        self.tables.write_downloads(Path(config.site_dir))
+        site_dir = Path(config.site_dir)
+        self.tables.write_downloads(site_dir)
         if self.config.pdf.enabled:
-            from .pdf.export import build_pdf_safely
+            self._write_pdf(config, site_dir)
 
-            build_pdf_safely(self, config, log)
+    def _write_pdf(self, config: MkDocsConfig, site_dir: Path) -> None:
+        from .pdf.export import PRINT_CSS, build_pdf_safely, git_version
+
+        order = [p.file.src_uri for p in self.nav.pages] if self.nav else sorted(self.rendered)
+        pages = [self.rendered[p] for p in order if p in self.rendered]
+        bib_slug = next((p.slug for p in pages if 'class="lr-references lr-bibliography"' in p.html), None)
+        options = self.config.pdf
+        meta = PdfMeta(title=options.title or config.site_name, subtitle=options.subtitle or
+                       config.site_description or "", authors=options.authors, version=git_version(self.root),
+                       cover_text=options.cover_text, keywords=tuple(options.keywords))
+        sheets = [PRINT_CSS] + [self.root / s for s in options.extra_css]
+        cache = self.cache_dir / "pdf" if self.cache_dir else None
+        if build_pdf_safely(pages, meta, bib_slug, site_dir, options, sheets, cache, log) is None:
+            placeholder = site_dir / options.filename
+            if placeholder.is_file() and placeholder.stat().st_size == 0:
+                placeholder.unlink()
 
     def _rel(self, page: Page) -> str:
         try:

@@ -11,7 +11,7 @@ from pathlib import Path
 
 from pybtex.bibtex.utils import split_name_list
 from pybtex.database import Person
-from pybtex.database.input.bibtex import LowLevelParser, month_names
+from pybtex.database.input.bibtex import LowLevelParser, UndefinedMacro, month_names
 from pybtex.scanner import PybtexError, PybtexSyntaxError
 from pybtex.utils import CaseInsensitiveDict
 
@@ -112,9 +112,14 @@ def _decode(data: bytes, rel: str, problems: list[Problem]) -> str:
         return data.decode("utf-8", errors="replace")
 
 
-def _syntax_message(error: PybtexError) -> str:
+def _syntax_message(error: PybtexError, context: str = "") -> str:
     text = str(error.args[0]) if error.args else str(error)
-    return f"BibTeX syntax error: {text}; check the braces, quotes and commas of this entry"
+    if isinstance(error, UndefinedMacro):
+        where = f" in {context}" if context else ""
+        return (f"undefined @string '{text}'{where}; define it with @string{{{text} = {{...}}}} before it is "
+                "used, or write the value in braces")
+    where = f" ({context})" if context else ""
+    return f"BibTeX syntax error: {text}{where}; check the braces, quotes and commas of this entry"
 
 
 @dataclass
@@ -128,23 +133,44 @@ class _RawEntry:
 def _parse_file(text: str, rel: str, problems: list[Problem]) -> list[_RawEntry]:
     """Every entry of one file; syntax errors become problems with the line pybtex stopped at."""
     found: list[_RawEntry] = []
-    errors: list[PybtexError] = []
+    errors: list[tuple[int | None, PybtexError]] = []  # (start of the command being read, error)
 
     def handle_error(error: PybtexError) -> None:
-        errors.append(error)
+        errors.append((parser.command_start, error))
 
     parser = LowLevelParser(text, handle_error=handle_error, macros=CaseInsensitiveDict(month_names),
                             filename=rel)
-    macro_depth_guard = 0
+    # Lines are counted incrementally: counting from the start of the file for every entry is quadratic.
+    counted_offset, counted_line = 0, 1
+
+    def line_at(offset: int) -> int:
+        nonlocal counted_offset, counted_line
+        if offset < counted_offset:
+            return line_of_offset(text, offset)
+        counted_line += text.count("\n", counted_offset, offset)
+        counted_offset = offset
+        return counted_line
+
+    def report(context: str, start: int | None, fallback_line: int) -> None:
+        for command_start, error in errors:
+            line = error.lineno if isinstance(error, PybtexSyntaxError) and error.lineno else fallback_line
+            own = command_start == start and start is not None
+            problems.append(Problem(SourceLocation(rel, line), _syntax_message(error, context if own else "")))
+        errors.clear()
+
     for command in parser:
         kind = command[0].lower()
-        start_line = line_of_offset(text, parser.command_start)
-        for error in errors:
-            line = error.lineno if isinstance(error, PybtexSyntaxError) and error.lineno else start_line
-            problems.append(Problem(SourceLocation(rel, line), _syntax_message(error)))
-        errors.clear()
+        start_line = line_at(parser.command_start)
+        name = command[1][0] if kind != "preamble" else None
+        if kind == "string":
+            context = f"@string '{name}'" if name else ""
+        elif kind == "preamble":
+            context = "@preamble"
+        else:
+            context = f"entry '{name}'" + (f", which starts at line {start_line}" if name else "")
+            context = context if name else ""
+        report(context, parser.command_start, start_line)
         if kind in ("string", "preamble"):
-            macro_depth_guard += 1
             continue
         key, fields = command[1]
         if not key:
@@ -152,9 +178,7 @@ def _parse_file(text: str, rel: str, problems: list[Problem]) -> list[_RawEntry]
             continue
         found.append(_RawEntry(key, kind, [(name.lower(), "".join(value)) for name, value in fields],
                                SourceLocation(rel, start_line)))
-    for error in errors:  # errors after the last entry (e.g. a file cut off at EOF)
-        line = error.lineno if isinstance(error, PybtexSyntaxError) and error.lineno else line_of_offset(text, len(text))
-        problems.append(Problem(SourceLocation(rel, line), _syntax_message(error)))
+    report("", None, line_of_offset(text, len(text)))  # errors after the last entry (e.g. a file cut off at EOF)
     return found
 
 

@@ -1,0 +1,51 @@
+"""Per-page facts for the theme: last change from git, and "how to cite this page" (text and BibTeX)."""
+from __future__ import annotations
+
+import re
+import subprocess
+from pathlib import Path
+
+
+def git_dates(root: Path, folder: Path) -> dict[str, str]:
+    """Date (YYYY-MM-DD) of the last commit touching each file under `folder`, keyed by project-relative path.
+
+    One `git log` for the whole folder; {} outside a git checkout or without git.
+    """
+    try:
+        out = subprocess.run(["git", "log", "--format=@%cs", "--name-only", "--no-renames", "--", str(folder)],
+                             cwd=root, capture_output=True, text=True, timeout=60)
+    except (OSError, subprocess.SubprocessError):
+        return {}
+    if out.returncode != 0:
+        return {}
+    dates: dict[str, str] = {}
+    current = ""
+    for line in out.stdout.splitlines():
+        if line.startswith("@"):
+            current = line[1:]
+        elif line.strip() and line not in dates:
+            dates[line.strip()] = current
+    return dates
+
+
+def bibtex_key(site_name: str, page_title: str, year: str) -> str:
+    words = re.findall(r"[a-z0-9]+", f"{page_title}".lower())
+    return "litreview" + (year or "") + (words[0] if words else "page")
+
+
+def how_to_cite(site_name: str, authors: str, page_title: str, url: str, date: str) -> tuple[str, str]:
+    """The page as a reference: Vancouver-like text and a BibTeX @online entry (plain text, escaped by the theme)."""
+    year = date[:4]
+    who = f"{authors}. " if authors else ""
+    updated = f" Updated {date}." if date else ""
+    text = f"{who}{page_title}. In: {site_name} [Internet].{updated} Available from: {url}"
+    fields = [("title", page_title), ("booktitle", site_name)]
+    if authors:
+        fields.insert(0, ("author", authors))
+    if year:
+        fields.append(("year", year))
+    if date:
+        fields.append(("date", date))
+    fields.append(("url", url))
+    body = ",\n".join(f"  {name} = {{{value.replace('{', '').replace('}', '')}}}" for name, value in fields)
+    return text, f"@online{{{bibtex_key(site_name, page_title, year)},\n{body}\n}}"
