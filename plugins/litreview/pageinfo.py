@@ -38,14 +38,16 @@ def how_to_cite(site_name: str, authors: str, page_title: str, url: str, date: s
     year = date[:4]
     who = f"{authors}. " if authors else ""
     updated = f" Updated {date}." if date else ""
-    text = f"{who}{page_title}. In: {site_name} [Internet].{updated} Available from: {url}"
+    where = f" Available from: {url}" if url.startswith(("http://", "https://")) else ""
+    text = f"{who}{page_title}. In: {site_name} [Internet].{updated}{where}"
     fields = [("title", page_title), ("booktitle", site_name)]
     if authors:
-        fields.insert(0, ("author", authors))
+        fields.insert(0, ("author", "{" + authors + "}"))  # a group name, not "Last, First"
     if year:
         fields.append(("year", year))
     if date:
         fields.append(("date", date))
-    fields.append(("url", url))
-    body = ",\n".join(f"  {name} = {{{value.replace('{', '').replace('}', '')}}}" for name, value in fields)
+    if where:
+        fields.append(("url", url))
+    body = ",\n".join(f"  {name} = {{{value}}}" for name, value in fields)
     return text, f"@online{{{bibtex_key(site_name, page_title, year)},\n{body}\n}}"

@@ -113,7 +113,8 @@ class LitReviewPlugin(BasePlugin[LitReviewConfig]):
         date = self.dates.get(self._rel(page), "")
         site_url = (config.site_url or "").rstrip("/")
         url = f"{site_url}/{page.url}" if site_url else page.url
-        cite_text, cite_bib = how_to_cite(config.site_name, self.config.pdf.authors, page.title or "", url, date)
+        title = page.toc.items[0].title if page.toc.items else (page.title or "")
+        cite_text, cite_bib = how_to_cite(config.site_name, self.config.pdf.authors, title, url, date)
         page.meta.update({"lr_updated": date, "lr_cite_text": cite_text, "lr_cite_bibtex": cite_bib,
                           "lr_pdf": get_relative_url(self.config.pdf.filename, page.url)
                           if self.config.pdf.enabled else ""})

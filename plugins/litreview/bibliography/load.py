@@ -118,8 +118,8 @@ def _syntax_message(error: PybtexError, context: str = "") -> str:
         where = f" in {context}" if context else ""
         return (f"undefined @string '{text}'{where}; define it with @string{{{text} = {{...}}}} before it is "
                 "used, or write the value in braces")
-    where = f" ({context})" if context else ""
-    return f"BibTeX syntax error: {text}{where}; check the braces, quotes and commas of this entry"
+    where = f" in {context}" if context else ""
+    return f"BibTeX syntax error{where}: {text}; check the braces, quotes and commas of this entry"
 
 
 @dataclass
@@ -152,23 +152,26 @@ def _parse_file(text: str, rel: str, problems: list[Problem]) -> list[_RawEntry]
         return counted_line
 
     def report(context: str, start: int | None, fallback_line: int) -> None:
+        seen: set[Problem] = set()  # `@string{a = a # a}` reports the same undefined name twice
         for command_start, error in errors:
             line = error.lineno if isinstance(error, PybtexSyntaxError) and error.lineno else fallback_line
             own = command_start == start and start is not None
-            problems.append(Problem(SourceLocation(rel, line), _syntax_message(error, context if own else "")))
+            item = Problem(SourceLocation(rel, line), _syntax_message(error, context if own else ""))
+            if item not in seen:
+                seen.add(item)
+                problems.append(item)
         errors.clear()
 
     for command in parser:
         kind = command[0].lower()
         start_line = line_at(parser.command_start)
-        name = command[1][0] if kind != "preamble" else None
-        if kind == "string":
-            context = f"@string '{name}'" if name else ""
-        elif kind == "preamble":
-            context = "@preamble"
+        label = command[1][0] if kind != "preamble" else None
+        if kind == "preamble":
+            context = f"@preamble (line {start_line})"
+        elif label:
+            context = f"{'@string' if kind == 'string' else 'entry'} '{label}' (line {start_line})"
         else:
-            context = f"entry '{name}'" + (f", which starts at line {start_line}" if name else "")
-            context = context if name else ""
+            context = ""
         report(context, parser.command_start, start_line)
         if kind in ("string", "preamble"):
             continue
