@@ -47,5 +47,7 @@ class LitReviewConfig(Config):
     """Content-hash cache (relative to mkdocs.yml); an empty string turns caching off."""
     repo_blob_url = c.Type(str, default="")
     """Base URL for "Edit this page" / source links, e.g. https://github.com/o/r/blob/main/ (optional)."""
+    reproducible = c.Type(bool, default=True)
+    """Set SOURCE_DATE_EPOCH from the last git commit (when unset), so builds of one checkout are identical."""
     pdf = c.SubConfig(PdfConfig)
     """The offline PDF of the whole review."""

@@ -51,3 +51,13 @@ def how_to_cite(site_name: str, authors: str, page_title: str, url: str, date: s
         fields.append(("url", url))
     body = ",\n".join(f"  {name} = {{{value}}}" for name, value in fields)
     return text, f"@online{{{bibtex_key(site_name, page_title, year)},\n{body}\n}}"
+
+
+def git_epoch(root: Path) -> str:
+    """Unix time of the last commit, for SOURCE_DATE_EPOCH; empty outside git."""
+    try:
+        out = subprocess.run(["git", "log", "-1", "--format=%ct"], cwd=root, capture_output=True, text=True,
+                             timeout=10)
+    except (OSError, subprocess.SubprocessError):
+        return ""
+    return out.stdout.strip() if out.returncode == 0 else ""

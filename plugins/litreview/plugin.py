@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import logging
+import os
 from pathlib import Path
 from typing import Any
 
@@ -20,7 +21,7 @@ from .citations.manager import CitationManager
 from .citations.markdown_ext import CitationExtension
 from .config import LitReviewConfig
 from .errors import LitReviewError, Problem, SourceLocation
-from .pageinfo import git_dates, how_to_cite
+from .pageinfo import git_dates, git_epoch, how_to_cite
 from .pdf.assemble import PdfMeta, PdfPage, slug_for
 from .tables.manager import TableManager
 
@@ -37,6 +38,12 @@ class LitReviewPlugin(BasePlugin[LitReviewConfig]):
         self.docs_dir = Path(config.docs_dir).resolve()
         cache = self.root / self.config.cache_dir if self.config.cache_dir else None
         self.cache_dir = cache
+        if self.config.reproducible and "SOURCE_DATE_EPOCH" not in os.environ:
+            # MkDocs stamps pages and the sitemap with the build time unless this is set; the last commit's
+            # time makes two builds of the same checkout byte-identical.
+            epoch = git_epoch(self.root)
+            if epoch:
+                os.environ["SOURCE_DATE_EPOCH"] = epoch
         try:
             bib = load_cached(self._bib_paths(), self.root, cache / "bib" if cache else None,
                               self.config.required_fields)

@@ -5,7 +5,7 @@ from collections.abc import Callable, Sequence
 from html import escape
 
 from ..citations.markdown_ext import placeholder
-from ..citations.syntax import Citation, CiteItem
+from ..citations.syntax import Citation, CiteItem, find_citations
 from .load import Column, DataSet, Row
 
 CellMarkup = Callable[[str], str]  # renders author text (may hold citations) to safe inline HTML
@@ -17,7 +17,11 @@ def cite_html(keys: Sequence[str]) -> str:
 
 
 def _sort_value(value: float | None, text: str) -> str:
-    return "" if value is None and not text else (repr(value) if value is not None else text.lower())
+    if value is not None:
+        return repr(value)
+    for start, end, _ in reversed(find_citations(text)):  # sort by the words, not by citation keys
+        text = text[:start] + text[end:]
+    return " ".join(text.split()).lower()
 
 
 def cell_html(dataset: DataSet, row: Row, column: Column, markup: CellMarkup) -> str:
