@@ -1,0 +1,170 @@
+"""The offline PDF: read back with pypdf and poppler (pdftotext, pdfinfo, pdffonts, pdftoppm)."""
+from __future__ import annotations
+
+import re
+from html import unescape
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+from pypdf import PdfReader
+
+from helpers import bib_entry, build_site, write_site
+
+ROOT = Path(__file__).resolve().parent.parent
+ARTIFACTS = ROOT / "tests" / "artifacts"
+NAV_ONLY = ["Skip to content", "Initializing search", "Table of contents", "Edit this page", "How to cite this page",
+            "Back to top", "Made with"]
+
+
+def run(*args: str) -> str:
+    return subprocess.run(list(args), capture_output=True, text=True, check=True).stdout
+
+
+@pytest.fixture(scope="module")
+def pdf(review_site: Path) -> Path:
+    path = review_site / "review.pdf"
+    assert path.is_file() and path.stat().st_size > 10_000
+    return path
+
+
+def chapter_titles(review_site: Path) -> list[str]:
+    from test_review_site import nav_pages
+
+    titles = []
+    for page in nav_pages():
+        html = (review_site / page.replace(".md", ".html")).read_text(encoding="utf-8")
+        h1 = re.search(r"<h1[^>]*>(.*?)</h1>", html, re.S)
+        assert h1, page
+        titles.append(unescape(re.sub(r"<[^>]+>", "", h1.group(1))).replace("\u00b6", "").strip())
+    return titles
+
+
+def test_page_count_and_metadata(pdf: Path) -> None:
+    info = run("pdfinfo", str(pdf))
+    pages = int(re.search(r"Pages:\s+(\d+)", info).group(1))  # type: ignore[union-attr]
+    assert 30 <= pages <= 250
+    assert re.search(r"Title:\s+Liver-directed therapy", info)
+    assert re.search(r"Author:\s+\S", info) and re.search(r"Subject:\s+\S", info)
+    assert re.search(r"Keywords:\s+.*PRRT", info)
+    assert "A4" in info
+
+
+def test_contents_list_every_chapter_at_its_real_page(pdf: Path, review_site: Path) -> None:
+    reader = PdfReader(str(pdf))
+    outline = {item.title: reader.get_destination_page_number(item) + 1
+               for item in reader.outline if not isinstance(item, list)}
+    contents = run("pdftotext", "-layout", "-f", "2", "-l", "4", str(pdf), "-")
+    for title in chapter_titles(review_site):
+        assert title in outline, title
+        start = outline[title]
+        line = next((ln for ln in contents.splitlines() if ln.strip().startswith(title[:40])), None)
+        assert line, f"'{title}' not in the contents"
+        assert line.rstrip().endswith(f" {start}"), (title, line, start)
+        page_text = run("pdftotext", "-f", str(start), "-l", str(start), str(pdf), "-")
+        assert title.split(":")[0][:30] in " ".join(page_text.split()), title
+
+
+def test_citations_link_to_the_bibliography_entries(pdf: Path, review_site: Path) -> None:
+    reader = PdfReader(str(pdf))
+    destinations = set(reader.named_destinations)
+    links: set[str] = set()
+    for page in reader.pages:
+        for annot in page.get("/Annots", []) or []:
+            dest = annot.get_object().get("/Dest")
+            if isinstance(dest, str) and "--ref-" in dest:
+                links.add(dest)
+    bibliography = (review_site / "references.html").read_text(encoding="utf-8")
+    keys = set(re.findall(r'<li id="ref-([^"]+)"', bibliography))
+    assert links, "no citation links in the PDF"
+    assert {d.split("--ref-", 1)[1] for d in links} == keys  # every cited entry is reached from a citation
+    assert all(d in destinations for d in links)
+    text = run("pdftotext", str(pdf), "-")
+    numbers = [int(n) for n in re.findall(r'<li id="ref-[^"]+" value="(\d+)"', bibliography)]
+    assert numbers == list(range(1, len(numbers) + 1))
+
+
+def test_no_screen_only_text_and_readable_order(pdf: Path) -> None:
+    text = run("pdftotext", str(pdf), "-")
+    for phrase in NAV_ONLY:
+        assert phrase not in text, phrase
+    assert "@online{" not in text and "lr-cite" not in text
+    first = text.index("Epidemiology and classification")
+    assert first < text.index("Peptide receptor radionuclide therapy") < text.rindex("References")
+
+
+def test_fonts_embedded(pdf: Path) -> None:
+    lines = run("pdffonts", str(pdf)).splitlines()[2:]
+    assert lines
+    for line in lines:
+        assert re.search(r"\byes\s+yes\s+yes\b", line), line
+
+
+def test_render_two_pages_for_people_to_look_at(pdf: Path) -> None:
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    for page in ("1", "8"):
+        subprocess.run(["pdftoppm", "-r", "60", "-png", "-f", page, "-l", page, str(pdf),
+                        str(ARTIFACTS / f"pdf-page-{page}")], check=True)
+    assert len(list(ARTIFACTS.glob("pdf-page-*.png"))) >= 2
+
+
+BIB = bib_entry("a", "First", "Doe, J.", doi="10.1000/xyz") + bib_entry("b", "Second", "Roe, R.")
+
+
+def pdf_site(tmp_path: Path, **pdf_options: object) -> Path:
+    options = {"pdf": {"enabled": True, **pdf_options}, "cache_dir": ".cache/litreview"}
+    return write_site(tmp_path, {"index.md": "# Start\n\nText [@a].\n\n## Part\n\nMore [@b].\n",
+                                 "refs.md": "# References\n\n<!-- bibliography -->\n"}, BIB, options=options,
+                      nav=["index.md", "refs.md"])
+
+
+def test_tiny_pdf_letter_size_doi_link_and_cache(tmp_path: Path) -> None:
+    pdf_site(tmp_path, page_size="Letter", filename="book.pdf")
+    first = build_site(tmp_path)
+    assert first.litreview_warnings == []
+    path = first.site / "book.pdf"
+    assert "612 x 792" in run("pdfinfo", str(path))
+    reader = PdfReader(str(path))
+    uris = {a.get_object()["/A"].get("/URI") for p in reader.pages for a in p.get("/Annots", []) or []
+            if "/A" in a.get_object()}
+    assert "https://doi.org/10.1000/xyz" in uris
+    cached = list((tmp_path / ".cache/litreview/pdf").glob("*.pdf"))
+    assert len(cached) == 1
+    second = build_site(tmp_path, site_dir=tmp_path / "site2")
+    assert (second.site / "book.pdf").read_bytes() == path.read_bytes()
+
+
+def test_missing_image_is_named(tmp_path: Path) -> None:
+    pdf_site(tmp_path)
+    (tmp_path / "docs" / "index.md").write_text("# Start\n\n![A figure](missing-figure.png)\n\n[@a] [@b]\n")
+    result = build_site(tmp_path)
+    assert any(w.startswith("PDF:") and "missing-figure.png" in w for w in result.warnings), result.warnings
+
+
+def test_pdf_failure_keeps_the_site(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    pdf_site(tmp_path)
+    import litreview.pdf.export as export
+
+    def boom(*args: object, **kwargs: object) -> None:
+        raise RuntimeError("renderer crashed")
+
+    monkeypatch.setattr(export, "render_pdf", boom)
+    result = build_site(tmp_path)
+    assert result.warnings == ["PDF: review.pdf was not written (RuntimeError: renderer crashed); the site is complete"]
+    assert (result.site / "index.html").is_file() and (result.site / "refs.html").is_file()
+    assert not (result.site / "review.pdf").exists()
+
+
+def test_pdf_can_be_switched_off(tmp_path: Path) -> None:
+    pdf_site(tmp_path, enabled=False)
+    result = build_site(tmp_path)
+    assert not (result.site / "review.pdf").exists()
+
+
+@pytest.mark.skipif(shutil.which("pdftotext") is None, reason="poppler-utils is installed by make test")
+def test_tiny_pdf_text(tmp_path: Path) -> None:
+    pdf_site(tmp_path)
+    result = build_site(tmp_path)
+    text = run("pdftotext", str(result.site / "review.pdf"), "-")
+    assert "Doe J. First." in text and "Text [1]" in text
