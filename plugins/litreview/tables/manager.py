@@ -192,7 +192,7 @@ class TableManager:
         table_id = directive.options.get("id", f"table-{ds.name}-{index}")
         if not re.match(r"^[A-Za-z][\w-]*$", table_id):
             raise DirectiveError(f"invalid id '{table_id}': letters, digits, '_' and '-' only")
-        slug = page_url.strip("/").replace("/", "-") or "index"
+        slug = re.sub(r"\.html$", "", page_url.strip("/")).replace("/", "-") or "index"
         stem = f"downloads/{slug}-{table_id}"
         self.downloads[stem + ".csv"] = to_csv(rows, columns)
         self.downloads[stem + ".json"] = to_json(ds, rows, columns)

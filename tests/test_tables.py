@@ -1,0 +1,227 @@
+"""Evidence data: schema accept/reject, table HTML, inline values, charts (SVG parsed), caching, errors."""
+from __future__ import annotations
+
+import re
+import xml.etree.ElementTree as ET
+from pathlib import Path
+
+import pytest
+
+from helpers import bib_entry, build_site, write_site
+from litreview.tables.directives import DirectiveError, parse_directive
+from litreview.tables.load import load_dataset
+from litreview.tables.schema import parse_cell
+
+BIB = bib_entry("maire2012", "RCT", "Maire, F.", year="2012") + bib_entry("kim2019", "Cohort", "Kim, A.", year="2019") \
+    + bib_entry("lee2020", "Series", "Lee, B.", year="2020")
+
+TACE = """\
+title: Transarterial studies
+modality: Embolization
+columns:
+  - {id: source, label: Study, type: citation}
+  - {id: design, label: Design, type: text}
+  - {id: n, label: Patients, type: integer}
+  - {id: orr, label: Objective response, type: percent}
+  - {id: os, label: Median OS, type: months, unit: months}
+  - {id: hr, label: Hazard ratio, type: ratio}
+rows:
+  - id: maire
+    source: maire2012
+    design: RCT
+    n: 26
+    orr: 38
+    os: "24.1 (18.0–30.2)"
+    hr: "HR 0.84 (0.60–1.17)"
+  - id: kim
+    source: kim2019
+    design: retrospective, see [@lee2020]
+    n: 120
+    orr: null
+    os: 41.9
+  - id: lee
+    source: lee2020
+    design: retrospective
+    n: 8
+    orr: 60
+    os: NR
+"""
+
+
+def test_schema_accepts_and_parses(tmp_path: Path) -> None:
+    path = tmp_path / "tace.yaml"
+    path.write_text(TACE, encoding="utf-8")
+    ds, problems = load_dataset(path, "tace", "data/tace.yaml")
+    assert problems == [] and ds is not None
+    assert [r.id for r in ds.rows] == ["maire", "kim", "lee"]
+    maire = ds.rows[0]
+    assert ds.cell(maire, ds.column("os")).value == 24.1  # type: ignore[arg-type]
+    assert ds.cell(maire, ds.column("hr")).display == "HR 0.84 (0.60\u20131.17)"  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize(("kind", "raw", "display", "value"), [
+    ("percent", 38, "38%", 38.0), ("percent", "38 (22-54)", "38% (22\u201354)", 38.0), ("months", 24.1, "24.1", 24.1),
+    ("months", "NR", "NR", None), ("integer", 26, "26", 26.0), ("ratio", "OR 2.1", "OR 2.1", 2.1),
+    ("ratio", 0.5, "0.5", 0.5), ("text", "RCT", "RCT", None), ("citation", ["a", "b"], "a, b", None),
+    ("percent", None, "", None),
+])
+def test_parse_cell(kind: str, raw: object, display: str, value: float | None) -> None:
+    cell = parse_cell(kind, raw)
+    assert (cell.display, cell.value) == (display, value)
+
+
+REJECTED = [
+    ("    n: 26\n", "    n: about 60\n", 'rows[0].n: expected an integer, got "about 60"'),
+    ("    n: 26\n", "    n: -3\n", "rows[0].n: expected an integer, got -3"),
+    ("    orr: 38\n", "    orr: 130\n", "rows[0].orr: expected a percentage 0–100 such as 38 or \"38 (22–54)\", got 130"),
+    ("    os: \"24.1 (18.0–30.2)\"\n", "    os: soon\n",
+     'rows[0].os: expected months such as 24.1, "24.1 (18.0–30.2)" or "NR", got "soon"'),
+    ("    hr: \"HR 0.84 (0.60–1.17)\"\n", "    hr: big\n", 'rows[0].hr: expected a ratio such as "HR 0.84 (0.60–1.17)", got "big"'),
+    ("    n: 26\n", "    n: 26\n    colour: red\n",
+     "rows[0].colour: unknown column 'colour'; declare it under columns (declared: design, hr, n, orr, os, source)"),
+]
+
+
+@pytest.mark.parametrize(("old", "new", "message"), REJECTED)
+def test_schema_rejects_with_path_and_line(tmp_path: Path, old: str, new: str, message: str) -> None:
+    assert old in TACE
+    path = tmp_path / "tace.yaml"
+    path.write_text(TACE.replace(old, new, 1), encoding="utf-8")
+    ds, problems = load_dataset(path, "tace", "data/tace.yaml")
+    assert [f"{p.location.yaml_path}: {p.message}" for p in problems] == [message]
+    assert problems[0].location.line is not None and problems[0].location.path == "data/tace.yaml"
+    assert ds is not None and len(ds.rows) == 3  # nothing dropped
+
+
+def test_duplicate_rows_and_missing_source_column(tmp_path: Path) -> None:
+    text = TACE.replace("  - id: kim\n", "  - id: maire\n")
+    path = tmp_path / "tace.yaml"
+    path.write_text(text, encoding="utf-8")
+    _, problems = load_dataset(path, "tace", "data/tace.yaml")
+    assert [str(p) for p in problems] == [
+        "data/tace.yaml:18: rows[1].id: duplicate row id 'maire' (also rows[0]); give each row its own id"]
+
+
+@pytest.mark.parametrize(("body", "error"), [
+    (" tace sort=-n caption=\"A b\"", None),
+    (" ../../etc/passwd", "invalid data set name '../../etc/passwd'"),
+    (" /etc/passwd", "invalid data set name '/etc/passwd'"),
+    (" tace colour=red", "unknown option 'colour'"),
+    (" tace filter=design", "filter needs column=value"),
+    ("", "evidence-table needs a data set name"),
+])
+def test_directive_parsing(body: str, error: str | None) -> None:
+    if error is None:
+        d = parse_directive("evidence-table", body)
+        assert d.names == ("tace",) and d.options == {"sort": "-n", "caption": "A b"}
+    else:
+        with pytest.raises(DirectiveError, match=re.escape(error)):
+            parse_directive("evidence-table", body)
+
+
+def site(tmp_path: Path, page: str, cache: str = "") -> Path:
+    return write_site(tmp_path, {"index.md": page}, BIB, data={"tace.yaml": TACE}, options={"cache_dir": cache})
+
+
+def test_table_html_sorting_markup_and_citations(tmp_path: Path) -> None:
+    result = build_site(site(tmp_path, "# T\n\n<!-- evidence-table tace sort=-n caption=\"Studies\" -->\n"))
+    assert result.litreview_warnings == []
+    html = result.page()
+    table = re.search(r'<div class="lr-table".*?</table></div>', html, re.S).group(0)  # type: ignore[union-attr]
+    assert '<caption>Studies</caption>' in table
+    assert '<th scope="col" data-type="integer"><button type="button" class="lr-sort" aria-label="Sort by Patients">' \
+           'Patients</button></th>' in table
+    assert re.findall(r'<tr id="table-tace-1-(\w+)"', table) == ["kim", "maire", "lee"]
+    assert '<td class="lr-num" data-sort="24.1">24.1 (18.0\u201330.2)</td>' in table
+    assert '<td data-sort="" class="lr-empty">' in table  # orr missing for kim
+    assert '<abbr title="not reached">NR</abbr>' in table
+    assert re.search(r'retrospective, see <span class="lr-cite" id="cite-\d+">\[<a class="lr-cite-link" '
+                     r'href="#ref-lee2020"', table)
+    assert 'id="ref-maire2012"' in html  # table citations count for the reference list
+    csv_text = (result.site / "downloads/index-table-tace-1.csv").read_text(encoding="utf-8")
+    assert csv_text.splitlines()[0] == "id,source,design,n,orr,os,hr"
+    assert csv_text.splitlines()[1] == "kim,kim2019,\"retrospective, see [@lee2020]\",120,,41.9,"
+
+
+def test_columns_and_filter_options(tmp_path: Path) -> None:
+    result = build_site(site(tmp_path, "<!-- evidence-table tace columns=source,n filter=design=RCT -->\n"))
+    table = re.search(r"<table.*?</table>", result.page(), re.S).group(0)  # type: ignore[union-attr]
+    assert table.count("<th ") == 2 and table.count("<tr id=") == 1
+
+
+def test_inline_values(tmp_path: Path) -> None:
+    result = build_site(site(tmp_path, "In the RCT {{tace.maire.n}} patients had OS {{tace.maire.os}}; "
+                                       "response {{tace.maire.orr}}. Bad {{tace.nobody.n}}.\n"))
+    html = result.page()
+    assert re.search(r'<span class="lr-value">26\u00a0<span class="lr-cite" id="cite-1">\[<a class="lr-cite-link" '
+                     r'href="#ref-maire2012"', html)
+    assert '<span class="lr-value">24.1 (18.0\u201330.2) months\u00a0' in html
+    assert '<span class="lr-value">38%\u00a0' in html
+    assert '<span class="lr-missing">[{{tace.nobody.n}}?]</span>' in html
+    assert result.litreview_warnings == ["docs/index.md:1: {{tace.nobody.n}}: data set 'tace' has no row 'nobody' "
+                                         "(rows: maire, kim, lee)"]
+
+
+def test_unknown_data_set_and_missing_key_in_rows(tmp_path: Path) -> None:
+    write_site(tmp_path, {"index.md": "# T\n\n<!-- evidence-table nope -->\n"}, BIB,
+               data={"tace.yaml": TACE.replace("source: lee2020", "source: lee2021")})
+    result = build_site(tmp_path)
+    assert result.litreview_warnings == [
+        "docs/data/tace.yaml:25: rows[2].source: unknown citation key 'lee2021'; add it to bib/ or correct it",
+        "docs/index.md:3: unknown data set 'nope' (available: tace); add content/data/nope.yaml or correct the name"]
+    assert '<p class="lr-missing">[evidence-table: unknown data set' in result.page()
+
+
+def test_directive_in_code_is_left_alone(tmp_path: Path) -> None:
+    result = build_site(site(tmp_path, "```\n<!-- evidence-table tace -->\n```\n"))
+    assert "lr-evidence" not in result.page() and "&lt;!-- evidence-table tace --&gt;" in result.page()
+
+
+def chart_svg(html: str) -> ET.Element:
+    svg = re.search(r"<svg.*?</svg>", html, re.S).group(0)  # type: ignore[union-attr]
+    return ET.fromstring(svg)
+
+
+def test_forest_chart_svg_has_one_mark_per_row_and_labels(tmp_path: Path) -> None:
+    result = build_site(site(tmp_path, "<!-- evidence-chart tace column=os type=forest caption=\"Median OS\" -->\n"))
+    assert result.litreview_warnings == []
+    html = result.page()
+    root = chart_svg(html)
+    ns = "{http://www.w3.org/2000/svg}"
+    ids = [g.get("id") for g in root.iter(f"{ns}g") if (g.get("id") or "").startswith("mark-")]
+    assert sorted(i for i in ids if not i.endswith("-interval")) == ["mark-tace-kim", "mark-tace-maire"]  # lee: NR
+    texts = " ".join("".join(t.itertext()) for t in root.iter(f"{ns}text"))
+    assert "Median OS (months)" in texts and "Maire 2012" in texts and "Kim 2019" in texts
+    assert root.find(f"{ns}title").text == "Median OS"  # type: ignore[union-attr]
+    assert "Maire 2012: 24.1 (18–30.2)" in root.find(f"{ns}desc").text  # type: ignore[operator,union-attr]
+    assert re.search(r"<figcaption>Median OS\. Sources: <span class=\"lr-cite\"", html)
+
+
+def test_bar_chart_groups_by_modality(tmp_path: Path) -> None:
+    other = TACE.replace("modality: Embolization", "modality: Radioembolization").replace("id: maire", "id: m2")
+    write_site(tmp_path, {"index.md": "<!-- evidence-chart tace,re column=orr type=bar -->\n"}, BIB,
+               data={"tace.yaml": TACE, "re.yaml": other})
+    root = chart_svg(build_site(tmp_path).page())
+    ns = "{http://www.w3.org/2000/svg}"
+    ids = sorted(g.get("id") for g in root.iter(f"{ns}g") if (g.get("id") or "").startswith("mark-"))
+    assert ids == ["mark-re-lee", "mark-re-m2", "mark-tace-lee", "mark-tace-maire"]
+    texts = " ".join("".join(t.itertext()) for t in root.iter(f"{ns}text"))
+    assert "Embolization" in texts and "Radioembolization" in texts
+
+
+def test_charts_are_byte_identical_and_cached(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    page = "<!-- evidence-chart tace column=os -->\n"
+    site(tmp_path, page, cache=".cache/litreview")
+    first = chart_svg(build_site(tmp_path, site_dir=tmp_path / "a").page())
+    import litreview.tables.charts as charts
+
+    def fail(*args: object, **kwargs: object) -> str:
+        raise AssertionError("chart re-rendered although its data did not change")
+
+    monkeypatch.setattr(charts, "forest_svg", fail)
+    second = build_site(tmp_path, site_dir=tmp_path / "b")
+    assert ET.tostring(chart_svg(second.page())) == ET.tostring(first)
+    nocache = tmp_path / "fresh"
+    monkeypatch.undo()
+    site(nocache, page)
+    assert ET.tostring(chart_svg(build_site(nocache).page())) == ET.tostring(first)
