@@ -1,0 +1,240 @@
+"""Entries -> downloadable BibTeX, RIS and CSL-JSON, and the library files written into the site."""
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+from collections.abc import Iterable, Mapping, Sequence
+from pathlib import Path
+from typing import Any
+
+from .fmt import Field, Part, format_entry
+from .identifiers import clean_doi, entry_pmid
+from .load import Bibliography, Entry, Name
+
+# Not useful outside this project: a crossref parent may be missing from the export (its fields are already
+# inherited), and `file` holds a path on an author's disk.
+DROPPED_FIELDS = frozenset({"crossref", "xref", "file"})
+
+RIS_TYPES = {
+    "article": "JOUR", "book": "BOOK", "mvbook": "BOOK", "booklet": "PAMP", "inbook": "CHAP",
+    "incollection": "CHAP", "bookinbook": "CHAP", "inproceedings": "CPAPER", "conference": "CPAPER",
+    "proceedings": "CONF", "mvproceedings": "CONF", "collection": "EDBOOK", "mvcollection": "EDBOOK",
+    "phdthesis": "THES", "mastersthesis": "THES", "thesis": "THES", "techreport": "RPRT", "report": "RPRT",
+    "manual": "GEN", "online": "ELEC", "electronic": "ELEC", "www": "ELEC", "unpublished": "UNPB",
+    "patent": "PAT", "dataset": "DATA", "software": "COMP", "periodical": "JFULL", "misc": "GEN",
+}
+CSL_TYPES = {
+    "article": "article-journal", "book": "book", "mvbook": "book", "booklet": "pamphlet", "inbook": "chapter",
+    "incollection": "chapter", "bookinbook": "chapter", "inproceedings": "paper-conference",
+    "conference": "paper-conference", "proceedings": "book", "mvproceedings": "book", "collection": "book",
+    "mvcollection": "book", "phdthesis": "thesis", "mastersthesis": "thesis", "thesis": "thesis",
+    "techreport": "report", "report": "report", "manual": "report", "online": "webpage", "electronic": "webpage",
+    "www": "webpage", "unpublished": "manuscript", "patent": "patent", "dataset": "dataset",
+    "software": "software", "periodical": "periodical", "misc": "article",
+}
+_MONTHS = {name: i for i, name in enumerate(
+    ["jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec"], start=1)}
+_DATE = re.compile(r"^(\d{4})(?:-(\d{1,2})(?:-(\d{1,2}))?)?")
+_PAGES = re.compile(r"^\s*([^\s\u2013\u2014-]+)\s*(?:-+|\u2013|\u2014)\s*([^\s\u2013\u2014-]+)\s*$")
+_SAFE = re.compile(r"[^A-Za-z0-9._-]+")
+
+
+def _kept(entry: Entry) -> list[tuple[str, str]]:
+    return [(name, value) for name, value in entry.raw.items() if name not in DROPPED_FIELDS]
+
+
+# ---------------------------------------------------------------------------------------------- BibTeX
+def entry_to_bibtex(entry: Entry) -> str:
+    """One entry as BibTeX, in `litreview fmt` layout, with the LaTeX values as written in bib/."""
+    fields = [Field(name, (Part("braced", value),), 0) for name, value in _kept(entry)]
+    return format_entry(entry.type, entry.key, fields) + "\n"
+
+
+def to_bibtex(entries: Iterable[Entry]) -> str:
+    """Entries as a .bib file, in the order given, one blank line between entries."""
+    return "\n".join(entry_to_bibtex(e) for e in entries)
+
+
+# ---------------------------------------------------------------------------------------------- RIS
+def _ris_name(name: Name) -> str:
+    family = f"{name.particle} {name.family}".strip()
+    parts = [family] + [p for p in (name.given, name.suffix) if p]
+    return ", ".join(parts)
+
+
+def _split_pages(pages: str) -> tuple[str, str]:
+    m = _PAGES.match(pages)
+    return (m.group(1), m.group(2)) if m else (pages.strip(), "")
+
+
+def _container(entry: Entry) -> str:
+    return entry.get("journal") or entry.get("journaltitle") or entry.get("booktitle") or entry.get("series")
+
+
+def _one_line(text: str) -> str:
+    return re.sub(r"\s+", " ", text).strip()
+
+
+def entry_to_ris(entry: Entry) -> str:
+    """One entry as an RIS record (Unicode text), from `TY` to `ER`."""
+    lines: list[tuple[str, str]] = [("TY", RIS_TYPES.get(entry.type, "GEN")), ("ID", entry.key)]
+    lines += [("AU", _ris_name(n)) for n in entry.persons.get("author", ())]
+    lines += [("A2", _ris_name(n)) for n in entry.persons.get("editor", ())]
+    title = entry.get("title")
+    if entry.get("subtitle"):
+        title = f"{title}: {entry.get('subtitle')}"
+    lines.append(("TI", title))
+    container = _container(entry)
+    if container:
+        lines.append(("T2", container))
+    if entry.get("shortjournal") or entry.get("journalabbrev"):
+        lines.append(("J2", entry.get("shortjournal") or entry.get("journalabbrev")))
+    if entry.year:
+        lines.append(("PY", entry.year))
+    if entry.get("date"):
+        lines.append(("DA", entry.get("date").replace("-", "/")))
+    for tag, name in (("VL", "volume"), ("IS", "number"), ("ET", "edition")):
+        if entry.get(name):
+            lines.append((tag, entry.get(name)))
+    if entry.get("pages"):
+        start, end = _split_pages(entry.get("pages"))
+        lines.append(("SP", start))
+        if end:
+            lines.append(("EP", end))
+    if entry.get("doi"):
+        lines.append(("DO", clean_doi(entry.get("doi"))))
+    pmid = entry_pmid(entry)
+    if pmid:
+        lines.append(("AN", f"PMID: {pmid}"))
+    for tag, name in (("PB", "publisher"), ("CY", "address"), ("CY", "location"), ("SN", "issn"),
+                      ("SN", "isbn"), ("LA", "language"), ("UR", "url"), ("AB", "abstract"), ("N1", "note")):
+        if entry.get(name):
+            lines.append((tag, entry.get(name)))
+    for keyword in re.split(r"[;,]", entry.get("keywords")):
+        if keyword.strip():
+            lines.append(("KW", keyword.strip()))
+    lines.append(("ER", ""))
+    return "".join(f"{tag}  - {_one_line(value)}\n" for tag, value in lines if value or tag == "ER")
+
+
+def to_ris(entries: Iterable[Entry]) -> str:
+    """Entries as an RIS file (one record per entry, each ending in `ER  -`), in the order given."""
+    return "\n".join(entry_to_ris(e) for e in entries)
+
+
+# ---------------------------------------------------------------------------------------------- CSL-JSON
+def _csl_name(name: Name) -> dict[str, str]:
+    out = {"family": name.family}
+    if name.given:
+        out["given"] = name.given
+    if name.particle:
+        out["non-dropping-particle"] = name.particle
+    if name.suffix:
+        out["suffix"] = name.suffix
+    return out
+
+
+def _issued(entry: Entry) -> dict[str, Any] | None:
+    m = _DATE.match(entry.get("date").strip())
+    if m:
+        return {"date-parts": [[int(p) for p in m.groups() if p]]}
+    year = entry.get("year").strip()
+    if not year:
+        return {"literal": entry.get("date")} if entry.get("date") else None
+    if not year.isdigit():
+        return {"literal": year}
+    parts = [int(year)]
+    month = entry.get("month").strip().lower()
+    if month.isdigit() and 1 <= int(month) <= 12:
+        parts.append(int(month))
+    elif month[:3] in _MONTHS:
+        parts.append(_MONTHS[month[:3]])
+    return {"date-parts": [parts]}
+
+
+def entry_to_csl(entry: Entry) -> dict[str, Any]:
+    """One entry as a CSL-JSON item (the format of Zotero, pandoc and citeproc)."""
+    item: dict[str, Any] = {"id": entry.key, "type": CSL_TYPES.get(entry.type, "article")}
+    title = entry.get("title")
+    if entry.get("subtitle"):
+        title = f"{title}: {entry.get('subtitle')}"
+    if title:
+        item["title"] = title
+    for role in ("author", "editor", "translator"):
+        if entry.persons.get(role):
+            item[role] = [_csl_name(n) for n in entry.persons[role]]
+    container = _container(entry)
+    if container:
+        item["container-title"] = container
+    issued = _issued(entry)
+    if issued:
+        item["issued"] = issued
+    simple = {"volume": "volume", "number": "issue", "edition": "edition", "publisher": "publisher",
+              "address": "publisher-place", "location": "publisher-place", "isbn": "ISBN", "issn": "ISSN",
+              "url": "URL", "abstract": "abstract", "note": "note", "language": "language",
+              "pmcid": "PMCID", "shortjournal": "container-title-short", "journalabbrev": "container-title-short"}
+    for name, target in simple.items():
+        if entry.get(name) and target not in item:
+            item[target] = entry.get(name)
+    if entry.type in ("techreport", "report", "patent") and "issue" in item:
+        item["number"] = item.pop("issue")
+    if entry.get("pages"):
+        start, end = _split_pages(entry.get("pages"))
+        item["page"] = f"{start}-{end}" if end else start
+    if entry.get("doi"):
+        item["DOI"] = clean_doi(entry.get("doi"))
+    if entry_pmid(entry):
+        item["PMID"] = entry_pmid(entry)
+    return item
+
+
+def to_csl_json(entries: Iterable[Entry]) -> str:
+    """Entries as a CSL-JSON array, in the order given; keys of each item sorted, so the text is stable."""
+    return json.dumps([entry_to_csl(e) for e in entries], ensure_ascii=False, indent=2, sort_keys=True) + "\n"
+
+
+# ---------------------------------------------------------------------------------------------- site files
+def safe_file_stem(key: str) -> str:
+    """A file name for a key: the key itself when it is plain ASCII, else a cleaned form plus a short hash."""
+    cleaned = _SAFE.sub("_", key).strip("._-")[:80]
+    if cleaned == key and not key.startswith("."):
+        return key
+    digest = hashlib.sha256(key.encode("utf-8")).hexdigest()[:8]
+    return f"{cleaned}-{digest}" if cleaned else f"entry-{digest}"
+
+
+def library_files(entries: Sequence[Entry], folder: str = "references") -> dict[str, tuple[str, str]]:
+    """What `write_library_exports` writes: {label: (site-relative path, text)}; pure, for tests and previews."""
+    out: dict[str, tuple[str, str]] = {
+        "bib": (f"{folder}/library.bib", to_bibtex(entries)),
+        "ris": (f"{folder}/library.ris", to_ris(entries)),
+        "json": (f"{folder}/library.json", to_csl_json(entries)),
+    }
+    for entry in entries:
+        stem = safe_file_stem(entry.key)
+        out[f"bib:{entry.key}"] = (f"{folder}/entries/{stem}.bib", entry_to_bibtex(entry))
+        out[f"ris:{entry.key}"] = (f"{folder}/entries/{stem}.ris", entry_to_ris(entry))
+    return out
+
+
+def write_library_exports(bib: Bibliography | Mapping[str, Entry], keys: Iterable[str], site_dir: Path,
+                          folder: str = "references") -> dict[str, str]:
+    """Write the library (.bib, .ris, CSL .json) and one .bib/.ris per entry under `site_dir/folder`.
+
+    `keys` chooses the entries and their order (unknown keys are skipped). Returns {label: site-relative
+    path}: labels `bib`, `ris`, `json` for the whole library and `bib:<key>`, `ris:<key>` per entry.
+    Nothing is ever written outside `site_dir`.
+    """
+    entries_map = bib.entries if isinstance(bib, Bibliography) else bib
+    entries = [entries_map[k] for k in dict.fromkeys(keys) if k in entries_map]
+    base = site_dir.resolve()
+    written: dict[str, str] = {}
+    for label, (rel, text) in library_files(entries, folder).items():
+        target = (base / rel).resolve()
+        if not target.is_relative_to(base):
+            continue  # a `folder` such as "../x" or a symlink out of the site: refuse, never write there
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_text(text, encoding="utf-8", newline="\n")
+        written[label] = rel
+    return written

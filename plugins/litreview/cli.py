@@ -1,0 +1,117 @@
+"""The `litreview` command: `check` (fast checks without a build) and `fmt` (normalise BibTeX files)."""
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import time
+from collections.abc import Sequence
+from pathlib import Path
+from typing import TextIO
+
+
+def _display_path(path: str | Path, root: Path) -> str:
+    """Paths shown relative to the working directory when they are below it (as GitHub annotations need)."""
+    try:
+        return (root / path).resolve().relative_to(Path.cwd().resolve()).as_posix()
+    except ValueError:
+        return Path(path).as_posix()
+
+
+def cmd_check(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+    from dataclasses import replace
+
+    from .lint import FORMATTERS, ProjectError, load_project, run_checks
+
+    started = time.monotonic()
+    try:
+        project = load_project(Path(args.config))
+    except ProjectError as exc:
+        print(f"litreview check: {exc}", file=err)
+        return 2
+    findings = [replace(f, file=_display_path(f.file, project.root)) for f in run_checks(project)]
+    out.write(FORMATTERS[args.format](findings))
+    errors = sum(f.severity == "error" for f in findings)
+    warnings = len(findings) - errors
+    failed = errors > 0 or (args.warnings_as_errors and warnings > 0)
+    print(f"litreview check: {errors} error(s), {warnings} warning(s) in {time.monotonic() - started:.1f} s"
+          + (" (warnings count as errors)" if args.warnings_as_errors and warnings else ""), file=err)
+    return 1 if failed else 0
+
+
+def _fmt_targets(args: argparse.Namespace, err: TextIO) -> list[Path] | None:
+    if args.files:
+        return [Path(f) for f in args.files]
+    from .lint import ProjectError, load_project
+
+    try:
+        project = load_project(Path(args.config))
+    except ProjectError as exc:
+        print(f"litreview fmt: {exc}", file=err)
+        return None
+    return project.bib_paths
+
+
+def cmd_fmt(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+    from .bibliography.fmt import BibFormatError, format_bib
+
+    targets = _fmt_targets(args, err)
+    if targets is None:
+        return 2
+    status = 0
+    changed = []
+    for path in targets:
+        shown = _display_path(path, Path.cwd())
+        try:
+            text = path.read_bytes().decode("utf-8")
+        except (OSError, UnicodeDecodeError) as exc:
+            print(f"{shown}: error: cannot read the file as UTF-8 ({exc})", file=err)
+            status = 1
+            continue
+        try:
+            formatted = format_bib(text)
+        except BibFormatError as exc:
+            print(f"{shown}:{exc.line}: error: {exc.message}; fix it, then run litreview fmt again", file=err)
+            status = 1
+            continue
+        if formatted == text:
+            continue
+        changed.append(path)
+        if args.check:
+            print(f"{shown}: would be reformatted", file=out)
+        else:
+            tmp = path.with_name(f".{path.name}.litreview-fmt.tmp")
+            tmp.write_text(formatted, encoding="utf-8", newline="\n")
+            os.replace(tmp, path)
+            print(f"reformatted {shown}", file=out)
+    if args.check and changed:
+        status = 1
+    verb = "would reformat" if args.check else "reformatted"
+    print(f"litreview fmt: {verb} {len(changed)} of {len(targets)} file(s)", file=err)
+    return status
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="litreview", description=__doc__)
+    sub = parser.add_subparsers(dest="command", required=True)
+    check = sub.add_parser("check", help="check citations, BibTeX, evidence data, numbers and links (no build)")
+    check.add_argument("--config", "-f", default="mkdocs.yml", help="the MkDocs configuration (default: mkdocs.yml)")
+    check.add_argument("--format", choices=("text", "github", "json"), default="text",
+                       help="text: path:line: severity: message; github: workflow annotations; json: a list")
+    check.add_argument("--warnings-as-errors", action="store_true", help="exit 1 on warnings too")
+    check.set_defaults(run=cmd_check)
+    fmt = sub.add_parser("fmt", help="normalise BibTeX files (default: every bib file of the configuration)")
+    fmt.add_argument("files", nargs="*", help=".bib files (default: bib_dir / bib_files of mkdocs.yml)")
+    fmt.add_argument("--check", action="store_true", help="change nothing; exit 1 and list files that would change")
+    fmt.add_argument("--config", "-f", default="mkdocs.yml", help="the MkDocs configuration (default: mkdocs.yml)")
+    fmt.set_defaults(run=cmd_fmt)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None, out: TextIO | None = None, err: TextIO | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    return int(args.run(args, out or sys.stdout, err or sys.stderr))
+
+
+if __name__ == "__main__":
+    sys.exit(main())

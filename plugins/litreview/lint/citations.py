@@ -1,0 +1,51 @@
+"""Citation checks: keys cited in Markdown that the bibliography lacks, and entries that nothing cites."""
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+
+from ..bibliography.load import Bibliography
+from ..citations.syntax import find_citations
+from .findings import Finding
+from .markdown_text import MarkdownPage
+
+
+def page_citations(page: MarkdownPage) -> list[tuple[int, str]]:
+    """(offset, key) of every citation in the page's prose (code and HTML comments excluded)."""
+    return [(start, key) for start, _end, cite in find_citations(page.prose) for key in cite.keys]
+
+
+def unknown_keys(pages: Sequence[MarkdownPage], bib: Bibliography) -> list[Finding]:
+    findings = []
+    for page in pages:
+        for offset, key in page_citations(page):
+            if key in bib.entries:
+                continue
+            suggestion = bib.suggest(key)
+            hint = f" (did you mean '{suggestion}'?)" if suggestion else "; add it to bib/ or correct the key"
+            findings.append(Finding(page.path, page.line(offset), "error", "unknown-key",
+                                    f"unknown citation key '{key}'{hint}"))
+    return findings
+
+
+def _with_parents(keys: set[str], bib: Bibliography) -> set[str]:
+    """Cited keys plus the crossref parents and set members they pull in."""
+    lowered = {k.lower(): k for k in bib.entries}
+    todo, seen = list(keys), set(keys)
+    while todo:
+        entry = bib.entries.get(todo.pop())
+        if entry is None:
+            continue
+        linked = [entry.raw.get("crossref", ""), entry.raw.get("xref", "")]
+        linked += entry.raw.get("entryset", "").split(",")
+        for key in (lowered.get(k.strip().lower()) for k in linked if k.strip()):
+            if key and key not in seen:
+                seen.add(key)
+                todo.append(key)
+    return seen
+
+
+def unused_entries(bib: Bibliography, cited: Iterable[str]) -> list[Finding]:
+    used = _with_parents(set(cited), bib)
+    return [Finding(e.location.path, e.location.line, "warning", "unused-entry",
+                    f"entry '{e.key}' is never cited; cite it or remove it")
+            for e in bib.entries.values() if e.key not in used]

@@ -1,0 +1,126 @@
+"""Markdown source with code (and optionally HTML comments) blanked out, same length, so offsets and lines hold."""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from functools import cached_property
+
+from ..errors import line_of_offset
+
+_FENCE = re.compile(r"^[ \t]*(`{3,}|~{3,})(.*)$")
+# Lines that open a container whose indented body is Markdown, not code: list items, admonitions and
+# collapsible blocks, content tabs, footnote definitions.
+_CONTAINER = re.compile(r"^ {0,3}(?:[-*+][ \t]|\d{1,9}[.)][ \t]|!!!|\?\?\?\+?|===|\[\^[^\]]+\]:)")
+_BLANK_LINE = re.compile(r"\n[ \t]*\n")
+
+
+def _blank(chars: list[str], start: int, end: int) -> None:
+    for i in range(start, end):
+        if chars[i] != "\n":
+            chars[i] = " "
+
+
+def _indent(line: str) -> int:
+    expanded = line.expandtabs(4)
+    return len(expanded) - len(expanded.lstrip(" "))
+
+
+def mask_code_blocks(text: str) -> str:
+    """Blank fenced code blocks (``` and ~~~, also inside lists and admonitions) and indented code blocks."""
+    chars = list(text)
+    lines = text.split("\n")
+    starts = []
+    offset = 0
+    for line in lines:
+        starts.append(offset)
+        offset += len(line) + 1
+    i = 0
+    in_container = in_code = False
+    previous_blank = True
+    while i < len(lines):
+        line = lines[i]
+        fence = _FENCE.match(line)
+        if fence and not (fence.group(1)[0] == "`" and "`" in fence.group(2)):
+            marker = fence.group(1)
+            closing = re.compile(rf"^[ \t]*{re.escape(marker[0])}{{{len(marker)},}}[ \t]*$")
+            end = next((j for j in range(i + 1, len(lines)) if closing.match(lines[j])), None)
+            if end is not None:  # Python-Markdown leaves an unclosed fence as text
+                _blank(chars, starts[i], starts[end] + len(lines[end]))
+                i = end + 1
+                previous_blank, in_code = False, False
+                continue
+        if not line.strip():
+            previous_blank = True
+        elif _indent(line) >= 4:
+            if in_code or (previous_blank and not in_container):
+                in_code = True
+                _blank(chars, starts[i], starts[i] + len(line))
+            previous_blank = False
+        else:
+            in_code = False
+            if _CONTAINER.match(line):
+                in_container = True
+            elif previous_blank:
+                in_container = False
+            previous_blank = False
+        i += 1
+    return "".join(chars)
+
+
+def mask_inline(text: str, comments: bool) -> str:
+    """Blank inline code spans and, if `comments`, HTML comments; whichever opens first wins, as in Markdown."""
+    chars = list(text)
+    i, n = 0, len(text)
+    while i < n:
+        ch = text[i]
+        if ch == "\\":
+            i += 2
+            continue
+        if comments and ch == "<" and text.startswith("<!--", i):
+            end = text.find("-->", i + 4)
+            end = n if end < 0 else end + 3
+            _blank(chars, i, end)
+            i = end
+            continue
+        if ch == "`":
+            run = _run(text, i)
+            closing = re.compile(rf"(?<!`)`{{{run}}}(?!`)").search(text, i + run)
+            paragraph_end = _BLANK_LINE.search(text, i)
+            limit = paragraph_end.start() if paragraph_end else n
+            if closing and closing.end() <= limit:
+                _blank(chars, i, closing.end())
+                i = closing.end()
+            else:
+                i += run
+            continue
+        i += 1
+    return "".join(chars)
+
+
+def _run(text: str, i: int) -> int:
+    j = i
+    while j < len(text) and text[j] == "`":
+        j += 1
+    return j - i
+
+
+@dataclass
+class MarkdownPage:
+    """One page's source and its masked views; `path` is relative to the project, `rel` to docs_dir."""
+
+    path: str
+    rel: str
+    source: str
+
+    @cached_property
+    def without_code(self) -> str:
+        """Code blanked; HTML comments (the placement directives) kept."""
+        return mask_inline(mask_code_blocks(self.source), comments=False)
+
+    @cached_property
+    def prose(self) -> str:
+        """Code and HTML comments blanked: what Python-Markdown turns into text, links and citations."""
+        return mask_inline(mask_code_blocks(self.source), comments=True)
+
+    def line(self, offset: int) -> int:
+        return line_of_offset(self.source, offset)

@@ -1,0 +1,69 @@
+"""`litreview check`: every check family run once over a project, without building the site."""
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+from ..bibliography.load import load_cached
+from .bibliography import bib_problems, malformed_identifiers, same_work
+from .citations import page_citations, unknown_keys, unused_entries
+from .data import data_problems, load_manager, page_data
+from .findings import Finding, sort_findings
+from .links import broken_links
+from .markdown_text import MarkdownPage
+from .numbers import load_allowlist, uncited_numbers
+from .project import Project
+
+
+def read_pages(project: Project) -> tuple[list[MarkdownPage], list[Finding]]:
+    pages, findings = [], []
+    for path in project.markdown_files():
+        rel_path = project.rel(path)
+        try:
+            source = path.read_bytes().decode("utf-8-sig")
+        except UnicodeDecodeError:
+            findings.append(Finding(rel_path, None, "error", "encoding", "the file is not valid UTF-8; save it as UTF-8"))
+            continue
+        except OSError as exc:
+            findings.append(Finding(rel_path, None, "error", "encoding", f"cannot read the file ({exc.strerror})"))
+            continue
+        source = source.replace("\r\n", "\n")
+        pages.append(MarkdownPage(rel_path, path.relative_to(project.docs_dir).as_posix(), source))
+    return pages, findings
+
+
+def run_checks(project: Project) -> list[Finding]:
+    """All findings of a project, sorted by file and line."""
+    config_rel = project.rel(project.config_file)
+    findings = [Finding(config_rel, None, severity, "config", message)
+                for severity, message in project.config_problems]
+    bib = load_cached(project.bib_paths, project.root, project.cache_dir, project.required_fields)
+    findings += bib_problems(bib) + malformed_identifiers(bib) + same_work(bib)
+
+    manager = load_manager(project.data_dir, project.root)
+    findings += data_problems(manager, bib.entries)
+
+    pages, page_findings = read_pages(project)
+    findings += page_findings
+    findings += unknown_keys(pages, bib)
+    used = page_data(pages, manager)
+    findings += used.findings
+    cited = {key for page in pages for _, key in page_citations(page)} | used.cited
+    findings += unused_entries(bib, cited)
+
+    allow, allow_findings = load_allowlist(project.allowlist, project.rel(project.allowlist))
+    findings += allow_findings
+    for page in pages:
+        findings += uncited_numbers(page, allow)
+
+    heading = re.sub(r"[^a-z0-9]+", "-", project.references_heading.lower()).strip("-") or "references"
+    extra = {heading} | {f"ref-{key}" for key in bib.entries}
+    findings += broken_links(pages, project.docs_dir, project.rel(project.docs_dir), project.slugify,
+                             project.toc_separator, extra, project.generated)
+    return sort_findings(findings)
+
+
+def check_project(config_file: Path) -> list[Finding]:
+    from .project import load_project
+
+    return run_checks(load_project(config_file))
