@@ -126,3 +126,17 @@ def test_bib_dir_reads_every_file(tmp_path: Path) -> None:
     result = build_site(tmp_path)
     assert result.litreview_warnings == []
     assert 'id="ref-other"' in result.page()
+
+
+def test_library_and_entry_downloads(tmp_path: Path) -> None:
+    write_site(tmp_path, {"index.md": "[@kim2019]\n", "sub/page.md": "[@lee2020]\n",
+                          "refs.md": "<!-- bibliography -->\n"}, BIB)
+    result = build_site(tmp_path)
+    sub = result.page("sub/page.html")
+    assert '(<a href="../bibliography/entries/lee2020.bib" download>BibTeX</a>, ' \
+           '<a href="../bibliography/entries/lee2020.ris" download>RIS</a>)' in sub
+    assert '<a href="bibliography/library.ris" download>RIS</a>' in result.page("refs.html")
+    library = (result.site / "bibliography/library.bib").read_text(encoding="utf-8")
+    assert library.count("@article{") == 3  # the whole library, cited or not
+    ris = (result.site / "bibliography/entries/lee2020.ris").read_text(encoding="utf-8")
+    assert ris.startswith("TY  - JOUR") and "TI  - Third work" in ris

@@ -47,6 +47,10 @@ class LitReviewConfig(Config):
     """Content-hash cache (relative to mkdocs.yml); an empty string turns caching off."""
     repo_blob_url = c.Type(str, default="")
     """Base URL for "Edit this page" / source links, e.g. https://github.com/o/r/blob/main/ (optional)."""
+    exports = c.Type(bool, default=True)
+    """Offer the library as BibTeX, RIS and CSL-JSON, and each entry as .bib/.ris, for reference managers."""
+    exports_folder = c.Type(str, default="bibliography")
+    """Site folder of those downloads."""
     reproducible = c.Type(bool, default=True)
     """Set SOURCE_DATE_EPOCH from the last git commit (when unset), so builds of one checkout are identical."""
     pdf = c.SubConfig(PdfConfig)

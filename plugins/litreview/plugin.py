@@ -51,7 +51,8 @@ class LitReviewPlugin(BasePlugin[LitReviewConfig]):
         except LitReviewError as exc:
             raise PluginError(str(exc)) from exc
         self.citations = CitationManager(bib, self.config.style, self.config.citation_style,
-                                         self.config.references_heading)
+                                         self.config.references_heading,
+                                         self.config.exports_folder if self.config.exports else None)
         self.tables.labels = {key: short_label(entry) for key, entry in bib.entries.items()}
         self.extension = CitationExtension(value_resolver=self.tables.resolve_value)
         config.markdown_extensions.append(self.extension)  # type: ignore[arg-type]
@@ -95,9 +96,7 @@ class LitReviewPlugin(BasePlugin[LitReviewConfig]):
     def on_page_content(self, html: str, *, page: Page, config: MkDocsConfig, files: Files) -> str:
         path, source = self._rel(page), page.file.content_string
         self._report(self.tables.value_problems(self.extension.value_errors, path, source))
-        root_prefix = get_relative_url(".", page.url or ".").rstrip("/") + "/"
-        root_prefix = "" if root_prefix in ("./", "/") else root_prefix
-        html, problems = self.tables.expand_directives(html, path, source, page.url, root_prefix)
+        html, problems = self.tables.expand_directives(html, path, source, page.url, _root_prefix(page))
         self._report(problems)
         self.citations.collect(page.file.src_uri, html, page.title or "", page.url)
         return html
@@ -113,7 +112,7 @@ class LitReviewPlugin(BasePlugin[LitReviewConfig]):
     @event_priority(50)  # before the search plugin indexes page.content
     def on_page_context(self, context: Any, *, page: Page, config: MkDocsConfig, nav: Navigation) -> Any:
         urls = {pid: get_relative_url(rec.url or ".", page.url or ".") for pid, rec in self.citations.pages.items()}
-        html, problems = self.citations.fix_page(page.file.src_uri, page.content or "", urls)
+        html, problems = self.citations.fix_page(page.file.src_uri, page.content or "", urls, _root_prefix(page))
         page.content = html
         self._report(problems)
         self.rendered[page.file.src_uri] = PdfPage(slug_for(page.url), page.title or "", page.url, html)
@@ -130,6 +129,11 @@ class LitReviewPlugin(BasePlugin[LitReviewConfig]):
     def on_post_build(self, *, config: MkDocsConfig) -> None:
         site_dir = Path(config.site_dir)
         self.tables.write_downloads(site_dir)
+        if self.config.exports:
+            from .bibliography.export import write_library_exports
+
+            write_library_exports(self.citations.bib, list(self.citations.bib.entries), site_dir,
+                                  self.config.exports_folder)
         if self.config.pdf.enabled:
             self._write_pdf(config, site_dir)
 
@@ -155,3 +159,9 @@ class LitReviewPlugin(BasePlugin[LitReviewConfig]):
             return Path(page.file.abs_src_path or "").resolve().relative_to(self.root).as_posix()
         except ValueError:
             return page.file.src_uri
+
+
+def _root_prefix(page: Page) -> str:
+    """The relative way from a page to the site root: "" at the top, "../" one folder down."""
+    prefix = get_relative_url(".", page.url or ".").rstrip("/") + "/"
+    return "" if prefix in ("./", "/") else prefix

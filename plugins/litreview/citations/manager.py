@@ -2,8 +2,9 @@
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
+from ..bibliography.export import safe_file_stem
 from ..bibliography.load import Bibliography
 from ..bibliography.style import format_entries, narrative_name
 from ..errors import Problem, SourceLocation, line_of_offset
@@ -40,8 +41,9 @@ class CitationManager:
     """Owns the citation numbers of one build. No MkDocs types: pages are identified by a string id."""
 
     def __init__(self, bib: Bibliography, style: str = "vancouver", citation_style: str = "numeric",
-                 references_heading: str = "References") -> None:
+                 references_heading: str = "References", exports_folder: str | None = None) -> None:
         self.bib = bib
+        self.exports_folder = exports_folder  # site-relative folder of the .bib/.ris downloads, or None
         self.style = style
         self.citation_style = citation_style
         self.references_heading = references_heading
@@ -77,18 +79,26 @@ class CitationManager:
             names={e.key: narrative_name(e) for e in entries},
             years={e.key: e.year for e in entries},
             style=self.citation_style,
+            file_stems={e.key: safe_file_stem(e.key) for e in entries} if self.exports_folder else {},
         )
 
     def uncited(self) -> list[str]:
         assert self.ctx is not None
         return [k for k in self.bib.entries if k not in self.ctx.numbers]
 
-    def fix_page(self, page_id: str, html: str, page_url_of: dict[str, str] | None = None) -> tuple[str, list[Problem]]:
-        """The page's final HTML: citations, its reference list, and the bibliography where asked for."""
+    def fix_page(self, page_id: str, html: str, page_url_of: dict[str, str] | None = None,
+                 root_prefix: str = "") -> tuple[str, list[Problem]]:
+        """The page's final HTML: citations, its reference list, and the bibliography where asked for.
+
+        `root_prefix` is the way from this page to the site root (e.g. "../"), for download links.
+        """
         if self.ctx is None:
             raise RuntimeError("finalize() must run before fix_page()")
         record = self.pages[page_id]
-        result = _fix(html, self.ctx)
+        ctx = self.ctx
+        if self.exports_folder:
+            ctx = replace(ctx, files_prefix=f"{root_prefix}{self.exports_folder}/")
+        result = _fix(html, ctx)
         problems = []
         for key in dict.fromkeys(result.unresolved):
             suggestion = self.bib.suggest(key)
@@ -97,7 +107,7 @@ class CitationManager:
                                     f"unknown citation key '{key}'{hint}"))
         out = result.html
         if result.backrefs:
-            refs = render_reference_list(result.backrefs, self.ctx)
+            refs = render_reference_list(result.backrefs, ctx)
             if REFERENCES_MARKER.search(out):
                 out = REFERENCES_MARKER.sub(lambda _m: refs, out, count=1)
             else:
@@ -108,16 +118,17 @@ class CitationManager:
             out = REFERENCES_MARKER.sub("", out)
         match = BIBLIOGRAPHY_MARKER.search(out)
         if match:
-            out = BIBLIOGRAPHY_MARKER.sub(lambda m: self.bibliography_html(bool(m.group(1)), page_url_of), out)
+            out = BIBLIOGRAPHY_MARKER.sub(lambda m: self.bibliography_html(bool(m.group(1)), page_url_of, ctx), out)
         return out, problems
 
-    def bibliography_html(self, include_uncited: bool, page_url_of: dict[str, str] | None = None) -> str:
-        assert self.ctx is not None
-        ctx = self.ctx
+    def bibliography_html(self, include_uncited: bool, page_url_of: dict[str, str] | None = None,
+                          ctx: CiteContext | None = None) -> str:
+        ctx = ctx or self.ctx
+        assert ctx is not None
         keys = list(ctx.numbers)
         if include_uncited:
             extra = [k for k in self.bib.entries if k not in ctx.numbers]
-            ctx = self._context(dict(ctx.numbers), extra)
+            ctx = replace(self._context(dict(ctx.numbers), extra), files_prefix=ctx.files_prefix)
             keys += extra
         citing = {
             key: [(self.pages[p].title, (page_url_of or {}).get(p, self.pages[p].url)) for p in pages]

@@ -25,6 +25,8 @@ class CiteContext:
     years: Mapping[str, str]
     style: str = "numeric"  # or "author-year"
     anchor_prefix: str = "ref-"
+    files_prefix: str | None = None  # page-relative path of the export folder; None: no download links
+    file_stems: Mapping[str, str] = field(default_factory=dict)  # key -> file name stem of its .bib/.ris
 
 
 @dataclass
@@ -150,8 +152,13 @@ def render_entry(key: str, ctx: CiteContext, backrefs: Sequence[str] = (), extra
                 f'<a class="lr-backref" href="#{anchor}" aria-label="Back to citation {_backref_label(i)}">'
                 f"{_backref_label(i)}</a>" for i, anchor in enumerate(backrefs))
         links = f' <span class="lr-backrefs">{links}</span>'
+    files = ""
+    if ctx.files_prefix is not None and key in ctx.file_stems:
+        base = escape(f"{ctx.files_prefix}entries/{ctx.file_stems[key]}", quote=True)
+        files = (f' <span class="lr-entry-files">(<a href="{base}.bib" download>BibTeX</a>, '
+                 f'<a href="{base}.ris" download>RIS</a>)</span>')
     return (f'<li id="{escape(ctx.anchor_prefix + key, quote=True)}"{value}>'
-            f'<span class="lr-ref-text">{ctx.formatted[key]}</span>{extra}{links}</li>')
+            f'<span class="lr-ref-text">{ctx.formatted[key]}</span>{files}{extra}{links}</li>')
 
 
 def _ordered(keys: Sequence[str], ctx: CiteContext) -> list[str]:
@@ -179,4 +186,9 @@ def render_bibliography(keys: Sequence[str], ctx: CiteContext,
                 f'<a href="{escape(url, quote=True)}">{escape(title)}</a>' for title, url in pages) + "</span>"
         items.append(render_entry(key, ctx, (), extra))
     kind = "ol" if ctx.style == "numeric" else "ul"
-    return f'<{kind} class="lr-references lr-bibliography">{"".join(items)}</{kind}>'
+    library = ""
+    if ctx.files_prefix is not None:
+        base = escape(f"{ctx.files_prefix}library", quote=True)
+        library = (f'<p class="lr-library">Download the whole library: <a href="{base}.bib" download>BibTeX</a> '
+                   f'\u00b7 <a href="{base}.ris" download>RIS</a> \u00b7 <a href="{base}.json" download>CSL-JSON</a></p>')
+    return f'{library}<{kind} class="lr-references lr-bibliography">{"".join(items)}</{kind}>'

@@ -192,32 +192,36 @@ def parse_narrative_at(text: str, at: int) -> tuple[Citation, int] | None:
 def find_citations(text: str) -> list[tuple[int, int, Citation]]:
     """Every citation in plain text (no Markdown): used by the linter and as the parser's reference loop."""
     found: list[tuple[int, int, Citation]] = []
-    i = 0
-    n = len(text)
-    while i < n:
-        ch = text[i]
-        if ch == "\\":
-            i += 2
-            continue
-        if ch == "[":
-            got = parse_bracketed_at(text, i)
-            if got:
-                found.append((i, got[1], got[0]))
-                i = got[1]
+    # Each frame scans one string: the text, or the text of a Markdown link inside it, where bracketed citations
+    # still count and narrative ones do not. A stack rather than recursion: hostile input nests links
+    # thousands deep. Frames are (text, offset of text[0] in the whole text, next index, inside a link).
+    frames: list[tuple[str, int, int, bool]] = [(text, 0, 0, False)]
+    while frames:
+        part, offset, i, in_link = frames.pop()
+        n = len(part)
+        while i < n:
+            ch = part[i]
+            if ch == "\\":
+                i += 2
                 continue
-            close = find_closing_bracket(text, i)
-            if close is not None and text.startswith("(", close + 1):
-                # A Markdown link: bracketed citations in its text still count, narrative ones do not.
-                found += [(i + 1 + a, i + 1 + b, c) for a, b, c in find_citations(text[i + 1 : close])
-                          if c.mode == "normal"]
-                end = text.find(")", close)
-                i = end + 1 if end > 0 else close + 1
-                continue
-        elif ch == "@":
-            got2 = parse_narrative_at(text, i)
-            if got2:
-                found.append((i, got2[1], got2[0]))
-                i = got2[1]
-                continue
-        i += 1
+            if ch == "[":
+                got = parse_bracketed_at(part, i)
+                if got:
+                    found.append((offset + i, offset + got[1], got[0]))
+                    i = got[1]
+                    continue
+                close = find_closing_bracket(part, i)
+                if close is not None and part.startswith("(", close + 1):
+                    end = part.find(")", close)
+                    frames.append((part, offset, end + 1 if end > 0 else close + 1, in_link))
+                    frames.append((part[i + 1 : close], offset + i + 1, 0, True))
+                    break
+            elif ch == "@":
+                got2 = parse_narrative_at(part, i)
+                if got2:
+                    if not in_link:
+                        found.append((offset + i, offset + got2[1], got2[0]))
+                    i = got2[1]
+                    continue
+            i += 1
     return found
