@@ -15,7 +15,7 @@ from helpers import ROOT, bib_entry, write_site
 from litreview.cli import main
 from litreview.lint import check_project
 from litreview.lint.findings import Finding
-from litreview.lint.markdown_text import mask_code_blocks, mask_inline
+from litreview.markdown_text import mask_code_blocks, mask_inline
 
 DOE = bib_entry("doe2020title", title="Liver embolization in practice", doi="10.1000/abc.1", pmid="123456")
 ROE = bib_entry("roe2021other", title="Radioembolization outcomes revisited", author="Roe, Richard", year="2021")

@@ -14,7 +14,7 @@ from helpers import bib_entry, build_site, write_site
 
 ROOT = Path(__file__).resolve().parent.parent
 ARTIFACTS = ROOT / "tests" / "artifacts"
-NAV_ONLY = ["Skip to content", "Initializing search", "Table of contents", "Edit this page", "How to cite this page",
+NAV_ONLY = ["Skip to content", "Initializing search", "Table of contents", "Edit this page",
             "Back to top", "Made with"]
 
 

@@ -168,7 +168,7 @@ def test_unknown_data_set_and_missing_key_in_rows(tmp_path: Path) -> None:
     result = build_site(tmp_path)
     assert result.litreview_warnings == [
         "docs/data/tace.yaml:25: rows[2].source: unknown citation key 'lee2021'; add it to bib/ or correct it",
-        "docs/index.md:3: unknown data set 'nope' (available: tace); add content/data/nope.yaml or correct the name"]
+        "docs/index.md:3: unknown data set 'nope' (available: tace); add docs/data/nope.yaml or correct the name"]
     assert '<p class="lr-missing">[evidence-table: unknown data set' in result.page()
 
 

@@ -30,7 +30,7 @@ def link(key: str, n: int, anchor: str = "cite-1") -> str:
 
 def tip(keys: str, anchor: str = "cite-1") -> str:
     entries = "".join(f'<span class="lr-tip-entry"><b>{CTX.numbers[k]}.</b> Ref {k.upper()}.</span>' for k in keys)
-    return f'<span class="lr-tip" role="tooltip" id="{anchor}-tip">{entries}</span>'
+    return f'<span class="lr-tip" role="tooltip" id="{anchor}-tip" data-search-exclude>{entries}</span>'
 
 
 def test_single_citation_exact_html() -> None:

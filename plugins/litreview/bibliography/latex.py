@@ -14,6 +14,9 @@ _COMBINING = {
     "b": "\u0331", "d": "\u0323", "r": "\u030a",
 }
 _ACCENT = re.compile(r"\\([\"'`^~=.]|[uvHckbdr](?![A-Za-z]))\s*(?:\{\s*([^{}\\]?)\s*\}|([A-Za-z\u0131\u0237]))")
+# Letters latexcodec does not know; without this they were dropped with the other unknown commands.
+_LETTERS = {"j": "\u0237", "ng": "\u014b", "NG": "\u014a"}
+_LETTER = re.compile(r"(?<!\\)\\(j|ng|NG)(?![A-Za-z])(?:\{\})?")
 _LINK_TEXT = re.compile(r"\\href\s*\{[^{}]*\}\s*\{([^{}]*)\}")
 _URL = re.compile(r"\\(?:url|nolinkurl|path)\s*\{([^{}]*)\}")
 _SUPER_SUB = re.compile(r"[\^_]\{([^{}]*)\}|[\^_](\w)")
@@ -38,6 +41,7 @@ def latex_to_text(value: str) -> str:
     text = _URL.sub(lambda m: m.group(1).replace("\\", ""), value)
     text = _LINK_TEXT.sub(r"\1", text)
     text = _MATH.sub(lambda m: "$" + _SUPER_SUB.sub(lambda s: s.group(1) or s.group(2), m.group(1)) + "$", text)
+    text = _LETTER.sub(lambda m: _LETTERS[m.group(1)], text)
     try:
         text = codecs.decode(text, "ulatex")
     except Exception:  # latexcodec gives up on some malformed input; the cleanup below still applies

@@ -8,6 +8,7 @@ from ..bibliography.export import safe_file_stem
 from ..bibliography.load import Bibliography
 from ..bibliography.style import format_entries, narrative_name
 from ..errors import Problem, SourceLocation, line_of_offset
+from ..markdown_text import mask_code_blocks, mask_inline
 from .markdown_ext import iter_placeholders
 from .numbering import assign_numbers
 from .render import (
@@ -23,8 +24,9 @@ _KEY_END = r"(?![\w]|[:.#$%&\-+?<>~/]\w)"
 
 
 def locate_key(source: str, key: str) -> int | None:
-    """Line of the first `@key` in a page's source, for messages."""
-    m = re.search(r"(?<![\w])-?@\{?" + re.escape(key) + r"\}?" + _KEY_END, source)
+    """Line of the first `@key` in a page's source outside code and comments, for messages."""
+    prose = mask_inline(mask_code_blocks(source), comments=True)
+    m = re.search(r"(?<![\w])-?@\{?" + re.escape(key) + r"\}?" + _KEY_END, prose)
     return line_of_offset(source, m.start()) if m else None
 
 

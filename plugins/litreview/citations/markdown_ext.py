@@ -5,10 +5,10 @@ import html
 import re
 import xml.etree.ElementTree as etree
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
-from markdown import Markdown
+from markdown import Markdown, util
 from markdown.extensions import Extension
 from markdown.inlinepatterns import InlineProcessor
 from markdown.treeprocessors import Treeprocessor
@@ -35,6 +35,35 @@ def _element(citation: Citation) -> etree.Element:
     return el
 
 
+_ESCAPED_CHAR = re.compile("\x02([0-9]+)\x03")
+_TAG = re.compile(r"<[^>]*>")
+
+
+def _readable(processor: InlineProcessor, text: str) -> str:
+    """A prefix or locator as plain text. Earlier inline patterns have already replaced code spans, inline HTML
+    and backslash escapes with placeholders, which must not reach the page; character references become
+    characters, as everywhere else in Markdown text (the fixer escapes the result)."""
+    if util.STX in text:
+        text = processor.unescape(text)  # code spans and other stashed nodes: their text
+
+        def raw_html(m: re.Match[str]) -> str:
+            blocks = processor.md.htmlStash.rawHtmlBlocks
+            index = int(m.group(1))
+            block = blocks[index] if index < len(blocks) else ""
+            return _TAG.sub("", block) if isinstance(block, str) else "".join(block.itertext())
+
+        text = util.HTML_PLACEHOLDER_RE.sub(raw_html, text)
+        text = _ESCAPED_CHAR.sub(lambda m: chr(int(m.group(1))), text)
+        text = text.replace(util.STX, "").replace(util.ETX, "")
+    return html.unescape(text) if "&" in text else text
+
+
+def _readable_citation(processor: InlineProcessor, citation: Citation) -> Citation:
+    items = tuple(replace(i, prefix=_readable(processor, i.prefix), suffix=_readable(processor, i.suffix))
+                  for i in citation.items)
+    return replace(citation, items=items)
+
+
 @dataclass(frozen=True)
 class ValueLookup:
     """What the inline value syntax `{{set.row.column}}` resolves to: display text and its citation."""
@@ -52,7 +81,7 @@ class _BracketProcessor(InlineProcessor):
         if got is None:
             return None, None, None
         citation, end = got
-        return _element(citation), m.start(0), end
+        return _element(_readable_citation(self, citation)), m.start(0), end
 
 
 class _NarrativeProcessor(InlineProcessor):
@@ -62,7 +91,7 @@ class _NarrativeProcessor(InlineProcessor):
         if got is None:
             return None, None, None
         citation, end = got
-        return _element(citation), m.start(0), end
+        return _element(_readable_citation(self, citation)), m.start(0), end
 
 
 class _ValueProcessor(InlineProcessor):
@@ -134,8 +163,8 @@ class CitationExtension(Extension):
             md.ESCAPED_CHARS.append("@")
         # After code spans, escapes, links, autolinks and inline HTML (90), so none of them is read as a citation.
         md.inlinePatterns.register(_ValueProcessor(r"\{\{\s*([\w-]+)\.([\w-]+)\.([\w-]+)\s*\}\}", self), "lr-value", 87)
-        md.inlinePatterns.register(_BracketProcessor(r"\["), "lr-cite-bracket", 86)
-        md.inlinePatterns.register(_NarrativeProcessor(r"@"), "lr-cite-narrative", 85)
+        md.inlinePatterns.register(_BracketProcessor(r"\[", md), "lr-cite-bracket", 86)
+        md.inlinePatterns.register(_NarrativeProcessor(r"@", md), "lr-cite-narrative", 85)
         md.treeprocessors.register(_UnnestFromLinks(md), "lr-unnest", 5)
 
 

@@ -81,7 +81,8 @@ def _tooltip(keys: Sequence[str], ctx: CiteContext, tip_id: str) -> str:
         + f"{ctx.formatted[k]}</span>"
         for k in sorted(dict.fromkeys(keys), key=lambda k: ctx.numbers[k])
     )
-    return f'<span class="lr-tip" role="tooltip" id="{tip_id}">{entries}</span>'
+    # data-search-exclude: the preview repeats the reference list, which search already indexes.
+    return f'<span class="lr-tip" role="tooltip" id="{tip_id}" data-search-exclude>{entries}</span>'
 
 
 def render_citation(citation: Citation, ctx: CiteContext, anchor: str) -> tuple[str, list[str]]:
@@ -110,14 +111,25 @@ def render_citation(citation: Citation, ctx: CiteContext, anchor: str) -> tuple[
     return html, missing
 
 
+_OPEN_A = re.compile(r"<a[\s>]", re.I)
+_CLOSE_A = re.compile(r"</a\s*>", re.I)
+_PLAIN_LINK = re.compile(r'<a href="[^"]*" rel="noopener">(.*?)</a>')
+_CITE_LINK = re.compile(r'<a class="lr-cite-link" href="[^"]*" (aria-describedby="[^"]*")>(.*?)</a>')
+
+
 def fix_citations(page_html: str, ctx: CiteContext) -> FixResult:
     """Replace every placeholder; anchors `cite-1`, `cite-2`... follow document order."""
     result = FixResult(page_html)
     out: list[str] = []
     last = 0
+    depth = 0  # open <a> elements (raw HTML links the Markdown extension could not see into)
     for index, (match, citation) in enumerate(iter_placeholders(page_html), start=1):
         anchor = f"cite-{index}"
+        before = page_html[last:match.start()]
+        depth = max(0, depth + len(_OPEN_A.findall(before)) - len(_CLOSE_A.findall(before)))
         html, missing = render_citation(citation, ctx, anchor)
+        if depth:  # inside a link: numbers without links of their own, so links never nest
+            html = _PLAIN_LINK.sub(r"\1", _CITE_LINK.sub(r'<span class="lr-cite-link" \1>\2</span>', html))
         result.unresolved += missing
         for key in dict.fromkeys(citation.keys):
             if key in ctx.numbers:

@@ -4,18 +4,22 @@ from __future__ import annotations
 import json
 import re
 from dataclasses import dataclass
+from html.entities import html5
 from typing import Literal
 
 # Pandoc: a key starts with a letter, digit or `_`; punctuation from `:.#$%&-+?<>~/` is allowed only
 # inside the key (followed by a word character), so "see @doe99." cites `doe99`.
 KEY_PATTERN = r"[^\W](?:\w|[:.#$%&\-+?<>~/](?=\w))*"
 _KEY = re.compile(KEY_PATTERN)
-_BRACED_KEY = re.compile(r"\{([^{}]+)\}")
+# \x02 and \x03 delimit Python-Markdown's placeholders for inline HTML: a key never spans one.
+_BRACED_KEY = re.compile(r"\{([^{}\x02\x03]+)\}")
 # Characters that may stand right before a narrative `@key`; anything else (a letter, `/`, `.`, `:`)
 # means an e-mail address, a URL path or a handle, never a citation.
 _NARRATIVE_BEFORE = frozenset(" \t\n([{\"'\u00a0\u2014\u2013\u201c\u2018;,")
 _SECOND_KEY = re.compile(r"(?:^|\s)-?@[\w{]")
 _PAGE_RANGE = re.compile(r"(?<=\d)-(?=\d)")
+# `&amp;`, `&nbsp;`, `&#8211;`: Markdown text (and table cells, which are HTML-escaped first) holds these.
+_ENTITY_END = re.compile(r"&(?:([A-Za-z][A-Za-z0-9]{1,31})|#[0-9]{1,7}|#[xX][0-9A-Fa-f]{1,6})$")
 
 Mode = Literal["normal", "narrative"]
 
@@ -123,8 +127,14 @@ def _parse_item(segment: str) -> CiteItem | None:
     return CiteItem(key, re.sub(r"\s+", " ", prefix).strip(), normalize_locator(suffix), suppress)
 
 
+def _ends_with_reference(text: str) -> bool:
+    """Whether `text` + ";" ends a character reference (`[@smith&jones; @b]` still has two items)."""
+    m = _ENTITY_END.search(text)
+    return m is not None and (m.group(1) is None or f"{m.group(1)};" in html5)
+
+
 def _split_items(body: str) -> list[str]:
-    """Split on `;` outside nested brackets and braces."""
+    """Split on `;` outside nested brackets and braces, and not on the `;` ending a character reference."""
     parts: list[str] = []
     depth = 0
     current: list[str] = []
@@ -133,7 +143,7 @@ def _split_items(body: str) -> list[str]:
             depth += 1
         elif ch in "]}":
             depth -= 1
-        if ch == ";" and depth == 0:
+        if ch == ";" and depth == 0 and not _ends_with_reference("".join(current[-40:])):
             parts.append("".join(current))
             current = []
         else:

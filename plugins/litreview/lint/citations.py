@@ -6,7 +6,7 @@ from collections.abc import Iterable, Sequence
 from ..bibliography.load import Bibliography
 from ..citations.syntax import find_citations
 from .findings import Finding
-from .markdown_text import MarkdownPage
+from ..markdown_text import MarkdownPage
 
 
 def page_citations(page: MarkdownPage) -> list[tuple[int, str]]:

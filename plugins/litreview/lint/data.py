@@ -12,7 +12,7 @@ from ..tables.directives import DIRECTIVE_RE, DirectiveError, parse_directive
 from ..tables.load import DataSet, load_datasets
 from ..tables.manager import TableManager
 from .findings import Finding, from_problem
-from .markdown_text import MarkdownPage
+from ..markdown_text import MarkdownPage
 
 VALUE_RE = re.compile(r"\{\{\s*([\w-]+)\.([\w-]+)\.([\w-]+)\s*\}\}")
 

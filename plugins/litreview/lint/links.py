@@ -13,7 +13,7 @@ from markdown.extensions.toc import slugify as default_slugify
 from markdown.extensions.toc import unique
 
 from .findings import Finding
-from .markdown_text import MarkdownPage
+from ..markdown_text import MarkdownPage
 
 Slugify = Callable[[str, str], str]
 

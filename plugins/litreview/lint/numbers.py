@@ -10,7 +10,7 @@ from pathlib import Path
 from ..citations.syntax import find_citations
 from .data import VALUE_RE
 from .findings import Finding
-from .markdown_text import MarkdownPage
+from ..markdown_text import MarkdownPage
 from .project import ALLOWLIST
 
 # Whole lines that are not sentences: headings, admonition and tab titles, link definitions, table rules.

@@ -10,7 +10,7 @@ from .citations import page_citations, unknown_keys, unused_entries
 from .data import data_problems, load_manager, page_data
 from .findings import Finding, sort_findings
 from .links import broken_links
-from .markdown_text import MarkdownPage
+from ..markdown_text import MarkdownPage
 from .numbers import load_allowlist, uncited_numbers
 from .project import Project
 

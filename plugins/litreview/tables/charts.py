@@ -28,7 +28,8 @@ def _render(draw, salt: str, width: float, height: float) -> str:  # type: ignor
     matplotlib.use("Agg", force=False)
     from matplotlib.figure import Figure
 
-    with matplotlib.rc_context({"svg.hashsalt": salt, "svg.fonttype": "none", "font.size": 10,
+    # text.parse_math off: a "$" in a label from YAML or BibTeX is text, never matplotlib math.
+    with matplotlib.rc_context({"svg.hashsalt": salt, "svg.fonttype": "none", "font.size": 10, "text.parse_math": False,
                                 "font.family": "DejaVu Sans", "axes.edgecolor": "#333333",
                                 "text.color": "#111111", "axes.labelcolor": "#111111",
                                 "xtick.color": "#222222", "ytick.color": "#222222"}):
@@ -102,7 +103,9 @@ def bar_svg(groups: Sequence[tuple[str, Sequence[Point]]], axis_label: str, titl
         for side in ("top", "right"):
             ax.spines[side].set_visible(False)
         if groups:
-            ax.legend(loc="lower right", frameon=True, fontsize=8)
+            # Below the plot, so the legend never covers a bar or its value label.
+            ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.16), ncol=min(len(groups), 3), frameon=False,
+                      fontsize=8)
 
     height = 1.0 + 0.34 * max(len(flat), 1)
     return _inline(_render(draw, chart_id, 7.0, height), title, desc, chart_id)

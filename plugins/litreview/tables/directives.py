@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 
 DIRECTIVE_RE = re.compile(r"<!--\s*(evidence-table|evidence-chart|comparison-table)\b(.*?)-->", re.DOTALL)
 NAME_RE = re.compile(r"^[A-Za-z0-9_-]+$")
+ID_RE = re.compile(r"^[A-Za-z][\w-]*$")  # an HTML id that is also safe inside SVG attributes and file names
 OPTIONS = {
     "evidence-table": {"columns", "filter", "sort", "caption", "id"},
     "evidence-chart": {"column", "type", "caption", "id", "filter", "label"},
@@ -47,6 +48,8 @@ def parse_directive(kind: str, body: str) -> Directive:
         name, value = word.split("=", 1)
         if name not in OPTIONS[kind]:
             raise DirectiveError(f"unknown option '{name}' for {kind}; known: {', '.join(sorted(OPTIONS[kind]))}")
+        if name == "id" and not ID_RE.match(value):
+            raise DirectiveError(f"invalid id '{value}': letters, digits, '_' and '-' only")
         if name == "filter":
             if "=" not in value:
                 raise DirectiveError(f"filter needs column=value, got '{value}'")

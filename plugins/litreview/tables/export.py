@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import csv
+import re
 import io
 import json
 from collections.abc import Sequence
@@ -9,9 +10,15 @@ from collections.abc import Sequence
 from .load import Column, DataSet, Row
 
 
+_FORMULA = ("=", "+", "@", "\t", "\r")
+
+
 def _plain(value: object) -> object:
+    """A CSV cell; text a spreadsheet would run as a formula gets a leading apostrophe (OWASP advice)."""
     if isinstance(value, list):
-        return "; ".join(str(v) for v in value)
+        value = "; ".join(str(v) for v in value)
+    if isinstance(value, str) and (value.startswith(_FORMULA) or re.match(r"-[^\d\s.]", value)):
+        return "'" + value
     return value
 
 

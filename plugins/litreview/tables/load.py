@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import hashlib
+import math
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -90,14 +91,23 @@ def _yaml_path(parts: Any, prefix: str = "") -> str:
     return out
 
 
+_JSON_TYPES = {"object": "a mapping", "array": "a list", "string": "text", "integer": "an integer",
+               "number": "a number", "null": "nothing", "boolean": "true or false"}
+
+
+def _extra_keys(error: ValidationError) -> list[str]:
+    return sorted(set(error.instance) - set(error.schema.get("properties", {})), key=str)
+
+
 def _message(error: ValidationError, column_types: dict[str, str]) -> str:
     path = list(error.absolute_path)
     if error.validator == "additionalProperties":
-        extra = sorted(set(error.instance) - set(error.schema.get("properties", {})))
+        extra = _extra_keys(error)
         if path and path[0] == "rows" or (len(path) == 0 and "id" in error.schema.get("properties", {})):
             return f"unknown column {', '.join(repr(e) for e in extra)}; declare it under columns " \
                    f"(declared: {', '.join(sorted(column_types))})"
-        return f"unknown field {', '.join(repr(e) for e in extra)}"
+        known = ", ".join(sorted(error.schema.get("properties", {})))
+        return f"unknown field {', '.join(repr(e) for e in extra)} (known: {known})"
     if error.validator == "required":
         return str(error.message).replace("is a required property", "is required")
     field = path[-1] if path else None
@@ -107,7 +117,24 @@ def _message(error: ValidationError, column_types: dict[str, str]) -> str:
         return f"invalid id {_describe(error.instance)}: use lowercase letters, digits, '_' and '-'"
     if error.validator == "enum":
         return f"got {_describe(error.instance)}, expected one of: {', '.join(map(str, error.validator_value))}"
+    if error.validator == "type":  # jsonschema's own text shows Python reprs: "{'a': 1} is not of type 'array'"
+        wanted = [str(w) for w in (error.validator_value if isinstance(error.validator_value, list)
+                                   else [error.validator_value])]
+        return f"expected {' or '.join(_JSON_TYPES.get(w, w) for w in wanted)}, got {_describe(error.instance)}"
     return f"{error.message}"
+
+
+def _error_path(error: ValidationError, prefix: str = "") -> str:
+    """The YAML path of an error; an unknown key points at its own line rather than its mapping's."""
+    parts = list(error.absolute_path)
+    if error.validator == "additionalProperties" and isinstance(error.instance, dict):
+        parts += _extra_keys(error)[:1]
+    return _yaml_path(parts, prefix)
+
+
+def _non_finite(raw_row: dict[str, Any]) -> list[str]:
+    """Columns holding .nan or .inf, which pass the schema's number checks but are never a finding."""
+    return [k for k, v in raw_row.items() if isinstance(v, float) and not math.isfinite(v)]
 
 
 def load_dataset(path: Path, name: str, rel: str) -> tuple[DataSet | None, list[Problem]]:
@@ -127,8 +154,7 @@ def load_dataset(path: Path, name: str, rel: str) -> tuple[DataSet | None, list[
     if not isinstance(data, dict):
         return None, [Problem(SourceLocation(rel, 1), "expected a mapping with title, columns and rows")]
     for error in sorted(_FILE_VALIDATOR.iter_errors(data), key=lambda e: list(map(str, e.absolute_path))):
-        yp = _yaml_path(error.absolute_path)
-        problems.append(problem(rel, lines, yp, _message(error, {})))
+        problems.append(problem(rel, lines, _error_path(error), _message(error, {})))
     if problems:
         return None, problems
     columns = tuple(Column(c["id"], c["label"], c["type"], c.get("unit", ""), c.get("description", ""))
@@ -147,8 +173,16 @@ def load_dataset(path: Path, name: str, rel: str) -> tuple[DataSet | None, list[
     seen_rows: dict[str, int] = {}
     for index, raw_row in enumerate(data["rows"]):
         base = f"rows[{index}]"
+        reported: set[str] = set()
         for error in sorted(validator.iter_errors(raw_row), key=lambda e: list(map(str, e.absolute_path))):
-            problems.append(problem(rel, lines, _yaml_path(error.absolute_path, base), _message(error, types)))
+            reported.add(_error_path(error, base))
+            problems.append(problem(rel, lines, _error_path(error, base), _message(error, types)))
+        if isinstance(raw_row, dict):
+            for key in _non_finite(raw_row):
+                if f"{base}.{key}" not in reported:
+                    wanted = EXPECTED.get(types.get(key, ""), "a number")
+                    problems.append(problem(rel, lines, f"{base}.{key}", f"expected {wanted}, got {raw_row[key]}"))
+                raw_row = {**raw_row, key: str(raw_row[key])}  # shown as written; JSON has no NaN
         row_id = str(raw_row.get("id", f"row{index + 1}"))
         if row_id in seen_rows:
             problems.append(problem(rel, lines, f"{base}.id", f"duplicate row id '{row_id}' (also rows"
@@ -175,7 +209,7 @@ def load_datasets(folder: Path, root: Path) -> tuple[dict[str, DataSet], list[Pr
         rel = _relative(path, root)
         if not path.resolve().is_relative_to(real_root):
             problems.append(Problem(SourceLocation(rel), "the file is a link to a place outside the project; "
-                                    "refused: copy the data into content/data/"))
+                                    f"refused: copy the data into {_relative(folder, root)}/"))
             continue
         if not path.is_file():
             continue

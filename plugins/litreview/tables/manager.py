@@ -14,6 +14,7 @@ import markdown
 from ..citations.markdown_ext import CitationExtension, ValueLookup
 from ..citations.syntax import Citation, CiteItem, find_citations
 from ..errors import Problem, SourceLocation, line_of_offset
+from ..markdown_text import mask_code_blocks, mask_inline
 from .directives import DIRECTIVE_RE, Directive, DirectiveError, parse_directive
 from .export import to_csv, to_json
 from .load import Column, DataSet, Row, load_datasets
@@ -42,12 +43,21 @@ class TableManager:
     cache_dir: Path | None = None
     downloads: dict[str, str] = field(default_factory=dict)  # site-relative path -> content
     labels: dict[str, str] = field(default_factory=dict)  # BibTeX key -> "Strosberg 2017" for chart axes
+    data_hint: str = "content/data"  # the data folder as authors see it, for messages
     _md: markdown.Markdown | None = None
+    refused: set[str] = field(default_factory=set)  # data files that exist but failed to load
 
     @classmethod
     def load(cls, folder: Path, root: Path, docs_dir: Path, cache: Path | None) -> TableManager:
         datasets, problems = load_datasets(folder, root)
-        return cls(datasets, problems, cache / "charts" if cache else None)
+        try:
+            hint = folder.absolute().relative_to(root.absolute()).as_posix()
+        except ValueError:
+            hint = folder.as_posix()
+        refused = {Path(p.location.path).stem for p in problems}
+        manager = cls(datasets, problems, cache / "charts" if cache else None, data_hint=hint)
+        manager.refused = refused
+        return manager
 
     # ------------------------------------------------------------------ checks
     def problems_for(self, entries: Mapping[str, Any]) -> list[Problem]:
@@ -118,10 +128,19 @@ class TableManager:
         """Replace directive comments in a page's HTML (code blocks escape them, so they are never touched)."""
         problems: list[Problem] = []
         counter = {"n": 0}
+        prose = mask_inline(mask_code_blocks(source), comments=False)
+        seen: dict[str, int] = {}
 
         def line_of(text: str) -> int | None:
-            offset = source.find(text.strip()[:60])
-            return line_of_offset(source, offset) if offset >= 0 else None
+            """The line of this directive: the n-th time the same text appears outside code."""
+            needle = text.strip()
+            seen[needle] = seen.get(needle, 0) + 1
+            offset = -1
+            for _ in range(seen[needle]):
+                offset = prose.find(needle, offset + 1)
+                if offset < 0:
+                    return None
+            return line_of_offset(source, offset)
 
         def replace(match: re.Match[str]) -> str:
             counter["n"] += 1
@@ -136,9 +155,12 @@ class TableManager:
 
     def _dataset(self, name: str) -> DataSet:
         ds = self.datasets.get(name)
+        if ds is None and name in self.refused:
+            raise DirectiveError(f"data set '{name}' could not be loaded (see the messages for "
+                                 f"{self.data_hint}/{name}.yaml); fix that file")
         if ds is None:
             raise DirectiveError(f"unknown data set '{name}' (available: {', '.join(sorted(self.datasets)) or 'none'}"
-                                 "); add content/data/" + name + ".yaml or correct the name")
+                                 f"); add {self.data_hint}/{name}.yaml or correct the name")
         return ds
 
     def _rows(self, ds: DataSet, directive: Directive) -> list[Row]:
@@ -235,7 +257,7 @@ class TableManager:
                          for _, pts in groups for p in pts)
         svg = self._cached_svg(kind, groups, unit, caption, desc, chart_id, datasets)
         return (f'<figure class="lr-chart" id="{escape(chart_id, quote=True)}">{svg}'
-                f"<figcaption>{escape(caption)}. Sources: {cite_html(keys)}</figcaption></figure>")
+                f"<figcaption>{escape(caption.rstrip('.'))}. Sources: {cite_html(keys)}</figcaption></figure>")
 
     def _cached_svg(self, kind: str, groups: list[Any], unit: str, caption: str, desc: str, chart_id: str,
                     datasets: list[DataSet]) -> str:

@@ -74,6 +74,8 @@ def row_schema(columns: list[dict[str, Any]]) -> dict[str, Any]:
     props: dict[str, Any] = {"id": {"type": "string", "pattern": r"^[a-z0-9][a-z0-9_-]*$"}}
     for column in columns:
         props[column["id"]] = VALUE_SCHEMAS[column["type"]]
+    if props.get("source") is VALUE_SCHEMAS["citation"]:  # other citation columns may be empty; the source may not
+        props["source"] = {"anyOf": VALUE_SCHEMAS["citation"]["anyOf"][:2]}
     return {"type": "object", "required": ["id", "source"], "additionalProperties": False, "properties": props}
 
 

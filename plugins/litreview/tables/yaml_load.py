@@ -24,17 +24,25 @@ def _path(parent: str, part: str | int) -> str:
     return f"{parent}.{part}" if parent else str(part)
 
 
+_PLAIN_TAGS = {yaml.MappingNode: "tag:yaml.org,2002:map", yaml.SequenceNode: "tag:yaml.org,2002:seq"}
+
+
 def _convert(node: yaml.Node, loader: yaml.SafeLoader, path: str, lines: Lines) -> Any:
     lines[path] = node.start_mark.line + 1
+    plain_tag = _PLAIN_TAGS.get(type(node))
+    if plain_tag and node.tag != plain_tag:  # e.g. !!python/object/apply: it would be read as plain data otherwise
+        raise YamlProblem(node.start_mark.line + 1,
+                          f"{path or 'the document'}: YAML tags such as '{node.tag}' are not allowed; write plain values")
     if isinstance(node, yaml.MappingNode):
         out: dict[str, Any] = {}
         for key_node, value_node in node.value:
+            # Checked before constructing: SafeLoader has no constructor for a bare merge tag.
+            if key_node.tag == "tag:yaml.org,2002:merge":
+                raise YamlProblem(key_node.start_mark.line + 1, "merge keys (<<) are not allowed; write the values out")
             key = loader.construct_object(key_node)
             if isinstance(key, (list, dict)) or key is None:
                 raise YamlProblem(key_node.start_mark.line + 1, f"{_path(path, '?') }: mapping keys must be plain text")
             key = str(key)
-            if key == "<<":
-                raise YamlProblem(key_node.start_mark.line + 1, "merge keys (<<) are not allowed; write the values out")
             if key in out:
                 raise YamlProblem(key_node.start_mark.line + 1,
                                   f"{_path(path, key)}: duplicate key '{key}' (first at line {lines[_path(path, key)]}); "
@@ -49,13 +57,25 @@ def _convert(node: yaml.Node, loader: yaml.SafeLoader, path: str, lines: Lines) 
     return value
 
 
+MAX_DEPTH = 50  # evidence data nests four levels; PyYAML's recursive composer must not hit Python's limit
+
+
 class _NoAliasComposer(yaml.SafeLoader):
+    depth = 0
+
     def compose_node(self, parent: Any, index: Any) -> Any:
         if self.check_event(yaml.AliasEvent):
             event = self.peek_event()
             raise YamlProblem(event.start_mark.line + 1,
                               "YAML aliases (*name) are not allowed in evidence data; write the value out")
-        return super().compose_node(parent, index)
+        if self.depth >= MAX_DEPTH:
+            raise YamlProblem(self.peek_event().start_mark.line + 1, f"the data is nested more than {MAX_DEPTH} "
+                              "levels deep; check the brackets and indentation")
+        self.depth += 1
+        try:
+            return super().compose_node(parent, index)
+        finally:
+            self.depth -= 1
 
 
 def load_yaml(text: str) -> tuple[Any, Lines]:
@@ -69,8 +89,10 @@ def load_yaml(text: str) -> tuple[Any, Lines]:
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         line = mark.line + 1 if mark else None
-        hint = " (YAML does not allow tabs for indentation; use spaces)" if "\t" in (exc.problem or "") or \
-            "tab" in str(exc.problem) else ""
+        # PyYAML writes a tab as the two characters backslash-t: "found character '\\t' that cannot start any token".
+        problem_text = str(exc.problem)
+        hint = " (YAML does not allow tabs for indentation; use spaces)" if "\t" in problem_text or \
+            "'\\t'" in problem_text or "tab" in problem_text else ""
         raise YamlProblem(line, f"invalid YAML: {exc.problem}{hint}") from exc
     except yaml.YAMLError as exc:
         raise YamlProblem(None, f"invalid YAML: {exc}") from exc

@@ -1,16 +1,29 @@
-/* litreview: sortable evidence tables (numbers as numbers, empty cells last). No network, no dependencies. */
+/* litreview: sortable evidence tables (numbers as numbers, empty cells last) and citation previews kept on screen.
+   No network, no dependencies. */
 (function () {
   "use strict";
+
+  var NUMERIC = ["integer", "percent", "months", "ratio"];
 
   function cellValue(row, index) {
     var cell = row.cells[index];
     return cell ? cell.getAttribute("data-sort") || "" : "";
   }
 
+  /* A non-numeric value in a numeric column (e.g. "nr": median not reached) ranks above every number. */
+  function compareNumeric(x, y) {
+    var a = parseFloat(x), b = parseFloat(y);
+    var aNum = !isNaN(a), bNum = !isNaN(b);
+    if (aNum && bNum) return a - b;
+    if (aNum) return -1;
+    if (bNum) return 1;
+    return x.localeCompare(y);
+  }
+
   function sortTable(table, index, type) {
     var header = table.tHead.rows[0].cells[index];
     var ascending = header.getAttribute("aria-sort") !== "ascending";
-    var numeric = ["integer", "percent", "months", "ratio"].indexOf(type) >= 0;
+    var numeric = NUMERIC.indexOf(type) >= 0;
     var body = table.tBodies[0];
     var rows = Array.prototype.slice.call(body.rows);
     rows.sort(function (a, b) {
@@ -18,7 +31,7 @@
       if (x === "" && y === "") return 0;
       if (x === "") return 1;        /* empty cells last, whatever the direction */
       if (y === "") return -1;
-      var result = numeric ? parseFloat(x) - parseFloat(y) : x.localeCompare(y);
+      var result = numeric ? compareNumeric(x, y) : x.localeCompare(y);
       return ascending ? result : -result;
     });
     rows.forEach(function (row) { body.appendChild(row); });
@@ -37,7 +50,59 @@
         button.addEventListener("click", function () { sortTable(table, index, th.getAttribute("data-type")); });
       });
     });
+    /* Material's search panel is a dialog without a name (axe: aria-dialog-name). */
+    Array.prototype.forEach.call((root || document).querySelectorAll(".md-search[role='dialog']"), function (el) {
+      if (!el.getAttribute("aria-label") && !el.getAttribute("aria-labelledby")) el.setAttribute("aria-label", "Search");
+    });
   }
+
+  /* Citation previews: CSS shows them on hover and focus; here they are pinned (position: fixed) below the citation,
+     or above it near the bottom of the screen, and kept inside the viewport, so that neither the edge of a phone's
+     screen nor a table's scroll box cuts them. */
+  var MARGIN = 8, GAP = 4, current = null;
+
+  function placeTip(cite) {
+    var tip = cite.querySelector(".lr-tip");
+    if (!tip) return;
+    var link = cite.querySelector(".lr-cite-link") || cite;
+    tip.classList.add("lr-tip--placed");
+    var hidden = window.getComputedStyle(tip).display === "none";
+    if (hidden) { tip.style.visibility = "hidden"; tip.style.display = "block"; }
+    var anchor = link.getBoundingClientRect();
+    var width = tip.offsetWidth, height = tip.offsetHeight;
+    var vw = document.documentElement.clientWidth, vh = window.innerHeight;
+    var left = Math.max(MARGIN, Math.min(anchor.left, vw - MARGIN - width));
+    var top = anchor.bottom + GAP, above = false;
+    if (top + height > vh - MARGIN && anchor.top - GAP - height >= MARGIN) {
+      top = anchor.top - GAP - height;
+      above = true;
+    }
+    tip.style.left = Math.round(left) + "px";
+    tip.style.top = Math.round(top) + "px";
+    tip.classList.toggle("lr-tip--above", above);
+    if (hidden) { tip.style.display = ""; tip.style.visibility = ""; }
+    current = cite;
+  }
+
+  function citeOf(target) {
+    return target && target.closest ? target.closest(".lr-cite") : null;
+  }
+
+  document.addEventListener("mouseover", function (event) {
+    var cite = citeOf(event.target);
+    if (cite && !(event.relatedTarget && cite.contains(event.relatedTarget))) placeTip(cite);
+  });
+  document.addEventListener("focusin", function (event) {
+    var cite = citeOf(event.target);
+    if (cite) placeTip(cite);
+  });
+  function replace() {
+    if (!current) return;
+    var tip = current.querySelector(".lr-tip");
+    if (tip && window.getComputedStyle(tip).display !== "none") placeTip(current);
+  }
+  window.addEventListener("scroll", replace, { capture: true, passive: true });
+  window.addEventListener("resize", replace, { passive: true });
 
   if (typeof window.document$ !== "undefined" && window.document$.subscribe) {
     window.document$.subscribe(function () { setup(document); });

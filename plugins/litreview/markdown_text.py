@@ -5,7 +5,7 @@ import re
 from dataclasses import dataclass
 from functools import cached_property
 
-from ..errors import line_of_offset
+from .errors import line_of_offset
 
 _FENCE = re.compile(r"^[ \t]*(`{3,}|~{3,})(.*)$")
 # Lines that open a container whose indented body is Markdown, not code: list items, admonitions and
