@@ -34,6 +34,10 @@ test: $(TSTAMP)
 unit: $(TSTAMP)
 	$(BIN)/python -m pytest -q tests/unit
 
+lint: $(TSTAMP)
+	$(BIN)/ruff check plugins
+	$(BIN)/mypy
+
 bench: $(STAMP)
 	$(BIN)/pip install -q -e '.[bench]'
 	$(BIN)/python -m bench.run

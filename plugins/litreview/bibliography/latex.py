@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import codecs
+import contextlib
 import re
 import unicodedata
 from functools import lru_cache
@@ -42,10 +43,8 @@ def latex_to_text(value: str) -> str:
     text = _LINK_TEXT.sub(r"\1", text)
     text = _MATH.sub(lambda m: "$" + _SUPER_SUB.sub(lambda s: s.group(1) or s.group(2), m.group(1)) + "$", text)
     text = _LETTER.sub(lambda m: _LETTERS[m.group(1)], text)
-    try:
-        text = codecs.decode(text, "ulatex")
-    except Exception:  # latexcodec gives up on some malformed input; the cleanup below still applies
-        pass
+    with contextlib.suppress(Exception):  # latexcodec gives up on some malformed input; cleanup follows
+        text = codecs.decode(text, "ulatex")  # type: ignore[call-overload]  # a codec registered at import
     text = _ACCENT.sub(_accent, text)
     for symbol, replacement in _SYMBOLS.items():
         text = text.replace(symbol, replacement)

@@ -20,13 +20,15 @@ from .latex import latex_to_text
 
 CACHE_VERSION = "litreview-bib-3"
 PERSON_FIELDS = ("author", "editor", "translator", "bookauthor")
-KNOWN_TYPES = frozenset(
-    "article book booklet inbook incollection inproceedings conference manual mastersthesis phdthesis misc "
-    "proceedings techreport unpublished online electronic www report thesis patent periodical collection "
-    "mvbook mvcollection mvproceedings mvreference reference inreference bookinbook suppbook suppcollection "
-    "suppperiodical dataset software set xdata customa customb customc customd custome customf artwork "
-    "audio image jurisdiction legislation legal letter movie music performance review standard video".split()
-)
+KNOWN_TYPES = frozenset({
+    "article", "book", "booklet", "inbook", "incollection", "inproceedings", "conference", "manual",
+    "mastersthesis", "phdthesis", "misc", "proceedings", "techreport", "unpublished", "online", "electronic",
+    "www", "report", "thesis", "patent", "periodical", "collection", "mvbook", "mvcollection", "mvproceedings",
+    "mvreference", "reference", "inreference", "bookinbook", "suppbook", "suppcollection", "suppperiodical",
+    "dataset", "software", "set", "xdata", "customa", "customb", "customc", "customd", "custome", "customf",
+    "artwork", "audio", "image", "jurisdiction", "legislation", "legal", "letter", "movie", "music",
+    "performance", "review", "standard", "video",
+})
 # Types that stand for other entries (biblatex sets, xdata) need no author, title or year of their own.
 _CONTAINER_TYPES = frozenset({"set", "xdata"})
 
@@ -261,7 +263,8 @@ def content_hash(paths: Iterable[Path], extra: str = "") -> str:
     return digest.hexdigest()
 
 
-def load_bibliography(paths: Iterable[Path], root: Path, required: Iterable[str] = ("author", "title", "year")) -> Bibliography:
+def load_bibliography(paths: Iterable[Path], root: Path,
+                      required: Iterable[str] = ("author", "title", "year")) -> Bibliography:
     """Read BibTeX files in the order given. Never raises on bad content: problems are returned."""
     problems: list[Problem] = []
     entries: dict[str, Entry] = {}

@@ -73,7 +73,7 @@ def format_vancouver(entry: Entry, members: Sequence[Entry] = ()) -> str:
     if entry.get("subtitle"):
         title = f"{title}: {entry.get('subtitle')}"
     kind = entry.type
-    if kind in ("thesis", "phdthesis", "mastersthesis") or entry.get("type") and kind in ("report", "techreport"):
+    if kind in ("thesis", "phdthesis", "mastersthesis") or (entry.get("type") and kind in ("report", "techreport")):
         label = entry.get("type") or ("dissertation" if kind != "mastersthesis" else "master's thesis")
         title = f"{title} [{label}]"
     if title:

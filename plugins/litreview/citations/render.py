@@ -76,7 +76,7 @@ def _author_year_body(items: Sequence[CiteItem], ctx: CiteContext, tip_id: str) 
 
 def _tooltip(keys: Sequence[str], ctx: CiteContext, tip_id: str) -> str:
     entries = "".join(
-        f'<span class="lr-tip-entry">'
+        '<span class="lr-tip-entry">'
         + (f"<b>{ctx.numbers[k]}.</b> " if ctx.style == "numeric" else "")
         + f"{ctx.formatted[k]}</span>"
         for k in sorted(dict.fromkeys(keys), key=lambda k: ctx.numbers[k])
@@ -202,5 +202,6 @@ def render_bibliography(keys: Sequence[str], ctx: CiteContext,
     if ctx.files_prefix is not None:
         base = escape(f"{ctx.files_prefix}library", quote=True)
         library = (f'<p class="lr-library">Download the whole library: <a href="{base}.bib" download>BibTeX</a> '
-                   f'\u00b7 <a href="{base}.ris" download>RIS</a> \u00b7 <a href="{base}.json" download>CSL-JSON</a></p>')
+                   f'\u00b7 <a href="{base}.ris" download>RIS</a> '
+                   f'\u00b7 <a href="{base}.json" download>CSL-JSON</a></p>')
     return f'{library}<{kind} class="lr-references lr-bibliography">{"".join(items)}</{kind}>'

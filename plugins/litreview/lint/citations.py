@@ -5,8 +5,8 @@ from collections.abc import Iterable, Sequence
 
 from ..bibliography.load import Bibliography
 from ..citations.syntax import find_citations
-from .findings import Finding
 from ..markdown_text import MarkdownPage
+from .findings import Finding
 
 
 def page_citations(page: MarkdownPage) -> list[tuple[int, str]]:

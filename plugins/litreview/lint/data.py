@@ -8,11 +8,11 @@ from pathlib import Path
 from typing import Any
 
 from ..citations.syntax import find_citations
+from ..markdown_text import MarkdownPage
 from ..tables.directives import DIRECTIVE_RE, DirectiveError, parse_directive
 from ..tables.load import DataSet, load_datasets
 from ..tables.manager import TableManager
 from .findings import Finding, from_problem
-from ..markdown_text import MarkdownPage
 
 VALUE_RE = re.compile(r"\{\{\s*([\w-]+)\.([\w-]+)\.([\w-]+)\s*\}\}")
 
@@ -49,7 +49,8 @@ class PageData:
     cited: set[str] = field(default_factory=set)
 
 
-def _check_columns(ds: DataSet, kind: str, options: Mapping[str, str], filters: Sequence[tuple[str, str]]) -> str | None:
+def _check_columns(ds: DataSet, kind: str, options: Mapping[str, str],
+                   filters: Sequence[tuple[str, str]]) -> str | None:
     wanted: list[str] = []
     if kind == "evidence-table" and options.get("columns"):
         wanted += [c.strip() for c in options["columns"].split(",") if c.strip()]

@@ -12,8 +12,8 @@ from urllib.parse import unquote
 from markdown.extensions.toc import slugify as default_slugify
 from markdown.extensions.toc import unique
 
-from .findings import Finding
 from ..markdown_text import MarkdownPage
+from .findings import Finding
 
 Slugify = Callable[[str, str], str]
 

@@ -8,9 +8,9 @@ from itertools import pairwise
 from pathlib import Path
 
 from ..citations.syntax import find_citations
+from ..markdown_text import MarkdownPage
 from .data import VALUE_RE
 from .findings import Finding
-from ..markdown_text import MarkdownPage
 from .project import ALLOWLIST
 
 # Whole lines that are not sentences: headings, admonition and tab titles, link definitions, table rules.

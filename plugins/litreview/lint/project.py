@@ -54,7 +54,7 @@ def _unknown(loader: _TolerantLoader, suffix: str, node: yaml.Node) -> Any:
         return loader.construct_mapping(node, deep=True)
     if isinstance(node, yaml.SequenceNode):
         return loader.construct_sequence(node, deep=True)
-    return loader.construct_scalar(node)
+    return loader.construct_scalar(node)  # type: ignore[arg-type]  # the remaining node kind is a scalar
 
 
 _TolerantLoader.add_constructor("!ENV", _env)

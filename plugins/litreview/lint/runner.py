@@ -5,12 +5,12 @@ import re
 from pathlib import Path
 
 from ..bibliography.load import load_cached
+from ..markdown_text import MarkdownPage
 from .bibliography import bib_problems, malformed_identifiers, same_work
 from .citations import page_citations, unknown_keys, unused_entries
 from .data import data_problems, load_manager, page_data
 from .findings import Finding, sort_findings
 from .links import broken_links
-from ..markdown_text import MarkdownPage
 from .numbers import load_allowlist, uncited_numbers
 from .project import Project
 
@@ -22,7 +22,8 @@ def read_pages(project: Project) -> tuple[list[MarkdownPage], list[Finding]]:
         try:
             source = path.read_bytes().decode("utf-8-sig")
         except UnicodeDecodeError:
-            findings.append(Finding(rel_path, None, "error", "encoding", "the file is not valid UTF-8; save it as UTF-8"))
+            findings.append(Finding(rel_path, None, "error", "encoding",
+                                    "the file is not valid UTF-8; save it as UTF-8"))
             continue
         except OSError as exc:
             findings.append(Finding(rel_path, None, "error", "encoding", f"cannot read the file ({exc.strerror})"))

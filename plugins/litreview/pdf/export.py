@@ -102,7 +102,7 @@ def build_pdf_safely(pages: Sequence[PdfPage], meta: PdfMeta, bib_slug: str | No
     try:
         target, messages, reused = write_pdf(pages, meta, bib_slug, site_dir, options.filename, options.page_size,
                                              stylesheets, cache_dir)
-    except Exception as exc:  # noqa: BLE001 (a PDF problem must not lose the site build)
+    except Exception as exc:
         log.warning(f"PDF: {options.filename} was not written ({type(exc).__name__}: {exc}); the site is complete")
         return None
     for message in dict.fromkeys(messages):

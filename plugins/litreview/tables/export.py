@@ -2,13 +2,12 @@
 from __future__ import annotations
 
 import csv
-import re
 import io
 import json
+import re
 from collections.abc import Sequence
 
 from .load import Column, DataSet, Row
-
 
 _FORMULA = ("=", "+", "@", "\t", "\r")
 

@@ -103,7 +103,7 @@ def _message(error: ValidationError, column_types: dict[str, str]) -> str:
     path = list(error.absolute_path)
     if error.validator == "additionalProperties":
         extra = _extra_keys(error)
-        if path and path[0] == "rows" or (len(path) == 0 and "id" in error.schema.get("properties", {})):
+        if (path and path[0] == "rows") or (len(path) == 0 and "id" in error.schema.get("properties", {})):
             return f"unknown column {', '.join(repr(e) for e in extra)}; declare it under columns " \
                    f"(declared: {', '.join(sorted(column_types))})"
         known = ", ".join(sorted(error.schema.get("properties", {})))
@@ -191,7 +191,7 @@ def load_dataset(path: Path, name: str, rel: str) -> tuple[DataSet | None, list[
         seen_rows.setdefault(row_id, index)
         rows.append(Row(row_id, {k: v for k, v in raw_row.items() if k != "id"}, lines.get(base)))
     dataset = DataSet(
-        name=name, path=rel, title=data["title"], modality=data.get("modality", data["title"]),
+        name=name, path=rel, title=data["title"], modality=str(data.get("modality") or data["title"]),
         summary=dict(data.get("summary", {})), columns=columns, rows=tuple(rows), lines=lines,
         digest=hashlib.sha256(data_bytes).hexdigest(),
     )

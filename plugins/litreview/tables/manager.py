@@ -29,7 +29,7 @@ _KEEP_INLINE = {"backtick", "escape", "em_strong", "em_strong2", "not_strong", "
 def _cell_markdown() -> markdown.Markdown:
     """Inline Markdown for author text in tables: emphasis, code and citations; no links, images or HTML."""
     md = markdown.Markdown(extensions=[CitationExtension()])
-    for name in [item.name for item in md.inlinePatterns._priority]:  # noqa: SLF001 (registry names)
+    for name in [item.name for item in md.inlinePatterns._priority]:
         if name not in _KEEP_INLINE:
             md.inlinePatterns.deregister(name)
     md.preprocessors.deregister("html_block")

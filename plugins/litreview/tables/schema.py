@@ -8,7 +8,8 @@ from typing import Any
 COLUMN_TYPES = ("text", "integer", "percent", "months", "ratio", "citation")
 SUMMARY_FIELDS = ("indication", "patients", "response", "survival", "complications")
 _NUM = r"\d+(?:\.\d+)?"
-INTERVAL_RE = re.compile(rf"^\s*(?P<value>{_NUM})\s*(?:\(\s*(?P<lower>{_NUM})\s*[\u2013\u2014-]\s*(?P<upper>{_NUM})\s*\))?\s*$")
+INTERVAL_RE = re.compile(
+    rf"^\s*(?P<value>{_NUM})\s*(?:\(\s*(?P<lower>{_NUM})\s*[\u2013\u2014-]\s*(?P<upper>{_NUM})\s*\))?\s*$")
 RATIO_RE = re.compile(
     rf"^\s*(?P<label>HR|OR|RR|IRR|SHR|sHR|aHR|aOR)?\s*(?P<value>{_NUM})\s*"
     rf"(?:\(\s*(?:95%\s*CI:?\s*)?(?P<lower>{_NUM})\s*[\u2013\u2014-]\s*(?P<upper>{_NUM})\s*\))?\s*$")

@@ -29,10 +29,11 @@ _PLAIN_TAGS = {yaml.MappingNode: "tag:yaml.org,2002:map", yaml.SequenceNode: "ta
 
 def _convert(node: yaml.Node, loader: yaml.SafeLoader, path: str, lines: Lines) -> Any:
     lines[path] = node.start_mark.line + 1
-    plain_tag = _PLAIN_TAGS.get(type(node))
+    plain_tag = _PLAIN_TAGS.get(type(node))  # type: ignore[arg-type]  # ScalarNode has no entry: None
     if plain_tag and node.tag != plain_tag:  # e.g. !!python/object/apply: it would be read as plain data otherwise
         raise YamlProblem(node.start_mark.line + 1,
-                          f"{path or 'the document'}: YAML tags such as '{node.tag}' are not allowed; write plain values")
+                          f"{path or 'the document'}: YAML tags such as '{node.tag}' are not allowed; "
+                          "write plain values")
     if isinstance(node, yaml.MappingNode):
         out: dict[str, Any] = {}
         for key_node, value_node in node.value:
@@ -45,7 +46,8 @@ def _convert(node: yaml.Node, loader: yaml.SafeLoader, path: str, lines: Lines) 
             key = str(key)
             if key in out:
                 raise YamlProblem(key_node.start_mark.line + 1,
-                                  f"{_path(path, key)}: duplicate key '{key}' (first at line {lines[_path(path, key)]}); "
+                                  f"{_path(path, key)}: duplicate key '{key}' "
+                                  f"(first at line {lines[_path(path, key)]}); "
                                   "keep one")
             out[key] = _convert(value_node, loader, _path(path, key), lines)
         return out
