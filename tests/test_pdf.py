@@ -168,3 +168,14 @@ def test_tiny_pdf_text(tmp_path: Path) -> None:
     result = build_site(tmp_path)
     text = run("pdftotext", str(result.site / "review.pdf"), "-")
     assert "Doe J. First." in text and "Text [1]" in text
+
+
+def test_nothing_runs_off_the_page(pdf: Path, tmp_path: Path) -> None:
+    """Every word (tables included) lies inside the page margins: wide tables wrap instead of being cut off."""
+    out = tmp_path / "bbox.html"
+    subprocess.run(["pdftotext", "-bbox", str(pdf), str(out)], check=True)
+    text = out.read_text(encoding="utf-8")
+    width = float(re.search(r'<page width="([\d.]+)"', text).group(1))  # type: ignore[union-attr]
+    right_margin = 18 / 25.4 * 72  # print.css: 18 mm
+    right_edges = [float(x) for x in re.findall(r'xMax="([\d.]+)"', text)]
+    assert right_edges and max(right_edges) <= width - right_margin + 1

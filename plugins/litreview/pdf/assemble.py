@@ -15,6 +15,7 @@ _PAGE_REFS = re.compile(r'(?:<h2 id="[^"]*">[^<]*</h2>\s*)?<ol class="lr-referen
 _H1 = re.compile(r"<h1\b[^>]*>(.*?)</h1>", re.S)
 _H2 = re.compile(r'<h2 id="([^"]*)"[^>]*>(.*?)</h2>', re.S)
 _TAGS = re.compile(r"<[^>]+>")
+_BUTTON = re.compile(r"<button\b[^>]*>(.*?)</button>", re.S)
 _TIP = re.compile(r'<span class="lr-tip" role="tooltip"[^>]*>(?:<span class="lr-tip-entry">.*?</span>)*</span>', re.S)
 
 
@@ -50,6 +51,7 @@ def rewrite_page(page: PdfPage, slugs: dict[str, str], bib_slug: str | None) -> 
     """Make ids unique across the book and point every internal link at its place in the one document."""
     html = _HEADERLINK.sub("", page.html)
     html = _TIP.sub("", html)
+    html = _BUTTON.sub(r"\1", html)  # sort buttons of table headers: plain header text on paper
     if bib_slug and page.slug != bib_slug:
         html = _PAGE_REFS.sub("", html)
     html = _ID.sub(lambda m: f'id="{page.slug}--{m.group(1)}"', html)
