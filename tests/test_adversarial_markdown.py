@@ -16,12 +16,14 @@ NUMBER = {"a": 1, "b": 2}
 
 
 def tip(n: int, *keys: str) -> str:
-    entries = "".join(f'<span class="lr-tip-entry"><b>{NUMBER[k]}.</b> {ENTRY[k]}</span>' for k in keys)
-    return f'<span class="lr-tip" role="tooltip" id="cite-{n}-tip" data-search-exclude>{entries}</span>'
+    """Previews are built in the browser from the reference list (litreview.js): nothing in the HTML."""
+    return ""
 
 
-def link(n: int, key: str) -> str:
-    return f'<a class="lr-cite-link" href="#ref-{key}" aria-describedby="cite-{n}-tip">{NUMBER[key]}</a>'
+def link(n: int, key: str, *cited: str) -> str:
+    """A number link; `cited` lists every key of its citation when there are several (aria-describedby)."""
+    ids = " ".join(f"ref-text-{NUMBER[k]}" for k in sorted(cited or (key,), key=lambda k: NUMBER[k]))
+    return f'<a class="lr-cite-link" href="#ref-{key}" aria-describedby="{ids}">{NUMBER[key]}</a>'
 
 
 def cite(n: int, key: str) -> str:
@@ -143,9 +145,9 @@ CASES = [
       f'<span class="lr-cite" id="cite-3">[see [1] {link(3, "a")}, ch. *2*]{tip(3, "a")}</span>.')]),
     ("character-references-inside-citations",
      "# T\n\n[see Smith &amp; Jones @a, p.&nbsp;4; &#8212; @b] and [@a; @b, pp. 3&ndash;5].\n", [],
-     [(f'<span class="lr-cite" id="cite-1">[see Smith &amp; Jones {link(1, "a")}, p.\u00a04; \u2014 {link(1, "b")}]'
+     [(f'<span class="lr-cite" id="cite-1">[see Smith &amp; Jones {link(1, "a", "a", "b")}, p.\u00a04; \u2014 {link(1, "b", "a", "b")}]'
       f'{tip(1, "a", "b")}</span> and '
-      f'<span class="lr-cite" id="cite-2">[{link(2, "a")}; {link(2, "b")}, pp. 3\u20135]{tip(2, "a", "b")}</span>.')]),
+      f'<span class="lr-cite" id="cite-2">[{link(2, "a", "a", "b")}; {link(2, "b", "a", "b")}, pp. 3\u20135]{tip(2, "a", "b")}</span>.')]),
     ("html-inside-a-braced-key", "# T\n\n[@{a<b>c</b>}] and @{x<i>y</i>}.\n", [],
      ["<p>[@{a<b>c</b>}] and @{x<i>y</i>}.</p>"]),
     ("unknown-data-set", "# T\n\n<!-- evidence-table nosuch -->\n\n`<!-- evidence-table nosuch2 -->`\n", [

@@ -218,8 +218,8 @@ def test_ampersand_and_angle_brackets_in_a_cell_citation(tmp_path: Path) -> None
     site(tmp_path, HEAD + "  - id: first\n    source: good\n    design: 'RCT [see Smith & Jones @good, p. <4>; @other]'\n")
     html = build_both(tmp_path, []).page()
     assert ('<td data-sort="rct">RCT <span class="lr-cite" id="cite-2">[see Smith &amp; Jones '
-            '<a class="lr-cite-link" href="#ref-good" aria-describedby="cite-2-tip">1</a>, p. &lt;4&gt;; '
-            '<a class="lr-cite-link" href="#ref-other" aria-describedby="cite-2-tip">2</a>]') in html
+            '<a class="lr-cite-link" href="#ref-good" aria-describedby="ref-text-1 ref-text-2">1</a>, p. &lt;4&gt;; '
+            '<a class="lr-cite-link" href="#ref-other" aria-describedby="ref-text-1 ref-text-2">2</a>]') in html
 
 
 def test_dollar_signs_in_chart_text_are_drawn_as_text(tmp_path: Path) -> None:

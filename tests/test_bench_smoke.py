@@ -15,8 +15,9 @@ ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-from bench import generate  # noqa: E402
 from helpers import build_site  # noqa: E402
+
+from bench import generate  # noqa: E402
 
 FORM_PATTERNS = {
     "single": r"\[@[\w-]+\]",

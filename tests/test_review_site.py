@@ -68,7 +68,11 @@ def test_every_bib_entry_is_in_the_bibliography(review_site: Path) -> None:
 
 def test_pages_have_tooltips_backlinks_and_cite_box(review_site: Path) -> None:
     html = html_of(review_site, "prrt.md")
-    assert 'role="tooltip"' in html and 'class="lr-backref"' in html
+    described = set(re.findall(r'aria-describedby="([^"]+)"', html))
+    assert described and 'class="lr-backref"' in html
+    for ids in described:  # every citation is described by entries of this page's own reference list
+        for ref_id in ids.split():
+            assert f'<span class="lr-ref-text" id="{ref_id}">' in html, ref_id
     assert "How to cite this page" in html and "@online{" in html
     assert 'href="review.pdf"' in html
 

@@ -1,6 +1,7 @@
 """Tiny sites, one per scenario of the citation engine: what pages show and the exact messages."""
 from __future__ import annotations
 
+import json
 import re
 from pathlib import Path
 
@@ -23,8 +24,8 @@ def test_numbers_are_global_in_nav_order(tmp_path: Path) -> None:
     result = build_site(tmp_path)
     assert result.litreview_warnings == []
     two = result.page("two.html")
-    assert 'href="#ref-kim2019" aria-describedby="cite-1-tip">1</a>, ' in two
-    assert 'href="#ref-lee2020" aria-describedby="cite-1-tip">2</a>]' in two
+    assert 'href="#ref-kim2019" aria-describedby="ref-text-1 ref-text-2">1</a>, ' in two
+    assert 'href="#ref-lee2020" aria-describedby="ref-text-1 ref-text-2">2</a>]' in two
     bibliography = result.page("refs.html")
     assert bibliography.index('id="ref-kim2019" value="1"') < bibliography.index('id="ref-lee2020" value="2"')
     assert "strosberg2017phase" not in bibliography  # uncited entries only with `bibliography all`
@@ -132,11 +133,17 @@ def test_library_and_entry_downloads(tmp_path: Path) -> None:
     write_site(tmp_path, {"index.md": "[@kim2019]\n", "sub/page.md": "[@lee2020]\n",
                           "refs.md": "<!-- bibliography -->\n"}, BIB)
     result = build_site(tmp_path)
-    sub = result.page("sub/page.html")
-    assert '(<a href="../bibliography/entries/lee2020.bib" download>BibTeX</a>, ' \
-           '<a href="../bibliography/entries/lee2020.ris" download>RIS</a>)' in sub
-    assert '<a href="bibliography/library.ris" download>RIS</a>' in result.page("refs.html")
+    refs = result.page("refs.html")
+    assert ('(<a href="bibliography/library.bib" download="lee2020.bib" data-lr-entry="lee2020" '
+            'data-lr-format="bib">BibTeX</a>, <a href="bibliography/library.ris" download="lee2020.ris" '
+            'data-lr-entry="lee2020" data-lr-format="ris">RIS</a>)') in refs
+    assert '<a href="bibliography/library.ris" download>RIS</a>' in refs
+    assert "data-lr-entry" not in result.page("sub/page.html")  # chapters' lists stay light
     library = (result.site / "bibliography/library.bib").read_text(encoding="utf-8")
     assert library.count("@article{") == 3  # the whole library, cited or not
-    ris = (result.site / "bibliography/entries/lee2020.ris").read_text(encoding="utf-8")
-    assert ris.startswith("TY  - JOUR") and "TI  - Third work" in ris
+    script = (result.site / "bibliography/entries.js").read_text(encoding="utf-8")
+    assert script.startswith("window.litreviewEntries = ") and script.rstrip().endswith(";")
+    entries = json.loads(script[len("window.litreviewEntries = "):].rstrip().rstrip(";"))
+    assert sorted(entries) == ["kim2019", "lee2020"]  # cited entries (the ones listed with links)
+    assert entries["lee2020"]["ris"].startswith("TY  - JOUR") and "TI  - Third work" in entries["lee2020"]["ris"]
+    assert entries["lee2020"]["bib"].startswith("@article{lee2020,")

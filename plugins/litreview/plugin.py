@@ -111,7 +111,8 @@ class LitReviewPlugin(BasePlugin[LitReviewConfig]):
 
     @event_priority(50)  # before the search plugin indexes page.content
     def on_page_context(self, context: Any, *, page: Page, config: MkDocsConfig, nav: Navigation) -> Any:
-        urls = {pid: get_relative_url(rec.url or ".", page.url or ".") for pid, rec in self.citations.pages.items()}
+        urls = ({pid: get_relative_url(rec.url or ".", page.url or ".") for pid, rec in self.citations.pages.items()}
+                if "bibliography" in (page.content or "") else {})  # only a bibliography links to other pages
         html, problems = self.citations.fix_page(page.file.src_uri, page.content or "", urls, _root_prefix(page))
         page.content = html
         self._report(problems)
@@ -121,6 +122,8 @@ class LitReviewPlugin(BasePlugin[LitReviewConfig]):
         url = f"{site_url}/{page.url}" if site_url else page.url
         title = page.toc.items[0].title if page.toc.items else (page.title or "")
         cite_text, cite_bib = how_to_cite(config.site_name, self.config.pdf.authors, title, url, date)
+        if self.config.exports and 'class="lr-references lr-bibliography"' in html:
+            page.meta["lr_entries_js"] = f"{_root_prefix(page)}{self.config.exports_folder}/entries.js"
         page.meta.update({"lr_updated": date, "lr_cite_text": cite_text, "lr_cite_bibtex": cite_bib,
                           "lr_pdf": get_relative_url(self.config.pdf.filename, page.url)
                           if self.config.pdf.enabled else ""})
@@ -133,7 +136,7 @@ class LitReviewPlugin(BasePlugin[LitReviewConfig]):
             from .bibliography.export import write_library_exports
 
             write_library_exports(self.citations.bib, list(self.citations.bib.entries), site_dir,
-                                  self.config.exports_folder)
+                                  self.config.exports_folder, per_entry=self.citations.listed)
         if self.config.pdf.enabled:
             self._write_pdf(config, site_dir)
 

@@ -20,7 +20,7 @@ def text_of(fragment: str) -> str:
 def reference_entries(page_html: str) -> list[tuple[str, str]]:
     """(key, text) of each entry in the page's reference list(s)."""
     return [(key, text_of(body)) for key, body in
-            re.findall(r'<li id="ref-([^"]+)"[^>]*>\s*<span class="lr-ref-text">(.*?)</span>', page_html, re.DOTALL)]
+            re.findall(r'<li id="ref-([^"]+)"[^>]*>\s*<span class="lr-ref-text"[^>]*>(.*?)</span>', page_html, re.DOTALL)]
 
 
 def result_pages(site, links: list[str]) -> list[str]:

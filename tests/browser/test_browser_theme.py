@@ -84,7 +84,7 @@ def test_dark_theme_preview_is_legible(site, dark):
     link = dark.locator("article p .lr-cite > a.lr-cite-link").first
     link.scroll_into_view_if_needed()
     link.hover()
-    tip = dark.locator("#" + link.get_attribute("aria-describedby"))
+    tip = dark.locator("#" + link.locator("xpath=..").get_attribute("id") + "-tip")
     tip.wait_for(state="visible")
     ratio = tip.evaluate("t => {" + COLOURS + """
         const s = getComputedStyle(t);

@@ -157,15 +157,17 @@ def test_write_library_exports_stays_inside_the_site(bib: Bibliography, tmp_path
     evil = safe_file_stem("../../evil")
     assert written == {
         "bib": "references/library.bib", "ris": "references/library.ris", "json": "references/library.json",
-        "bib:../../evil": f"references/entries/{evil}.bib", "ris:../../evil": f"references/entries/{evil}.ris",
-        "bib:strosberg2017phase": "references/entries/strosberg2017phase.bib",
-        "ris:strosberg2017phase": "references/entries/strosberg2017phase.ris",
+        "entries": "references/entries.js",
     }
     files = sorted(p.relative_to(tmp_path).as_posix() for p in tmp_path.rglob("*") if p.is_file())
     assert files == sorted([f"site/{rel}" for rel in written.values()] + ["refs.bib"])
     library = json.loads((site / "references/library.json").read_text(encoding="utf-8"))
     assert [i["id"] for i in library] == ["../../evil", "strosberg2017phase"]  # the order of `keys`
-    single = _reload((site / written["bib:strosberg2017phase"]).read_text(encoding="utf-8"), tmp_path, "one.bib")
+    script = (site / written["entries"]).read_text(encoding="utf-8")
+    assert script.isascii() and "</" not in script  # safe to load as a script
+    per_entry = json.loads(script.removeprefix("window.litreviewEntries = ").rstrip().rstrip(";"))
+    assert per_entry["../../evil"]["file"] == evil
+    single = _reload(per_entry["strosberg2017phase"]["bib"], tmp_path, "one.bib")
     assert list(single.entries) == ["strosberg2017phase"]
 
 

@@ -24,32 +24,33 @@ def fixed(text: str, ctx: CiteContext = CTX) -> str:
     return fix_citations(md(text), ctx).html
 
 
-def link(key: str, n: int, anchor: str = "cite-1") -> str:
-    return f'<a class="lr-cite-link" href="#ref-{key}" aria-describedby="{anchor}-tip">{n}</a>'
+def ids(keys: str) -> str:
+    """aria-describedby of a citation: the reference-list text of each cited entry (built into a preview by JS)."""
+    return " ".join(f"ref-text-{n}" for n in sorted(CTX.numbers[k] for k in keys))
 
 
-def tip(keys: str, anchor: str = "cite-1") -> str:
-    entries = "".join(f'<span class="lr-tip-entry"><b>{CTX.numbers[k]}.</b> Ref {k.upper()}.</span>' for k in keys)
-    return f'<span class="lr-tip" role="tooltip" id="{anchor}-tip" data-search-exclude>{entries}</span>'
+def link(key: str, n: int, keys: str | None = None) -> str:
+    return f'<a class="lr-cite-link" href="#ref-{key}" aria-describedby="{ids(keys or key)}">{n}</a>'
 
 
 def test_single_citation_exact_html() -> None:
     assert fixed("Text [@a].") == (
-        f'<p>Text <span class="lr-cite" id="cite-1">[{link("a", 1)}]{tip("a")}</span>.</p>')
+        '<p>Text <span class="lr-cite" id="cite-1">[<a class="lr-cite-link" href="#ref-a" '
+        'aria-describedby="ref-text-1">1</a>]</span>.</p>')
 
 
 def test_range_compression_exact_html() -> None:
     out = fixed("[@d; @b; @a; @c; @g]")
-    assert f'[{link("a", 1)}\u2013{link("d", 4)}, {link("g", 7)}]' in out
-    assert tip("abcdg") in out
+    assert f'[{link("a", 1, "abcdg")}\u2013{link("d", 4, "abcdg")}, {link("g", 7, "abcdg")}]' in out
+    assert 'aria-describedby="ref-text-1 ref-text-2 ref-text-3 ref-text-4 ref-text-7"' in out
 
 
 def test_two_numbers_are_not_a_range() -> None:
-    assert f'[{link("a", 1)}, {link("b", 2)}]' in fixed("[@a; @b]")
+    assert f'[{link("a", 1, "ab")}, {link("b", 2, "ab")}]' in fixed("[@a; @b]")
 
 
 def test_locator_prefix_and_suffix() -> None:
-    assert f'[see {link("a", 1)}, pp. 33\u201335; also {link("b", 2)}, ch. 1]' in fixed(
+    assert f'[see {link("a", 1, "ab")}, pp. 33\u201335; also {link("b", 2, "ab")}, ch. 1]' in fixed(
         "[see @a, pp. 33-35; also @b, ch. 1]")
     assert f'[{link("c", 3)}, p. 4]' in fixed("[@c, p. 4]")
 
@@ -62,9 +63,9 @@ def test_narrative_citation() -> None:
 def test_author_year_style() -> None:
     ctx = CiteContext(CTX.numbers, CTX.formatted, CTX.names, CTX.years, style="author-year")
     out = fixed("[@a; -@b] and @c", ctx)
-    assert '(<a class="lr-cite-link" href="#ref-a" aria-describedby="cite-1-tip">Strosberg et al., 2017</a>; ' \
-           '<a class="lr-cite-link" href="#ref-b" aria-describedby="cite-1-tip">2019</a>)' in out
-    assert 'Doe (<a class="lr-cite-link" href="#ref-c" aria-describedby="cite-2-tip">2020</a>)' in out
+    assert '(<a class="lr-cite-link" href="#ref-a" aria-describedby="ref-text-1 ref-text-2">Strosberg et al., 2017</a>; ' \
+           '<a class="lr-cite-link" href="#ref-b" aria-describedby="ref-text-1 ref-text-2">2019</a>)' in out
+    assert 'Doe (<a class="lr-cite-link" href="#ref-c" aria-describedby="ref-text-3">2020</a>)' in out
 
 
 def test_unknown_key_gives_marker_and_is_reported() -> None:
@@ -96,9 +97,9 @@ def test_backrefs_and_reference_list_exact_html() -> None:
     assert result.backrefs == {"b": ["cite-1", "cite-2"], "a": ["cite-2"]}
     assert render_reference_list(result.backrefs, CTX) == (
         '<ol class="lr-references">'
-        '<li id="ref-a" value="1"><span class="lr-ref-text">Ref A.</span> <span class="lr-backrefs">'
+        '<li id="ref-a" value="1"><span class="lr-ref-text" id="ref-text-1">Ref A.</span> <span class="lr-backrefs">'
         '<a class="lr-backref" href="#cite-2" aria-label="Back to the citation">\u21a9</a></span></li>'
-        '<li id="ref-b" value="2"><span class="lr-ref-text">Ref B.</span> <span class="lr-backrefs">\u21a9 '
+        '<li id="ref-b" value="2"><span class="lr-ref-text" id="ref-text-2">Ref B.</span> <span class="lr-backrefs">\u21a9 '
         '<a class="lr-backref" href="#cite-1" aria-label="Back to citation a">a</a> '
         '<a class="lr-backref" href="#cite-2" aria-label="Back to citation b">b</a></span></li></ol>')
 

@@ -204,37 +204,51 @@ def safe_file_stem(key: str) -> str:
     return f"{cleaned}-{digest}" if cleaned else f"entry-{digest}"
 
 
-def library_files(entries: Sequence[Entry], folder: str = "references") -> dict[str, tuple[str, str]]:
-    """What `write_library_exports` writes: {label: (site-relative path, text)}; pure, for tests and previews."""
-    out: dict[str, tuple[str, str]] = {
+def entries_script(entries: Sequence[Entry]) -> str:
+    """One script holding each entry's BibTeX and RIS, so the bibliography page can offer a download per entry
+    without one file per entry (thousands of tiny files cost more to write than the whole site).
+
+    JSON with every non-ASCII character escaped is valid JavaScript and cannot end the script early.
+    """
+    data = {e.key: {"file": safe_file_stem(e.key), "bib": entry_to_bibtex(e), "ris": entry_to_ris(e)}
+            for e in entries}
+    return "window.litreviewEntries = " + json.dumps(data, ensure_ascii=True, separators=(",", ":")) + ";\n"
+
+
+def library_files(entries: Sequence[Entry], folder: str = "references",
+                  per_entry: Iterable[str] | None = None) -> dict[str, tuple[str, str]]:
+    """What `write_library_exports` writes: {label: (site-relative path, text)}; pure, for tests and previews.
+
+    Labels `bib`, `ris`, `json`: the whole library; `entries`: the script with each entry of `per_entry`
+    (default: every entry) for the per-entry download links.
+    """
+    wanted = None if per_entry is None else set(per_entry)
+    return {
         "bib": (f"{folder}/library.bib", to_bibtex(entries)),
         "ris": (f"{folder}/library.ris", to_ris(entries)),
         "json": (f"{folder}/library.json", to_csl_json(entries)),
+        "entries": (f"{folder}/entries.js",
+                    entries_script([e for e in entries if wanted is None or e.key in wanted])),
     }
-    for entry in entries:
-        stem = safe_file_stem(entry.key)
-        out[f"bib:{entry.key}"] = (f"{folder}/entries/{stem}.bib", entry_to_bibtex(entry))
-        out[f"ris:{entry.key}"] = (f"{folder}/entries/{stem}.ris", entry_to_ris(entry))
-    return out
 
 
 def write_library_exports(bib: Bibliography | Mapping[str, Entry], keys: Iterable[str], site_dir: Path,
-                          folder: str = "references") -> dict[str, str]:
-    """Write the library (.bib, .ris, CSL .json) and one .bib/.ris per entry under `site_dir/folder`.
+                          folder: str = "references", per_entry: Iterable[str] | None = None) -> dict[str, str]:
+    """Write the library (.bib, .ris, CSL .json) and the per-entry script under `site_dir/folder`.
 
     `keys` chooses the entries and their order (unknown keys are skipped). Returns {label: site-relative
-    path}: labels `bib`, `ris`, `json` for the whole library and `bib:<key>`, `ris:<key>` per entry.
-    Nothing is ever written outside `site_dir`.
+    path}. Nothing is ever written outside `site_dir`.
     """
     entries_map = bib.entries if isinstance(bib, Bibliography) else bib
     entries = [entries_map[k] for k in dict.fromkeys(keys) if k in entries_map]
     base = site_dir.resolve()
+    root = (base / folder).resolve()
+    if not root.is_relative_to(base) or root == base:
+        return {}  # a `folder` such as "../x" or a symlink out of the site: refuse, never write there
+    root.mkdir(parents=True, exist_ok=True)
     written: dict[str, str] = {}
-    for label, (rel, text) in library_files(entries, folder).items():
-        target = (base / rel).resolve()
-        if not target.is_relative_to(base):
-            continue  # a `folder` such as "../x" or a symlink out of the site: refuse, never write there
-        target.parent.mkdir(parents=True, exist_ok=True)
-        target.write_text(text, encoding="utf-8", newline="\n")
+    for label, (rel, text) in library_files(entries, folder, per_entry).items():
+        with open(base / rel, "w", encoding="utf-8", newline="\n") as handle:
+            handle.write(text)
         written[label] = rel
     return written

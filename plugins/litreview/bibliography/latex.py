@@ -24,7 +24,6 @@ _SUPER_SUB = re.compile(r"[\^_]\{([^{}]*)\}|[\^_](\w)")
 _MATH = re.compile(r"(?<!\\)\$([^$]*)(?<!\\)\$")
 _COMMAND = re.compile(r"\\[A-Za-z]+\*?\s*(?:\[[^\]]*\])?")
 _CONTROL_SYMBOL = re.compile(r"\\([^A-Za-z])")
-_MATH_LEFTOVER = re.compile(r"(?<![\d\s])\$|\$(?![\d\s])")
 _SPACES = re.compile(r"[ \t\r\n]+")
 _SYMBOLS = {"\\&": "&", "\\%": "%", "\\$": "$", "\\#": "#", "\\_": "_", "\\{": "", "\\}": "",
             "\\,": "\u2009", "\\ ": " ", "\\-": "", "\\/": "", "\\\\": " "}
@@ -36,20 +35,36 @@ def _accent(m: re.Match[str]) -> str:
     return unicodedata.normalize("NFC", (base or " ") + _COMBINING[m.group(1)]).strip()
 
 
+def _decode(text: str) -> str:
+    with contextlib.suppress(Exception):  # latexcodec gives up on some malformed input; cleanup follows
+        return str(codecs.decode(text, "ulatex"))  # type: ignore[call-overload]  # a codec registered at import
+    return text
+
+
+def _math(m: re.Match[str]) -> str:
+    """`$...$`: superscripts and subscripts as plain text, symbols such as \\beta as Unicode, no dollar signs."""
+    inner = _SUPER_SUB.sub(lambda s: s.group(1) or s.group(2), m.group(1))
+    out = _decode(f"${inner}$") if "\\" in inner else inner
+    return out[1:-1] if len(out) > 1 and out.startswith("$") and out.endswith("$") else out
+
+
+# Only these need latexcodec; most field values (three in four in a large library) are plain text already.
+_NEEDS_CODEC = re.compile(r"[\\~`']|--")
+
+
 @lru_cache(maxsize=65536)
 def latex_to_text(value: str) -> str:
     """Plain Unicode text for a BibTeX field value; never leaves a backslash command or a brace."""
     text = _URL.sub(lambda m: m.group(1).replace("\\", ""), value)
     text = _LINK_TEXT.sub(r"\1", text)
-    text = _MATH.sub(lambda m: "$" + _SUPER_SUB.sub(lambda s: s.group(1) or s.group(2), m.group(1)) + "$", text)
+    text = _MATH.sub(_math, text)
     text = _LETTER.sub(lambda m: _LETTERS[m.group(1)], text)
-    with contextlib.suppress(Exception):  # latexcodec gives up on some malformed input; cleanup follows
-        text = codecs.decode(text, "ulatex")  # type: ignore[call-overload]  # a codec registered at import
+    if _NEEDS_CODEC.search(text):
+        text = _decode(text)
     text = _ACCENT.sub(_accent, text)
     for symbol, replacement in _SYMBOLS.items():
         text = text.replace(symbol, replacement)
     text = _COMMAND.sub("", text)
     text = _CONTROL_SYMBOL.sub(r"\1", text)
     text = text.replace("\\", "").replace("{", "").replace("}", "")
-    text = _MATH_LEFTOVER.sub("", text)
     return unicodedata.normalize("NFC", _SPACES.sub(" ", text).strip())

@@ -51,6 +51,7 @@ class CitationManager:
         self.references_heading = references_heading
         self.pages: dict[str, PageRecord] = {}
         self.ctx: CiteContext | None = None
+        self.listed: set[str] = set()  # keys shown with .bib/.ris links somewhere (their files are written)
         self.citing: dict[str, list[str]] = {}
 
     def add_page(self, page_id: str, path: str, source: str) -> None:
@@ -70,6 +71,7 @@ class CitationManager:
             for key in dict.fromkeys(self.pages[page_id].keys):
                 self.citing.setdefault(key, []).append(page_id)
         self.ctx = self._context(numbers)
+        self.listed = set(numbers)
         return self.ctx
 
     def _context(self, numbers: dict[str, int], extra: list[str] | None = None) -> CiteContext:
@@ -98,8 +100,6 @@ class CitationManager:
             raise RuntimeError("finalize() must run before fix_page()")
         record = self.pages[page_id]
         ctx = self.ctx
-        if self.exports_folder:
-            ctx = replace(ctx, files_prefix=f"{root_prefix}{self.exports_folder}/")
         result = _fix(html, ctx)
         problems = []
         for key in dict.fromkeys(result.unresolved):
@@ -120,6 +120,9 @@ class CitationManager:
             out = REFERENCES_MARKER.sub("", out)
         match = BIBLIOGRAPHY_MARKER.search(out)
         if match:
+            # Per-entry .bib/.ris links only here: repeated in every chapter's list they would weigh on every page.
+            if self.exports_folder:
+                ctx = replace(ctx, files_prefix=f"{root_prefix}{self.exports_folder}/")
             out = BIBLIOGRAPHY_MARKER.sub(lambda m: self.bibliography_html(bool(m.group(1)), page_url_of, ctx), out)
         return out, problems
 
@@ -132,6 +135,7 @@ class CitationManager:
             extra = [k for k in self.bib.entries if k not in ctx.numbers]
             ctx = replace(self._context(dict(ctx.numbers), extra), files_prefix=ctx.files_prefix)
             keys += extra
+            self.listed.update(extra)
         citing = {
             key: [(self.pages[p].title, (page_url_of or {}).get(p, self.pages[p].url)) for p in pages]
             for key, pages in self.citing.items()

@@ -74,15 +74,10 @@ def _author_year_body(items: Sequence[CiteItem], ctx: CiteContext, tip_id: str) 
     return "; ".join(pieces)
 
 
-def _tooltip(keys: Sequence[str], ctx: CiteContext, tip_id: str) -> str:
-    entries = "".join(
-        '<span class="lr-tip-entry">'
-        + (f"<b>{ctx.numbers[k]}.</b> " if ctx.style == "numeric" else "")
-        + f"{ctx.formatted[k]}</span>"
-        for k in sorted(dict.fromkeys(keys), key=lambda k: ctx.numbers[k])
-    )
-    # data-search-exclude: the preview repeats the reference list, which search already indexes.
-    return f'<span class="lr-tip" role="tooltip" id="{tip_id}" data-search-exclude>{entries}</span>'
+def _described_by(keys: Sequence[str], ctx: CiteContext) -> str:
+    """The ids of the cited entries' text in the page's reference list: what screen readers announce, and
+    what litreview.js copies into the preview shown on hover and focus (one copy per page, not per citation)."""
+    return " ".join(f"ref-text-{n}" for n in sorted({ctx.numbers[k] for k in keys}))
 
 
 def render_citation(citation: Citation, ctx: CiteContext, anchor: str) -> tuple[str, list[str]]:
@@ -92,7 +87,7 @@ def render_citation(citation: Citation, ctx: CiteContext, anchor: str) -> tuple[
     marker = "".join(f'<span class="lr-missing" title="unknown citation key">[?{escape(k)}]</span>' for k in missing)
     if not known:
         return f'<span class="lr-cite lr-cite-missing" id="{anchor}">{marker}</span>', missing
-    tip_id = f"{anchor}-tip"
+    tip_id = _described_by([i.key for i in known], ctx)
     if citation.mode == "narrative":
         item = known[0]
         if ctx.style == "numeric":
@@ -106,8 +101,7 @@ def render_citation(citation: Citation, ctx: CiteContext, anchor: str) -> tuple[
         text = f"[{_numeric_body(known, ctx, tip_id)}]"
     else:
         text = f"({_author_year_body(known, ctx, tip_id)})"
-    html = (f'<span class="lr-cite" id="{anchor}">{text}{_tooltip([i.key for i in known], ctx, tip_id)}'
-            f"{marker}</span>")
+    html = f'<span class="lr-cite" id="{anchor}">{text}{marker}</span>'
     return html, missing
 
 
@@ -164,13 +158,17 @@ def render_entry(key: str, ctx: CiteContext, backrefs: Sequence[str] = (), extra
                 f'<a class="lr-backref" href="#{anchor}" aria-label="Back to citation {_backref_label(i)}">'
                 f"{_backref_label(i)}</a>" for i, anchor in enumerate(backrefs))
         links = f' <span class="lr-backrefs">{links}</span>'
+    text_id = f' id="ref-text-{number}"' if number is not None else ""
     files = ""
     if ctx.files_prefix is not None and key in ctx.file_stems:
-        base = escape(f"{ctx.files_prefix}entries/{ctx.file_stems[key]}", quote=True)
-        files = (f' <span class="lr-entry-files">(<a href="{base}.bib" download>BibTeX</a>, '
-                 f'<a href="{base}.ris" download>RIS</a>)</span>')
+        # Without JavaScript these download the whole library; litreview.js narrows them to this entry.
+        library = escape(f"{ctx.files_prefix}library", quote=True)
+        stem, data_key = escape(ctx.file_stems[key], quote=True), escape(key, quote=True)
+        files = (f' <span class="lr-entry-files">(<a href="{library}.bib" download="{stem}.bib" '
+                 f'data-lr-entry="{data_key}" data-lr-format="bib">BibTeX</a>, <a href="{library}.ris" '
+                 f'download="{stem}.ris" data-lr-entry="{data_key}" data-lr-format="ris">RIS</a>)</span>')
     return (f'<li id="{escape(ctx.anchor_prefix + key, quote=True)}"{value}>'
-            f'<span class="lr-ref-text">{ctx.formatted[key]}</span>{files}{extra}{links}</li>')
+            f'<span class="lr-ref-text"{text_id}>{ctx.formatted[key]}</span>{files}{extra}{links}</li>')
 
 
 def _ordered(keys: Sequence[str], ctx: CiteContext) -> list[str]:

@@ -128,11 +128,16 @@ class TableManager:
         """Replace directive comments in a page's HTML (code blocks escape them, so they are never touched)."""
         problems: list[Problem] = []
         counter = {"n": 0}
-        prose = mask_inline(mask_code_blocks(source), comments=False)
+        if not DIRECTIVE_RE.search(html):
+            return html, problems
+        masked: list[str] = []
         seen: dict[str, int] = {}
 
         def line_of(text: str) -> int | None:
             """The line of this directive: the n-th time the same text appears outside code."""
+            if not masked:
+                masked.append(mask_inline(mask_code_blocks(source), comments=False))
+            prose = masked[0]
             needle = text.strip()
             seen[needle] = seen.get(needle, 0) + 1
             offset = -1

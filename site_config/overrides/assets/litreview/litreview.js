@@ -61,8 +61,37 @@
      screen nor a table's scroll box cuts them. */
   var MARGIN = 8, GAP = 4, current = null;
 
+  /* The preview is built on first use from the entries the citation's aria-describedby names (the page's own
+     reference list), so each reference is written into the page once, not once per citation. */
+  function buildTip(cite) {
+    var link = cite.querySelector(".lr-cite-link");
+    var ids = link ? (link.getAttribute("aria-describedby") || "").split(/\s+/) : [];
+    var tip = document.createElement("span");
+    tip.className = "lr-tip";
+    tip.setAttribute("role", "tooltip");
+    tip.id = cite.id + "-tip";
+    ids.forEach(function (id) {
+      var text = id && document.getElementById(id);
+      if (!text) return;
+      var item = text.closest("li");
+      var entry = document.createElement("span");
+      entry.className = "lr-tip-entry";
+      var number = item && item.getAttribute("value");
+      if (number) {
+        var bold = document.createElement("b");
+        bold.textContent = number + ". ";
+        entry.appendChild(bold);
+      }
+      Array.prototype.forEach.call(text.childNodes, function (node) { entry.appendChild(node.cloneNode(true)); });
+      tip.appendChild(entry);
+    });
+    if (!tip.childNodes.length) return null;
+    cite.appendChild(tip);
+    return tip;
+  }
+
   function placeTip(cite) {
-    var tip = cite.querySelector(".lr-tip");
+    var tip = cite.querySelector(".lr-tip") || buildTip(cite);
     if (!tip) return;
     var link = cite.querySelector(".lr-cite-link") || cite;
     tip.classList.add("lr-tip--placed");
@@ -103,6 +132,27 @@
   }
   window.addEventListener("scroll", replace, { capture: true, passive: true });
   window.addEventListener("resize", replace, { passive: true });
+
+  /* Per-entry BibTeX/RIS on the bibliography page: the link points at the whole library (works without
+     JavaScript); with bibliography/entries.js loaded, a click downloads just that entry. */
+  document.addEventListener("click", function (event) {
+    var link = event.target && event.target.closest ? event.target.closest("a[data-lr-entry]") : null;
+    var entries = window.litreviewEntries;
+    if (!link || !entries) return;
+    var entry = entries[link.getAttribute("data-lr-entry")];
+    var format = link.getAttribute("data-lr-format");
+    if (!entry || !entry[format]) return;
+    event.preventDefault();
+    var type = format === "bib" ? "application/x-bibtex" : "application/x-research-info-systems";
+    var url = URL.createObjectURL(new Blob([entry[format]], { type: type + ";charset=utf-8" }));
+    var temp = document.createElement("a");
+    temp.href = url;
+    temp.download = entry.file + "." + format;
+    document.body.appendChild(temp);
+    temp.click();
+    document.body.removeChild(temp);
+    setTimeout(function () { URL.revokeObjectURL(url); }, 1000);
+  });
 
   if (typeof window.document$ !== "undefined" && window.document$.subscribe) {
     window.document$.subscribe(function () { setup(document); });
