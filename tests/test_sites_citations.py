@@ -147,3 +147,17 @@ def test_library_and_entry_downloads(tmp_path: Path) -> None:
     assert sorted(entries) == ["kim2019", "lee2020"]  # cited entries (the ones listed with links)
     assert entries["lee2020"]["ris"].startswith("TY  - JOUR") and "TI  - Third work" in entries["lee2020"]["ris"]
     assert entries["lee2020"]["bib"].startswith("@article{lee2020,")
+
+
+def test_search_index_gets_the_same_text_with_fewer_tags(tmp_path: Path) -> None:
+    """Search indexes citations and reference entries as text; the page itself keeps its links."""
+    write_site(tmp_path, {"index.md": "# T\n\nA claim [@kim2019; @lee2020] and @strosberg2017phase.\n"}, BIB,
+               extra={"plugins": ["search", {"litreview": {"bib_files": ["refs.bib"], "cache_dir": "",
+                                                           "pdf": {"enabled": False}}}]})
+    result = build_site(tmp_path)
+    index = json.loads((result.site / "search/search_index.json").read_text(encoding="utf-8"))
+    texts = {doc["location"]: doc["text"] for doc in index["docs"]}
+    assert "A claim [1, 2] and Strosberg et al. [3]." in texts["index.html#t"]
+    assert "References Kim A. Second work." in texts["index.html"]
+    assert "lr-cite" not in json.dumps(index) and "\u21a9" not in json.dumps(index)
+    assert 'class="lr-cite-link"' in result.page() and 'class="lr-backref"' in result.page()

@@ -8,7 +8,7 @@ from typing import Any
 
 from mkdocs.config.defaults import MkDocsConfig
 from mkdocs.exceptions import PluginError
-from mkdocs.plugins import BasePlugin, event_priority
+from mkdocs.plugins import BasePlugin, CombinedEvent, event_priority
 from mkdocs.structure.files import File, Files
 from mkdocs.structure.nav import Navigation
 from mkdocs.structure.pages import Page
@@ -110,11 +110,14 @@ class LitReviewPlugin(BasePlugin[LitReviewConfig]):
         return env
 
     @event_priority(50)  # before the search plugin indexes page.content
-    def on_page_context(self, context: Any, *, page: Page, config: MkDocsConfig, nav: Navigation) -> Any:
+    def _fix_page(self, context: Any, *, page: Page, config: MkDocsConfig, nav: Navigation) -> Any:
         urls = ({pid: get_relative_url(rec.url or ".", page.url or ".") for pid, rec in self.citations.pages.items()}
                 if "bibliography" in (page.content or "") else {})  # only a bibliography links to other pages
         html, problems = self.citations.fix_page(page.file.src_uri, page.content or "", urls, _root_prefix(page))
-        page.content = html
+        # The search plugin parses page.content next: hand it the same text with far fewer tags (citations and
+        # reference lists as plain text); the full page is put back after it (on_page_context below, priority -100).
+        self._final_html = html
+        page.content = self.citations.search_html(page.file.src_uri) or html
         self._report(problems)
         self.rendered[page.file.src_uri] = PdfPage(slug_for(page.url), page.title or "", page.url, html)
         date = self.dates.get(self._rel(page), "")
@@ -128,6 +131,13 @@ class LitReviewPlugin(BasePlugin[LitReviewConfig]):
                           "lr_pdf": get_relative_url(self.config.pdf.filename, page.url)
                           if self.config.pdf.enabled else ""})
         return context
+
+    @event_priority(-100)  # after the search plugin: the page is rendered with its full HTML
+    def _restore_page(self, context: Any, *, page: Page, config: MkDocsConfig, nav: Navigation) -> Any:
+        page.content = self._final_html
+        return context
+
+    on_page_context = CombinedEvent(_fix_page, _restore_page)
 
     def on_post_build(self, *, config: MkDocsConfig) -> None:
         site_dir = Path(config.site_dir)

@@ -17,6 +17,7 @@ from .render import (
     CiteContext,
     render_bibliography,
     render_reference_list,
+    search_list,
 )
 from .render import fix_citations as _fix
 
@@ -52,6 +53,7 @@ class CitationManager:
         self.pages: dict[str, PageRecord] = {}
         self.ctx: CiteContext | None = None
         self.listed: set[str] = set()  # keys shown with .bib/.ris links somewhere (their files are written)
+        self.search_pages: dict[str, str] = {}  # page id -> lighter HTML for the search indexer
         self.citing: dict[str, list[str]] = {}
 
     def add_page(self, page_id: str, path: str, source: str) -> None:
@@ -107,24 +109,34 @@ class CitationManager:
             hint = f" (did you mean '{suggestion}'?)" if suggestion else "; add it to bib/ or correct the key"
             problems.append(Problem(SourceLocation(record.path, locate_key(record.source, key)),
                                     f"unknown citation key '{key}'{hint}"))
-        out = result.html
+        out, light = result.html, result.search_html
         if result.backrefs:
             refs = render_reference_list(result.backrefs, ctx)
+            light_refs = search_list(list(result.backrefs), ctx)
             if REFERENCES_MARKER.search(out):
                 out = REFERENCES_MARKER.sub(lambda _m: refs, out, count=1)
+                light = REFERENCES_MARKER.sub(lambda _m: light_refs, light, count=1)
             else:
                 heading = self.references_heading
                 anchor = re.sub(r"[^a-z0-9]+", "-", heading.lower()).strip("-") or "references"
                 out += f'\n<h2 id="{anchor}">{heading}</h2>\n{refs}'
+                light += f'\n<h2 id="{anchor}">{heading}</h2>\n{light_refs}'
         else:
             out = REFERENCES_MARKER.sub("", out)
+            light = REFERENCES_MARKER.sub("", light)
         match = BIBLIOGRAPHY_MARKER.search(out)
-        if match:
+        if not match:
+            self.search_pages[page_id] = light
+        else:  # the bibliography page is indexed as it is shown
             # Per-entry .bib/.ris links only here: repeated in every chapter's list they would weigh on every page.
             if self.exports_folder:
                 ctx = replace(ctx, files_prefix=f"{root_prefix}{self.exports_folder}/")
             out = BIBLIOGRAPHY_MARKER.sub(lambda m: self.bibliography_html(bool(m.group(1)), page_url_of, ctx), out)
         return out, problems
+
+    def search_html(self, page_id: str) -> str | None:
+        """The lighter HTML of a fixed page for the search indexer (same text, far fewer tags), if any."""
+        return self.search_pages.get(page_id)
 
     def bibliography_html(self, include_uncited: bool, page_url_of: dict[str, str] | None = None,
                           ctx: CiteContext | None = None) -> str:

@@ -34,6 +34,15 @@ class FixResult:
     html: str
     unresolved: list[str] = field(default_factory=list)
     backrefs: dict[str, list[str]] = field(default_factory=dict)
+    search_html: str = ""  # the same page with citations as plain text, for the search indexer
+
+
+_TAGS = re.compile(r"<[^>]+>")
+
+
+def strip_tags(html: str) -> str:
+    """Text of our own markup (entities stay escaped): what a search index needs of a citation or entry."""
+    return _TAGS.sub("", html)
 
 
 def _link(key: str, text: str, ctx: CiteContext, tip_id: str) -> str:
@@ -115,6 +124,7 @@ def fix_citations(page_html: str, ctx: CiteContext) -> FixResult:
     """Replace every placeholder; anchors `cite-1`, `cite-2`... follow document order."""
     result = FixResult(page_html)
     out: list[str] = []
+    plain: list[str] = []
     last = 0
     depth = 0  # open <a> elements (raw HTML links the Markdown extension could not see into)
     for index, (match, citation) in enumerate(iter_placeholders(page_html), start=1):
@@ -130,8 +140,12 @@ def fix_citations(page_html: str, ctx: CiteContext) -> FixResult:
                 result.backrefs.setdefault(key, []).append(anchor)
         out.append(page_html[last:match.start()])
         out.append(html)
+        plain.append(page_html[last:match.start()])
+        plain.append(strip_tags(html))
         last = match.end()
     out.append(page_html[last:])
+    plain.append(page_html[last:])
+    result.search_html = "".join(plain)
     result.html = "".join(out)
     return result
 
@@ -175,6 +189,12 @@ def _ordered(keys: Sequence[str], ctx: CiteContext) -> list[str]:
     if ctx.style == "numeric":
         return sorted(dict.fromkeys(keys), key=lambda k: ctx.numbers.get(k, 10**9))
     return sorted(dict.fromkeys(keys), key=lambda k: (ctx.names.get(k, k).lower(), ctx.years.get(k, ""), k))
+
+
+def search_list(keys: Sequence[str], ctx: CiteContext) -> str:
+    """A reference list as the search index sees it: the entries' text, without links or back-links."""
+    items = "".join(f"<li>{strip_tags(ctx.formatted[k])}</li>" for k in _ordered(list(keys), ctx))
+    return f"<ol>{items}</ol>"
 
 
 def render_reference_list(backrefs: Mapping[str, Sequence[str]], ctx: CiteContext) -> str:
