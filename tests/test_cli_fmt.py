@@ -13,7 +13,8 @@ from litreview.bibliography.fmt import BibFormatError, format_bib, parse_bib
 from litreview.bibliography.load import Bibliography, load_bibliography
 from litreview.cli import main
 
-REALWORLD = ROOT.parent / "shared" / "realworld" / "biblatex-examples.bib"
+# The biblatex examples, committed as a fixture (tests/fixtures) so CI does not need ../shared.
+REALWORLD = ROOT / "tests" / "fixtures" / "biblatex-examples.bib"
 PROJECT_BIBS = sorted((ROOT / "bib").glob("*.bib"))
 SAMPLES = [pytest.param(p, id=f"bib/{p.name}") for p in PROJECT_BIBS] + [
     pytest.param(REALWORLD, id="biblatex-examples", marks=pytest.mark.skipif(not REALWORLD.exists(),

@@ -18,7 +18,8 @@ from litreview.bibliography.export import (
 from litreview.bibliography.load import Bibliography, load_bibliography
 
 ROOT = Path(__file__).resolve().parents[2]
-REALWORLD = ROOT.parent / "shared" / "realworld" / "biblatex-examples.bib"
+# The biblatex examples, committed as a fixture (tests/fixtures) so CI does not need ../shared.
+REALWORLD = ROOT / "tests" / "fixtures" / "biblatex-examples.bib"
 
 SAMPLE = r"""
 @article{strosberg2017phase,
