@@ -101,3 +101,17 @@ def bib_entry(key: str, title: str = "A title", author: str = "Doe, Jane", year:
     body = [f"  author = {{{author}}}", f"  title = {{{title}}}", f"  year = {{{year}}}"]
     body += [f"  {k} = {{{v}}}" for k, v in fields.items()]
     return f"@{kind}{{{key},\n" + ",\n".join(body) + "\n}\n"
+
+
+def build_both(root: Path, expected: list[str]) -> BuildResult:
+    """The plain build completes with exactly `expected` as warnings; --strict aborts exactly when there are some."""
+    plain = build_site(root)
+    assert plain.error is None
+    assert plain.litreview_warnings == expected
+    assert (plain.site / "index.html").is_file()
+    strict = build_site(root, strict=True, site_dir=root / "strict-site")
+    if expected:
+        assert strict.error is not None and "strict mode" in strict.error, strict.error
+    else:
+        assert strict.error is None, strict.error
+    return plain

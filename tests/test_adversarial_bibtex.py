@@ -4,23 +4,11 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from helpers import BuildResult, bib_entry, build_site, write_site
+from helpers import BuildResult, bib_entry, build_site, write_site, build_both
 
 GOOD = bib_entry("good", "Fine", "Roe, Rita", "2021")  # 5 lines
 
 
-def build_both(root: Path, expected: list[str]) -> BuildResult:
-    """The plain build completes with exactly `expected` as warnings; the strict build of the same site aborts."""
-    plain = build_site(root)
-    assert plain.error is None
-    assert plain.litreview_warnings == expected
-    assert (plain.site / "index.html").is_file()
-    strict = build_site(root, strict=True, site_dir=root / "strict-site")
-    if expected:
-        assert strict.error is not None and "strict mode" in strict.error, strict.error
-    else:
-        assert strict.error is None, strict.error
-    return plain
 
 
 def site(root: Path, bib: str | dict[str, str], page: str = "# T\n\nSee [@good].\n") -> Path:

@@ -6,7 +6,7 @@ from html.parser import HTMLParser
 from pathlib import Path
 
 import pytest
-from helpers import BuildResult, bib_entry, build_site, write_site
+from helpers import BuildResult, bib_entry, build_site, write_site, build_both
 
 EXTENSIONS = ["admonition", "attr_list", "footnotes", "tables", {"toc": {"permalink": True}}, "pymdownx.details",
               "pymdownx.superfences"]
@@ -52,18 +52,6 @@ def main(result: BuildResult) -> str:
     return m.group(1).split('<h2 id="references">')[0]
 
 
-def build_both(root: Path, expected: list[str]) -> BuildResult:
-    """The plain build completes with exactly `expected` as warnings; --strict aborts exactly when there are some."""
-    plain = build_site(root)
-    assert plain.error is None
-    assert plain.litreview_warnings == expected
-    assert (plain.site / "index.html").is_file()
-    strict = build_site(root, strict=True, site_dir=root / "strict-site")
-    if expected:
-        assert strict.error is not None and "strict mode" in strict.error, strict.error
-    else:
-        assert strict.error is None, strict.error
-    return plain
 
 
 class _Anchors(HTMLParser):

@@ -5,7 +5,7 @@ import time
 from pathlib import Path
 
 import pytest
-from helpers import BuildResult, bib_entry, build_site, write_site
+from helpers import BuildResult, bib_entry, build_site, write_site, build_both
 from litreview.tables.load import load_dataset
 
 BIB = bib_entry("good", "Fine", "Roe, Rita", "2021") + bib_entry("other", "Other", "Kim, A", "2019")
@@ -24,18 +24,6 @@ UNREADABLE = "docs/index.md:3: data set 'tace' could not be loaded (see the mess
 MARKER = '<p class="lr-missing">[evidence-table: data set &#x27;tace&#x27; could not be loaded'
 
 
-def build_both(root: Path, expected: list[str]) -> BuildResult:
-    """The plain build completes with exactly `expected` as warnings; the strict build of the same site aborts."""
-    plain = build_site(root)
-    assert plain.error is None
-    assert plain.litreview_warnings == expected
-    assert (plain.site / "index.html").is_file()
-    strict = build_site(root, strict=True, site_dir=root / "strict-site")
-    if expected:
-        assert strict.error is not None and "strict mode" in strict.error, strict.error
-    else:
-        assert strict.error is None, strict.error
-    return plain
 
 
 def site(root: Path, yaml_text: str, page: str = PAGE) -> Path:
