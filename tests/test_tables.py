@@ -225,3 +225,20 @@ def test_charts_are_byte_identical_and_cached(tmp_path: Path, monkeypatch: pytes
     monkeypatch.undo()
     site(nocache, page)
     assert ET.tostring(chart_svg(build_site(nocache).page())) == ET.tostring(first)
+
+
+def test_unchanged_data_is_not_parsed_again(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    site(tmp_path, "<!-- evidence-table tace -->\n", cache=".cache/litreview")
+    first = build_site(tmp_path, site_dir=tmp_path / "a")
+    import litreview.tables.load as load
+
+    def fail(text: str) -> object:
+        raise AssertionError("an unchanged data file was parsed again")
+
+    monkeypatch.setattr(load, "load_yaml", fail)
+    second = build_site(tmp_path, site_dir=tmp_path / "b")
+    assert second.litreview_warnings == first.litreview_warnings == []
+    assert re.findall(r"<table.*?</table>", second.page(), re.S) == re.findall(r"<table.*?</table>", first.page(), re.S)
+    (tmp_path / "docs/data/tace.yaml").write_text(TACE.replace("n: 26", "n: 27"), encoding="utf-8")
+    with pytest.raises(AssertionError, match="parsed again"):
+        build_site(tmp_path, site_dir=tmp_path / "c")  # a changed file is parsed

@@ -146,7 +146,8 @@ class LitReviewPlugin(BasePlugin[LitReviewConfig]):
             from .bibliography.export import write_library_exports
 
             write_library_exports(self.citations.bib, list(self.citations.bib.entries), site_dir,
-                                  self.config.exports_folder, per_entry=self.citations.listed)
+                                  self.config.exports_folder, per_entry=self.citations.listed,
+                                  cache_dir=self.cache_dir / "exports" if self.cache_dir else None)
         if self.config.pdf.enabled:
             self._write_pdf(config, site_dir)
 

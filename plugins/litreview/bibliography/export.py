@@ -37,6 +37,7 @@ _MONTHS = {name: i for i, name in enumerate(
     ["jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec"], start=1)}
 _DATE = re.compile(r"^(\d{4})(?:-(\d{1,2})(?:-(\d{1,2}))?)?")
 _PAGES = re.compile(r"^\s*([^\s\u2013\u2014-]+)\s*(?:-+|\u2013|\u2014)\s*([^\s\u2013\u2014-]+)\s*$")
+EXPORT_VERSION = "exports-1"
 _SAFE = re.compile(r"[^A-Za-z0-9._-]+")
 
 
@@ -204,14 +205,14 @@ def safe_file_stem(key: str) -> str:
     return f"{cleaned}-{digest}" if cleaned else f"entry-{digest}"
 
 
-def entries_script(entries: Sequence[Entry]) -> str:
+def entries_script(entries: Sequence[Entry], texts: Mapping[str, tuple[str, str]] | None = None) -> str:
     """One script holding each entry's BibTeX and RIS, so the bibliography page can offer a download per entry
     without one file per entry (thousands of tiny files cost more to write than the whole site).
 
     JSON with every non-ASCII character escaped is valid JavaScript and cannot end the script early.
     """
-    data = {e.key: {"file": safe_file_stem(e.key), "bib": entry_to_bibtex(e), "ris": entry_to_ris(e)}
-            for e in entries}
+    texts = texts or {e.key: (entry_to_bibtex(e), entry_to_ris(e)) for e in entries}
+    data = {e.key: {"file": safe_file_stem(e.key), "bib": texts[e.key][0], "ris": texts[e.key][1]} for e in entries}
     return "window.litreviewEntries = " + json.dumps(data, ensure_ascii=True, separators=(",", ":")) + ";\n"
 
 
@@ -223,17 +224,19 @@ def library_files(entries: Sequence[Entry], folder: str = "references",
     (default: every entry) for the per-entry download links.
     """
     wanted = None if per_entry is None else set(per_entry)
+    texts = {e.key: (entry_to_bibtex(e), entry_to_ris(e)) for e in entries}  # each entry formatted once
     return {
-        "bib": (f"{folder}/library.bib", to_bibtex(entries)),
-        "ris": (f"{folder}/library.ris", to_ris(entries)),
+        "bib": (f"{folder}/library.bib", "\n".join(texts[e.key][0] for e in entries)),
+        "ris": (f"{folder}/library.ris", "\n".join(texts[e.key][1] for e in entries)),
         "json": (f"{folder}/library.json", to_csl_json(entries)),
         "entries": (f"{folder}/entries.js",
-                    entries_script([e for e in entries if wanted is None or e.key in wanted])),
+                    entries_script([e for e in entries if wanted is None or e.key in wanted], texts)),
     }
 
 
 def write_library_exports(bib: Bibliography | Mapping[str, Entry], keys: Iterable[str], site_dir: Path,
-                          folder: str = "references", per_entry: Iterable[str] | None = None) -> dict[str, str]:
+                          folder: str = "references", per_entry: Iterable[str] | None = None,
+                          cache_dir: Path | None = None) -> dict[str, str]:
     """Write the library (.bib, .ris, CSL .json) and the per-entry script under `site_dir/folder`.
 
     `keys` chooses the entries and their order (unknown keys are skipped). Returns {label: site-relative
@@ -246,9 +249,33 @@ def write_library_exports(bib: Bibliography | Mapping[str, Entry], keys: Iterabl
     if not root.is_relative_to(base) or root == base:
         return {}  # a `folder` such as "../x" or a symlink out of the site: refuse, never write there
     root.mkdir(parents=True, exist_ok=True)
+    files = _cached_files(bib, entries, folder, per_entry, cache_dir)
     written: dict[str, str] = {}
-    for label, (rel, text) in library_files(entries, folder, per_entry).items():
+    for label, (rel, text) in files.items():
         with open(base / rel, "w", encoding="utf-8", newline="\n") as handle:
             handle.write(text)
         written[label] = rel
     return written
+
+
+def _cached_files(bib: Bibliography | Mapping[str, Entry], entries: Sequence[Entry], folder: str,
+                  per_entry: Iterable[str] | None, cache_dir: Path | None) -> dict[str, tuple[str, str]]:
+    """`library_files`, reused from `cache_dir` when the bibliography (by its content hash) and the choice of
+    entries are unchanged: an unchanged library is not formatted again on every `mkdocs serve` rebuild."""
+    if cache_dir is None or not isinstance(bib, Bibliography):
+        return library_files(entries, folder, per_entry)
+    digest = hashlib.sha256(json.dumps([EXPORT_VERSION, bib.cache_key, folder, [e.key for e in entries],
+                                        None if per_entry is None else sorted(per_entry)]).encode()).hexdigest()
+    cached = cache_dir / f"exports-{digest[:32]}.json"
+    if cached.is_file():
+        try:
+            return {label: (rel, text) for label, (rel, text) in json.loads(cached.read_text(encoding="utf-8")).items()}
+        except (ValueError, TypeError):
+            pass  # a damaged cache entry is rebuilt
+    files = library_files(entries, folder, per_entry)
+    try:
+        cache_dir.mkdir(parents=True, exist_ok=True)
+        cached.write_text(json.dumps(files, ensure_ascii=False), encoding="utf-8")
+    except OSError:
+        pass  # the cache only saves time
+    return files

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import hashlib
+import json
 import math
 from dataclasses import dataclass
 from pathlib import Path
@@ -16,6 +17,7 @@ from .yaml_load import Lines, YamlProblem, load_yaml, problem
 
 _FILE_VALIDATOR = Draft202012Validator(FILE_SCHEMA)
 MAX_BYTES = 2_000_000
+YAML_CACHE_VERSION = "yaml-1"
 
 
 @dataclass(frozen=True)
@@ -137,7 +139,32 @@ def _non_finite(raw_row: dict[str, Any]) -> list[str]:
     return [k for k, v in raw_row.items() if isinstance(v, float) and not math.isfinite(v)]
 
 
-def load_dataset(path: Path, name: str, rel: str) -> tuple[DataSet | None, list[Problem]]:
+def _parse_cached(text: str, cache_dir: Path | None) -> tuple[Any, Lines]:
+    """`load_yaml`, reusing the parsed data and its line map from `cache_dir` for an unchanged file.
+
+    Only files that parsed cleanly are cached; validation always runs again (it is cheap, and its messages
+    depend on the bibliography too).
+    """
+    if cache_dir is None:
+        return load_yaml(text)
+    cached = cache_dir / f"yaml-{hashlib.sha256((YAML_CACHE_VERSION + text).encode()).hexdigest()[:32]}.json"
+    if cached.is_file():
+        try:
+            data, lines = json.loads(cached.read_text(encoding="utf-8"))
+            return data, lines
+        except (ValueError, TypeError):
+            pass  # rebuilt below
+    data, lines = load_yaml(text)
+    try:
+        cache_dir.mkdir(parents=True, exist_ok=True)
+        cached.write_text(json.dumps([data, lines], ensure_ascii=False), encoding="utf-8")
+    except (OSError, TypeError, ValueError):
+        pass  # values JSON cannot hold (e.g. .nan) are simply not cached
+    return data, lines
+
+
+def load_dataset(path: Path, name: str, rel: str,
+                 cache_dir: Path | None = None) -> tuple[DataSet | None, list[Problem]]:
     data_bytes = path.read_bytes()
     if len(data_bytes) > MAX_BYTES:
         return None, [Problem(SourceLocation(rel), f"the file is larger than {MAX_BYTES} bytes; split it")]
@@ -147,7 +174,7 @@ def load_dataset(path: Path, name: str, rel: str) -> tuple[DataSet | None, list[
         line = data_bytes.count(b"\n", 0, exc.start) + 1
         return None, [Problem(SourceLocation(rel, line), "the file is not valid UTF-8; save it as UTF-8")]
     try:
-        data, lines = load_yaml(text)
+        data, lines = _parse_cached(text, cache_dir)
     except YamlProblem as exc:
         return None, [Problem(SourceLocation(rel, exc.line), exc.message)]
     problems: list[Problem] = []
@@ -198,7 +225,8 @@ def load_dataset(path: Path, name: str, rel: str) -> tuple[DataSet | None, list[
     return dataset, problems
 
 
-def load_datasets(folder: Path, root: Path) -> tuple[dict[str, DataSet], list[Problem]]:
+def load_datasets(folder: Path, root: Path,
+                  cache_dir: Path | None = None) -> tuple[dict[str, DataSet], list[Problem]]:
     """Every `*.yaml`/`*.yml` file in `folder`; symlinks leading outside the project are refused."""
     datasets: dict[str, DataSet] = {}
     problems: list[Problem] = []
@@ -218,7 +246,7 @@ def load_datasets(folder: Path, root: Path) -> tuple[dict[str, DataSet], list[Pr
             problems.append(Problem(SourceLocation(rel), f"a data set named '{name}' already exists "
                                     f"({datasets[name].path}); rename one file"))
             continue
-        dataset, found = load_dataset(path, name, rel)
+        dataset, found = load_dataset(path, name, rel, cache_dir)
         problems += found
         if dataset is not None:
             datasets[name] = dataset

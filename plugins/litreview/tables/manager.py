@@ -49,7 +49,7 @@ class TableManager:
 
     @classmethod
     def load(cls, folder: Path, root: Path, docs_dir: Path, cache: Path | None) -> TableManager:
-        datasets, problems = load_datasets(folder, root)
+        datasets, problems = load_datasets(folder, root, cache / "data" if cache else None)
         try:
             hint = folder.absolute().relative_to(root.absolute()).as_posix()
         except ValueError:
