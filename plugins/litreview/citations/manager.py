@@ -124,15 +124,23 @@ class CitationManager:
         else:
             out = REFERENCES_MARKER.sub("", out)
             light = REFERENCES_MARKER.sub("", light)
-        match = BIBLIOGRAPHY_MARKER.search(out)
-        if not match:
-            self.search_pages[page_id] = light
-        else:  # the bibliography page is indexed as it is shown
+        if BIBLIOGRAPHY_MARKER.search(out):
             # Per-entry .bib/.ris links only here: repeated in every chapter's list they would weigh on every page.
             if self.exports_folder:
                 ctx = replace(ctx, files_prefix=f"{root_prefix}{self.exports_folder}/")
             out = BIBLIOGRAPHY_MARKER.sub(lambda m: self.bibliography_html(bool(m.group(1)), page_url_of, ctx), out)
+            light = BIBLIOGRAPHY_MARKER.sub(lambda m: self._bibliography_search(bool(m.group(1))), light)
+        self.search_pages[page_id] = light
         return out, problems
+
+    def _bibliography_search(self, include_uncited: bool) -> str:
+        """The bibliography as the search index sees it: every entry's text, nothing else."""
+        assert self.ctx is not None
+        ctx, keys = self.ctx, list(self.ctx.numbers)
+        if include_uncited:
+            extra = [k for k in self.bib.entries if k not in ctx.numbers]
+            ctx, keys = self._context(dict(ctx.numbers), extra), keys + extra
+        return search_list(keys, ctx)
 
     def search_html(self, page_id: str) -> str | None:
         """The lighter HTML of a fixed page for the search indexer (same text, far fewer tags), if any."""
