@@ -72,8 +72,6 @@ class TableManager:
                         if key and str(key) not in entries:
                             problems.append(problem(ds.path, ds.lines, f"rows[{index}].{column.id}",
                                                     f"unknown citation key '{key}'; add it to bib/ or correct it"))
-                    if column.type == "citation" and column.id == "source" and not raw:
-                        pass
                 for column in ds.columns:
                     if column.type == "text" and isinstance(row.values.get(column.id), str):
                         problems += self._text_keys(ds, f"rows[{index}].{column.id}", row.values[column.id], entries)
