@@ -120,17 +120,21 @@ class LitReviewPlugin(BasePlugin[LitReviewConfig]):
         page.content = self.citations.search_html(page.file.src_uri) or html
         self._report(problems)
         self.rendered[page.file.src_uri] = PdfPage(slug_for(page.url), page.title or "", page.url, html)
+        page.meta.update(self._page_meta(page, config, html))
+        return context
+
+    def _page_meta(self, page: Page, config: MkDocsConfig, html: str) -> dict[str, str]:
+        """What the theme shows around a page (main.html): last change, PDF link, how to cite, entry downloads."""
         date = self.dates.get(self._rel(page), "")
         site_url = (config.site_url or "").rstrip("/")
         url = f"{site_url}/{page.url}" if site_url else page.url
         title = page.toc.items[0].title if page.toc.items else (page.title or "")
         cite_text, cite_bib = how_to_cite(config.site_name, self.config.pdf.authors, title, url, date)
+        meta = {"lr_updated": date, "lr_cite_text": cite_text, "lr_cite_bibtex": cite_bib,
+                "lr_pdf": get_relative_url(self.config.pdf.filename, page.url) if self.config.pdf.enabled else ""}
         if self.config.exports and 'class="lr-references lr-bibliography"' in html:
-            page.meta["lr_entries_js"] = f"{_root_prefix(page)}{self.config.exports_folder}/entries.js"
-        page.meta.update({"lr_updated": date, "lr_cite_text": cite_text, "lr_cite_bibtex": cite_bib,
-                          "lr_pdf": get_relative_url(self.config.pdf.filename, page.url)
-                          if self.config.pdf.enabled else ""})
-        return context
+            meta["lr_entries_js"] = f"{_root_prefix(page)}{self.config.exports_folder}/entries.js"
+        return meta
 
     @event_priority(-100)  # after the search plugin: the page is rendered with its full HTML
     def _restore_page(self, context: Any, *, page: Page, config: MkDocsConfig, nav: Navigation) -> Any:
