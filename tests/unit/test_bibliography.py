@@ -101,3 +101,43 @@ def test_cache_roundtrip(tmp_path: Path) -> None:
     assert second.entries.keys() == first.entries.keys()
     assert second.entries["aksin"] == first.entries["aksin"]
     assert second.problems == first.problems
+
+
+BETTER_BIBTEX = r"""
+@comment{jabref-meta: databaseType:biblatex;}
+@preamble{ "\providecommand{\noopsort}[1]{}" }
+@string{nejm = {N Engl J Med}}
+@article{strosbergPhase3Trial2017,
+  title = {Phase 3 {{Trial}} of {\textsuperscript{177}}{{Lu-Dotatate}} for {{Midgut Neuroendocrine Tumors}}},
+  author = {Strosberg, Jonathan and {El-Haddad}, Ghassan and Wolin, Edward and Hendifar, Andrew and Yao, James
+    and Chasen, Beth and Mittra, Erik and Kunz, Pamela L.},
+  date = {2017-01-12},
+  journaltitle = nejm,
+  shortjournal = {N Engl J Med},
+  volume = {376},
+  number = {2},
+  pages = {125--135},
+  issn = {1533-4406},
+  doi = {10.1056/NEJMoa1607427},
+  eprint = {28076709},
+  eprinttype = {pmid},
+  langid = {english},
+  keywords = {Octreotide,Radiopharmaceuticals},
+  file = {/Users/someone/Zotero/storage/ABCD1234/Strosberg.pdf},
+  urldate = {2024-05-01},
+  abstract = {Patients with advanced midgut neuroendocrine tumors \& progression...}
+}
+"""
+
+
+def test_zotero_better_bibtex_export(tmp_path: Path) -> None:
+    """A Zotero/Better BibTeX (biblatex) export: @comment, @preamble, @string, date, journaltitle, eprint."""
+    bib = load_text(tmp_path, BETTER_BIBTEX)
+    assert [p.message for p in bib.problems] == []
+    entry = bib.entries["strosbergPhase3Trial2017"]
+    assert entry.year == "2017"
+    html = format_entries([entry], "vancouver", bib.entries)[entry.key]
+    assert html.startswith("Strosberg J, El-Haddad G, Wolin E, Hendifar A, Yao J, Chasen B, et al. Phase 3 Trial "
+                           "of 177Lu-Dotatate for Midgut Neuroendocrine Tumors. N Engl J Med. 2017;376(2):125\u2013135.")
+    assert 'href="https://doi.org/10.1056/NEJMoa1607427"' in html
+    assert 'PMID: <a href="https://pubmed.ncbi.nlm.nih.gov/28076709/"' in html

@@ -48,7 +48,7 @@ def safe_url(value: str) -> str | None:
 def entry_pmid(entry: Entry) -> str:
     if entry.get("pmid"):
         return entry.get("pmid")
-    if entry.get("eprinttype").lower() == "pubmed":
+    if entry.get("eprinttype").lower() in ("pubmed", "pmid"):  # biblatex; Better BibTeX writes "pmid"
         return entry.get("eprint")
     return ""
 
