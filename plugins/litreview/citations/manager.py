@@ -128,19 +128,28 @@ class CitationManager:
             # Per-entry .bib/.ris links only here: repeated in every chapter's list they would weigh on every page.
             if self.exports_folder:
                 ctx = replace(ctx, files_prefix=f"{root_prefix}{self.exports_folder}/")
-            out = BIBLIOGRAPHY_MARKER.sub(lambda m: self.bibliography_html(bool(m.group(1)), page_url_of, ctx), out)
-            light = BIBLIOGRAPHY_MARKER.sub(lambda m: self._bibliography_search(bool(m.group(1))), light)
+            chosen: dict[bool, tuple[CiteContext, list[str]]] = {}  # one formatting for page and search copy
+
+            def entries(m: re.Match[str]) -> tuple[CiteContext, list[str]]:
+                include = bool(m.group(1))
+                if include not in chosen:
+                    chosen[include] = self._bibliography_entries(include, ctx)
+                return chosen[include]
+
+            out = BIBLIOGRAPHY_MARKER.sub(lambda m: self._render_bibliography(*entries(m)[::-1], page_url_of), out)
+            light = BIBLIOGRAPHY_MARKER.sub(lambda m: search_list(entries(m)[1], entries(m)[0]), light)
         self.search_pages[page_id] = light
         return out, problems
 
-    def _bibliography_search(self, include_uncited: bool) -> str:
-        """The bibliography as the search index sees it: every entry's text, nothing else."""
-        assert self.ctx is not None
-        ctx, keys = self.ctx, list(self.ctx.numbers)
+    def _bibliography_entries(self, include_uncited: bool, ctx: CiteContext) -> tuple[CiteContext, list[str]]:
+        """The bibliography's keys (cited ones by number, then, if asked, every uncited entry) and their context."""
+        keys = list(ctx.numbers)
         if include_uncited:
             extra = [k for k in self.bib.entries if k not in ctx.numbers]
-            ctx, keys = self._context(dict(ctx.numbers), extra), keys + extra
-        return search_list(keys, ctx)
+            ctx = replace(self._context(dict(ctx.numbers), extra), files_prefix=ctx.files_prefix)
+            keys += extra
+            self.listed.update(extra)
+        return ctx, keys
 
     def search_html(self, page_id: str) -> str | None:
         """The lighter HTML of a fixed page for the search indexer (same text, far fewer tags), if any."""
@@ -150,12 +159,10 @@ class CitationManager:
                           ctx: CiteContext | None = None) -> str:
         ctx = ctx or self.ctx
         assert ctx is not None
-        keys = list(ctx.numbers)
-        if include_uncited:
-            extra = [k for k in self.bib.entries if k not in ctx.numbers]
-            ctx = replace(self._context(dict(ctx.numbers), extra), files_prefix=ctx.files_prefix)
-            keys += extra
-            self.listed.update(extra)
+        ctx, keys = self._bibliography_entries(include_uncited, ctx)
+        return self._render_bibliography(keys, ctx, page_url_of)
+
+    def _render_bibliography(self, keys: list[str], ctx: CiteContext, page_url_of: dict[str, str] | None) -> str:
         citing = {
             key: [(self.pages[p].title, (page_url_of or {}).get(p, self.pages[p].url)) for p in pages]
             for key, pages in self.citing.items()
