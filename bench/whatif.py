@@ -95,6 +95,7 @@ class _Timers:
 def _install_timers() -> _Timers:
     import markdown
     from material.plugins.search import plugin as search
+    from mkdocs.plugins import CombinedEvent
 
     timers = _Timers()
     timers.wrap(search.SearchIndex, "add_entry_from_context", "material search: index page HTML")
@@ -105,7 +106,13 @@ def _install_timers() -> _Timers:
     except ImportError:
         return timers
     for hook in HOOKS:
-        if hook in vars(plugin.LitReviewPlugin):
+        member = vars(plugin.LitReviewPlugin).get(hook)
+        if isinstance(member, CombinedEvent):  # time each method of a combined hook on its own
+            holder = type("Methods", (), {m.__name__: m for m in member.methods})
+            for method in member.methods:
+                timers.wrap(holder, method.__name__, f"litreview {hook} ({method.__name__})")
+            setattr(plugin.LitReviewPlugin, hook, CombinedEvent(*(vars(holder)[m.__name__] for m in member.methods)))
+        elif member is not None:
             timers.wrap(plugin.LitReviewPlugin, hook, f"litreview {hook}")
     for name in ("_BracketProcessor", "_NarrativeProcessor", "_ValueProcessor"):
         if hasattr(markdown_ext, name):

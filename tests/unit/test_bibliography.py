@@ -31,6 +31,9 @@ def load_text(tmp_path: Path, text: str, name: str = "refs.bib", **kw: object): 
     ("a~b", "a\u00a0b"), (r"\& co", "& co"), ("{Protected} Case", "Protected Case"), (r"$\beta$-decay", "β-decay"),
     (r"\emph{Salmonella}", "Salmonella"), (r"{\c{C}}etinkaya", "Çetinkaya"), (r"\v{S}koda", "Škoda"),
     (r"\"{\i}", "ï"), (r"$^{90}$Y", "90Y"), (r"10\%", "10%"), (r"\url{http://a.org/x_y}", "http://a.org/x_y"),
+    # A bare % is text in a field, not a LaTeX comment that drops the rest of the value.
+    ("Response in 50% of patients--a review", "Response in 50% of patients\u2013a review"),
+    (r"50% of Caf\'e users, \ss", "50% of Café users, ß"), (r"\^{}", "ˆ"),
 ])
 def test_latex_to_text(latex: str, text: str) -> None:
     assert latex_to_text(latex) == text

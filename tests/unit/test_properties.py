@@ -172,6 +172,28 @@ def test_latex_to_text_never_leaves_a_backslash_or_brace(latex: str) -> None:
     assert "\\" not in text and "{" not in text and "}" not in text
 
 
+LATEX_TOKENS = ["\\'", '\\"', "\\`", "\\^", "\\~", "\\=", "\\.", "\\u", "\\v", "\\H", "\\c", "\\k", "\\d",
+                "\\r", "{", "}", "{}", "\\^{}", "\\k {}", "{\\o}", "\\ss{}", "\\AE", "\\l{}", "e", "a", "i", "\\i",
+                "\\o", "\\ss", "\\&", "\\%", "%", "--", "---", "-", "~",
+                "'", "''", "`", "``", " ", "$", "\\textendash", "\\emph", "\\\\", "C"]
+
+
+@FAST
+@given(st.lists(st.sampled_from(LATEX_TOKENS), min_size=1, max_size=14))
+def test_the_fast_path_reads_latex_as_latexcodec_does(tokens: list[str]) -> None:
+    """The fast path skips latexcodec for common text; with the codec forced on, the result is the same."""
+    from litreview.bibliography import latex
+
+    value = "".join(tokens)
+    fast = latex.latex_to_text.__wrapped__(value)
+    original = latex._decode_fast
+    latex._decode_fast = latex._decode  # type: ignore[assignment]
+    try:
+        assert fast == latex.latex_to_text.__wrapped__(value), value
+    finally:
+        latex._decode_fast = original  # type: ignore[assignment]
+
+
 # --------------------------------------------------------------------------- the fixer is idempotent
 
 KNOWN = ["a", "b", "c"]

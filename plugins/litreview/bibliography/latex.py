@@ -35,7 +35,12 @@ def _accent(m: re.Match[str]) -> str:
     return unicodedata.normalize("NFC", (base or " ") + _COMBINING[m.group(1)]).strip()
 
 
+_BARE_PERCENT = re.compile(r"(?<!\\)%")
+
+
 def _decode(text: str) -> str:
+    # In a field value "%" is text ("50% of patients"); to latexcodec it starts a comment that eats the rest.
+    text = _BARE_PERCENT.sub(r"\\%", text)
     with contextlib.suppress(Exception):  # latexcodec gives up on some malformed input; cleanup follows
         return str(codecs.decode(text, "ulatex"))  # type: ignore[call-overload]  # a codec registered at import
     return text
@@ -52,6 +57,28 @@ def _math(m: re.Match[str]) -> str:
 _NEEDS_CODEC = re.compile(r"[\\~`']|--")
 
 
+_BARE_ACCENT = re.compile(r"\\[\"'`^~=.uvHckbdr]\s*\{\s*\}")
+_FAST_LETTERS = {"o": "ø", "O": "Ø", "i": "\u0131", "aa": "å", "AA": "Å", "ae": "æ", "AE": "Æ", "oe": "œ",
+                 "OE": "Œ", "ss": "ß", "l": "ł", "L": "Ł"}
+_FAST_LETTER = re.compile(r"\\(aa|AA|ae|AE|oe|OE|ss|o|O|i|l|L)(?:\{\}|(?=\}))")  # as in `{\\o}` and `\\ss{}`
+_CODEC_ONLY = re.compile(r"[\\`~]|''")  # left after the fast path: a command or quote only latexcodec knows
+
+
+def _decode_fast(text: str) -> str:
+    """What latexcodec gives for the common field text (accents, dashes, \\&, ties), without its cost
+    (about 0.15 ms a value); anything else still goes through the codec, whole."""
+    if "\\" in text:
+        if _BARE_ACCENT.search(text):  # `\\^{}` is the accent mark itself: the codec's job
+            return _decode(text)
+        fast = _ACCENT.sub(_accent, _FAST_LETTER.sub(lambda m: _FAST_LETTERS[m.group(1)], text))
+    else:
+        fast = text
+    fast = fast.replace("---", "\u2014").replace("--", "\u2013").replace("\\&", "&")
+    if "~" in fast and "\\~" not in text:
+        fast = fast.replace("~", "\u00a0")
+    return _decode(text) if _CODEC_ONLY.search(fast) else fast
+
+
 @lru_cache(maxsize=65536)
 def latex_to_text(value: str) -> str:
     """Plain Unicode text for a BibTeX field value; never leaves a backslash command or a brace."""
@@ -60,7 +87,7 @@ def latex_to_text(value: str) -> str:
     text = _MATH.sub(_math, text)
     text = _LETTER.sub(lambda m: _LETTERS[m.group(1)], text)
     if _NEEDS_CODEC.search(text):
-        text = _decode(text)
+        text = _decode_fast(text)
     text = _ACCENT.sub(_accent, text)
     for symbol, replacement in _SYMBOLS.items():
         text = text.replace(symbol, replacement)
