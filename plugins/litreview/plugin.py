@@ -21,6 +21,7 @@ from .citations.manager import CitationManager
 from .citations.markdown_ext import CitationExtension
 from .config import LitReviewConfig
 from .errors import LitReviewError, Problem, SourceLocation
+from .pagecache import MessageRecorder, PageCache, cacheable, page_key, replay, restore, site_key, snapshot
 from .pageinfo import git_dates, git_epoch, how_to_cite
 from .pdf.assemble import PdfMeta, PdfPage, slug_for
 from .tables.manager import TableManager
@@ -52,7 +53,8 @@ class LitReviewPlugin(BasePlugin[LitReviewConfig]):
             raise PluginError(str(exc)) from exc
         self.citations = CitationManager(bib, self.config.style, self.config.citation_style,
                                          self.config.references_heading,
-                                         self.config.exports_folder if self.config.exports else None)
+                                         self.config.exports_folder if self.config.exports else None,
+                                         cache / "bib" if cache else None)
         self.tables.labels = {key: short_label(entry) for key, entry in bib.entries.items()}
         self.extension = CitationExtension(value_resolver=self.tables.resolve_value)
         config.markdown_extensions.append(self.extension)  # type: ignore[arg-type]
@@ -63,6 +65,11 @@ class LitReviewPlugin(BasePlugin[LitReviewConfig]):
         self.nav: Navigation | None = None
         self.rendered: dict[str, PdfPage] = {}
         self.dates = git_dates(self.root, self.docs_dir)
+        use_cache = cache is not None and self.config.page_cache and cacheable(config.markdown_extensions)
+        self.page_cache = PageCache(cache / "pages" if use_cache and cache else None)
+        self._site_key = ""
+        self._hit: tuple[dict[str, Any], str] | None = None
+        self._pending: tuple[str, MessageRecorder] | None = None
         return config
 
     def on_files(self, files: Files, *, config: MkDocsConfig) -> Files:
@@ -88,18 +95,58 @@ class LitReviewPlugin(BasePlugin[LitReviewConfig]):
         self.nav = nav
         return nav
 
-    def on_page_markdown(self, markdown: str, *, page: Page, config: MkDocsConfig, files: Files) -> str:
+    def _add_page(self, markdown: str, *, page: Page, config: MkDocsConfig, files: Files) -> str:
         self.citations.add_page(page.file.src_uri, self._rel(page), page.file.content_string)
         self.extension.value_errors = []
         return markdown
 
-    def on_page_content(self, html: str, *, page: Page, config: MkDocsConfig, files: Files) -> str:
+    @event_priority(-1000)  # last: the key is the Markdown exactly as it will be converted
+    def _lookup_conversion(self, markdown: str, *, page: Page, config: MkDocsConfig, files: Files) -> str:
+        self._end_recording()
+        if self.page_cache.folder is None:
+            return markdown
+        if not self._site_key:
+            self._site_key = site_key(config.markdown_extensions, config.mdx_configs, config.validation, files,
+                                      self.tables.fingerprint)
+        key = page_key(self._site_key, page.file.src_uri, page.url, markdown)
+        entry = self.page_cache.get(key)
+        if entry is not None:
+            self._hit = (entry, markdown)
+            return ""  # nothing left to convert: _reuse_conversion puts the stored result back
+        self._pending = (key, MessageRecorder().__enter__())
+        return markdown
+
+    on_page_markdown = CombinedEvent(_add_page, _lookup_conversion)
+
+    @event_priority(1000)  # first: every later handler sees the page as a fresh conversion leaves it
+    def _reuse_conversion(self, html: str, *, page: Page, config: MkDocsConfig, files: Files) -> str:
+        if self._hit is not None:
+            (entry, markdown), self._hit = self._hit, None
+            html, page.markdown = restore(page, entry, files), markdown
+            replay(entry["messages"])
+            self.extension.value_errors = [(w, m) for w, m in entry["value_errors"]]
+        elif self._pending is not None:
+            key, recorder = self._pending
+            self._end_recording()
+            self.page_cache.put(key, {**snapshot(page, html), "messages": recorder.records,
+                                      "value_errors": self.extension.value_errors})
+        return html
+
+    def _end_recording(self) -> None:
+        pending = getattr(self, "_pending", None)  # unset when the build failed before on_config finished
+        if pending is not None:
+            pending[1].close()
+            self._pending = None
+
+    def _page_content(self, html: str, *, page: Page, config: MkDocsConfig, files: Files) -> str:
         path, source = self._rel(page), page.file.content_string
         self._report(self.tables.value_problems(self.extension.value_errors, path, source))
         html, problems = self.tables.expand_directives(html, path, source, page.url, _root_prefix(page))
         self._report(problems)
         self.citations.collect(page.file.src_uri, html, page.title or "", page.url)
         return html
+
+    on_page_content = CombinedEvent(_reuse_conversion, _page_content)
 
     def on_env(self, env: Any, *, config: MkDocsConfig, files: Files) -> Any:
         order = [p.file.src_uri for p in self.nav.pages] if self.nav else []
@@ -143,7 +190,11 @@ class LitReviewPlugin(BasePlugin[LitReviewConfig]):
 
     on_page_context = CombinedEvent(_fix_page, _restore_page)
 
+    def on_build_error(self, *, error: Exception) -> None:
+        self._end_recording()
+
     def on_post_build(self, *, config: MkDocsConfig) -> None:
+        self.page_cache.prune()
         site_dir = Path(config.site_dir)
         self.tables.write_downloads(site_dir)
         if self.config.exports:

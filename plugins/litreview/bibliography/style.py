@@ -4,9 +4,12 @@ Every function here returns escaped HTML; bibliography text reaches a page only 
 """
 from __future__ import annotations
 
+import hashlib
+import json
 import re
 from collections.abc import Mapping, Sequence
 from html import escape
+from pathlib import Path
 
 from .identifiers import identifier_links
 from .load import Entry, Name
@@ -178,6 +181,37 @@ def format_entries(entries: Sequence[Entry], style: str, all_entries: Mapping[st
             out[entry.key] = format_vancouver(entry, members)
         return out
     return format_with_pybtex(entries, style)
+
+
+def _code_digest() -> str:
+    here = Path(__file__).parent
+    code = b"".join((here / name).read_bytes() for name in ("style.py", "fmt.py", "identifiers.py"))
+    return hashlib.sha256(code).hexdigest()
+
+
+def format_entries_cached(entries: Sequence[Entry], style: str, all_entries: Mapping[str, Entry],
+                          library_key: str, cache_dir: Path | None) -> dict[str, str]:
+    """`format_entries`, reused from `cache_dir` for the same library (`library_key`), style, keys and code."""
+    if cache_dir is None:
+        return format_entries(entries, style, all_entries)
+    wanted = "\n".join(e.key for e in entries)
+    digest = hashlib.sha256(f"{_code_digest()}\0{library_key}\0{style}\0{wanted}".encode()).hexdigest()[:32]
+    path = cache_dir / f"formatted-{digest}.json"
+    try:
+        cached = json.loads(path.read_text(encoding="utf-8"))
+        if isinstance(cached, dict) and list(cached) == [e.key for e in entries]:
+            return {str(k): str(v) for k, v in cached.items()}
+    except (OSError, ValueError):
+        pass  # formatted below
+    out = format_entries(entries, style, all_entries)
+    try:
+        cache_dir.mkdir(parents=True, exist_ok=True)
+        tmp = path.with_suffix(".tmp")
+        tmp.write_text(json.dumps(out, ensure_ascii=False), encoding="utf-8")
+        tmp.replace(path)
+    except OSError:
+        pass  # the cache is an optimisation
+    return out
 
 
 def narrative_name(entry: Entry) -> str:

@@ -3,10 +3,11 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field, replace
+from pathlib import Path
 
 from ..bibliography.export import safe_file_stem
 from ..bibliography.load import Bibliography
-from ..bibliography.style import format_entries, narrative_name
+from ..bibliography.style import format_entries_cached, narrative_name
 from ..errors import Problem, SourceLocation, line_of_offset
 from ..markdown_text import mask_code_blocks, mask_inline
 from .markdown_ext import iter_placeholders
@@ -44,8 +45,10 @@ class CitationManager:
     """Owns the citation numbers of one build. No MkDocs types: pages are identified by a string id."""
 
     def __init__(self, bib: Bibliography, style: str = "vancouver", citation_style: str = "numeric",
-                 references_heading: str = "References", exports_folder: str | None = None) -> None:
+                 references_heading: str = "References", exports_folder: str | None = None,
+                 cache_dir: Path | None = None) -> None:
         self.bib = bib
+        self.cache_dir = cache_dir  # formatted entries are kept here, by library, style and keys
         self.exports_folder = exports_folder  # site-relative folder of the .bib/.ris downloads, or None
         self.style = style
         self.citation_style = citation_style
@@ -81,7 +84,8 @@ class CitationManager:
         entries = [self.bib.entries[k] for k in keys]
         return CiteContext(
             numbers=numbers,
-            formatted=format_entries(entries, self.style, self.bib.entries),
+            formatted=format_entries_cached(entries, self.style, self.bib.entries, self.bib.cache_key,
+                                            self.cache_dir),
             names={e.key: narrative_name(e) for e in entries},
             years={e.key: e.year for e in entries},
             style=self.citation_style,

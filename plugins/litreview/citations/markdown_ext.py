@@ -6,6 +6,7 @@ import re
 import xml.etree.ElementTree as etree
 from collections.abc import Callable
 from dataclasses import dataclass, replace
+from functools import lru_cache
 from typing import Any
 
 from markdown import Markdown, util
@@ -24,9 +25,17 @@ def placeholder(citation: Citation) -> str:
     return f'<{PLACEHOLDER_TAG} data-cite="{html.escape(citation.to_json(), quote=True)}"></{PLACEHOLDER_TAG}>'
 
 
+@lru_cache(maxsize=16384)
+def _citation_of(attribute: str) -> Citation:
+    # Every "&" in a serialized attribute starts an entity, so "&quot;" can be replaced on its own; html.unescape
+    # (slow: a regex callback per entity) is needed only when some other entity is left.
+    text = attribute.replace("&quot;", '"')
+    return Citation.from_json(html.unescape(text) if "&" in text else text)
+
+
 def iter_placeholders(page_html: str) -> list[tuple[re.Match[str], Citation]]:
     """Placeholders in document order, with the citation each one stands for."""
-    return [(m, Citation.from_json(html.unescape(m.group(1)))) for m in _PLACEHOLDER_RE.finditer(page_html)]
+    return [(m, _citation_of(m.group(1))) for m in _PLACEHOLDER_RE.finditer(page_html)]
 
 
 def _element(citation: Citation) -> etree.Element:

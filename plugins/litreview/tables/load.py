@@ -5,19 +5,39 @@ import hashlib
 import json
 import math
 from dataclasses import dataclass
+from functools import lru_cache
 from pathlib import Path
-from typing import Any
-
-from jsonschema import Draft202012Validator
-from jsonschema.exceptions import ValidationError
+from typing import TYPE_CHECKING, Any
 
 from ..errors import Problem, SourceLocation
 from .schema import EXPECTED, FILE_SCHEMA, CellValue, parse_cell, row_schema
 from .yaml_load import Lines, YamlProblem, load_yaml, problem
 
-_FILE_VALIDATOR = Draft202012Validator(FILE_SCHEMA)
+if TYPE_CHECKING:
+    from jsonschema.exceptions import ValidationError
+
 MAX_BYTES = 2_000_000
 YAML_CACHE_VERSION = "yaml-1"
+
+
+@lru_cache(maxsize=1)
+def _schema_digest() -> str:
+    """The schema's own code: a file checked clean against one schema is not clean against another."""
+    return hashlib.sha256((Path(__file__).parent / "schema.py").read_bytes()).hexdigest()
+
+
+def _schema_errors(schema: dict[str, Any], instance: Any) -> list[ValidationError]:
+    from jsonschema import Draft202012Validator  # imported only when a file is checked (not for a known-clean one)
+
+    return sorted(Draft202012Validator(schema).iter_errors(instance), key=lambda e: list(map(str, e.absolute_path)))
+
+
+def _clean_marker(text: str, cache_dir: Path | None) -> Path | None:
+    """Where the cache records that `text` passed the schema (no need to check it, or import jsonschema, again)."""
+    if cache_dir is None:
+        return None
+    digest = hashlib.sha256(f"{YAML_CACHE_VERSION}\0{_schema_digest()}\0{text}".encode()).hexdigest()[:32]
+    return cache_dir / f"clean-{digest}"
 
 
 @dataclass(frozen=True)
@@ -180,7 +200,9 @@ def load_dataset(path: Path, name: str, rel: str,
     problems: list[Problem] = []
     if not isinstance(data, dict):
         return None, [Problem(SourceLocation(rel, 1), "expected a mapping with title, columns and rows")]
-    for error in sorted(_FILE_VALIDATOR.iter_errors(data), key=lambda e: list(map(str, e.absolute_path))):
+    marker = _clean_marker(text, cache_dir)
+    known_clean = marker is not None and marker.is_file()
+    for error in ([] if known_clean else _schema_errors(FILE_SCHEMA, data)):
         problems.append(problem(rel, lines, _error_path(error), _message(error, {})))
     if problems:
         return None, problems
@@ -195,13 +217,15 @@ def load_dataset(path: Path, name: str, rel: str,
     if types.get("source") != "citation":
         problems.append(problem(rel, lines, "columns", "declare a column {id: source, type: citation}: "
                                 "every row names the BibTeX key of its source"))
-    validator = Draft202012Validator(row_schema(list(data["columns"])))
+    schema = row_schema(list(data["columns"]))
+    schema_clean = True
     rows: list[Row] = []
     seen_rows: dict[str, int] = {}
     for index, raw_row in enumerate(data["rows"]):
         base = f"rows[{index}]"
         reported: set[str] = set()
-        for error in sorted(validator.iter_errors(raw_row), key=lambda e: list(map(str, e.absolute_path))):
+        for error in ([] if known_clean else _schema_errors(schema, raw_row)):
+            schema_clean = False
             reported.add(_error_path(error, base))
             problems.append(problem(rel, lines, _error_path(error, base), _message(error, types)))
         if isinstance(raw_row, dict):
@@ -222,6 +246,12 @@ def load_dataset(path: Path, name: str, rel: str,
         summary=dict(data.get("summary", {})), columns=columns, rows=tuple(rows), lines=lines,
         digest=hashlib.sha256(data_bytes).hexdigest(),
     )
+    if marker is not None and schema_clean and not known_clean:
+        try:
+            marker.parent.mkdir(parents=True, exist_ok=True)
+            marker.touch()
+        except OSError:
+            pass  # only costs a check next time
     return dataset, problems
 
 

@@ -36,6 +36,15 @@ def _cell_markdown() -> markdown.Markdown:
     return md
 
 
+def _fingerprint(folder: Path) -> str:
+    digest = hashlib.sha256()
+    if folder.is_dir():
+        for path in sorted(folder.iterdir()):
+            if path.is_file():
+                digest.update(path.name.encode() + b"\0" + path.read_bytes() + b"\0")
+    return digest.hexdigest()
+
+
 @dataclass
 class TableManager:
     datasets: dict[str, DataSet]
@@ -46,6 +55,7 @@ class TableManager:
     data_hint: str = "content/data"  # the data folder as authors see it, for messages
     _md: markdown.Markdown | None = None
     refused: set[str] = field(default_factory=set)  # data files that exist but failed to load
+    fingerprint: str = ""  # digest of every data file: inline values in a page's HTML depend on them
 
     @classmethod
     def load(cls, folder: Path, root: Path, docs_dir: Path, cache: Path | None) -> TableManager:
@@ -57,6 +67,7 @@ class TableManager:
         refused = {Path(p.location.path).stem for p in problems}
         manager = cls(datasets, problems, cache / "charts" if cache else None, data_hint=hint)
         manager.refused = refused
+        manager.fingerprint = _fingerprint(folder)
         return manager
 
     # ------------------------------------------------------------------ checks

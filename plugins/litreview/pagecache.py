@@ -1,0 +1,193 @@
+"""Reuses each page's Markdown-to-HTML conversion when nothing it depends on has changed.
+
+MkDocs converts every page on every build, and `mkdocs serve` rebuilds the whole site on each save. A page's
+HTML (with citation placeholders, before any numbering) depends only on its final Markdown, its place in the
+site, the site's file list, the Markdown extensions with their options and versions, litreview's own code and
+the evidence data behind inline values. All of that goes into the key; what MkDocs keeps from a conversion
+(HTML, table of contents, title, anchors, links to anchors) and every message it logged are stored under it,
+and put back, messages included, when the key matches. Numbers, reference lists and tables are applied
+afterwards on every build, as before.
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import os
+import re
+import tempfile
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from importlib import metadata
+from pathlib import Path
+from typing import Any
+
+from mkdocs.structure.files import Files
+from mkdocs.structure.pages import Page
+from mkdocs.structure.toc import AnchorLink, TableOfContents
+
+CACHE_VERSION = "litreview-pages-1"
+# Packages whose code can change a conversion; their versions are part of every key.
+_PACKAGES = ("mkdocs", "markdown", "pymdown-extensions", "mkdocs-material")
+_ADDRESS = re.compile(r" at 0x[0-9a-fA-F]+")
+# Extensions that read other files while converting (their content is not in the key): no caching with them.
+UNCACHEABLE_EXTENSIONS = frozenset({"pymdownx.snippets", "markdown_include.include", "mdx_include"})
+
+
+def _version(name: str) -> str:
+    try:
+        return metadata.version(name)
+    except metadata.PackageNotFoundError:
+        return "-"
+
+
+def _stable_repr(value: Any) -> str:
+    """A repr that is the same in every process: objects are named by type, never by memory address."""
+    if isinstance(value, dict):
+        return "{" + ", ".join(f"{_stable_repr(k)}: {_stable_repr(v)}" for k, v in sorted(value.items(), key=str)) + "}"
+    if isinstance(value, (list, tuple)):
+        return "[" + ", ".join(_stable_repr(v) for v in value) + "]"
+    if isinstance(value, (str, int, float, bool)) or value is None:
+        return repr(value)
+    name = getattr(value, "__qualname__", None) or type(value).__qualname__
+    return f"<{getattr(value, '__module__', '')}.{name}>" if name else _ADDRESS.sub("", repr(value))
+
+
+def source_digest() -> str:
+    """A digest of litreview's own Python sources: a change to the plugin invalidates every entry."""
+    digest = hashlib.sha256()
+    package = Path(__file__).resolve().parent
+    for path in sorted(package.rglob("*.py")):
+        digest.update(path.relative_to(package).as_posix().encode())
+        digest.update(path.read_bytes())
+    return digest.hexdigest()
+
+
+def site_key(extensions: Iterable[Any], extension_configs: Any, validation: Any, files: Files,
+             data_fingerprint: str) -> str:
+    """The part of every page key that is the same for all pages of one build."""
+    parts = [CACHE_VERSION, source_digest(), data_fingerprint, _stable_repr(list(extensions)),
+             _stable_repr(extension_configs), _stable_repr(validation)]
+    parts += [f"{p}={_version(p)}" for p in _PACKAGES]
+    parts += [f"{f.src_uri}\t{f.dest_uri}\t{f.url}" for f in sorted(files, key=lambda f: f.src_uri)]
+    return hashlib.sha256("\n".join(parts).encode()).hexdigest()
+
+
+def page_key(site: str, src_uri: str, url: str, markdown: str) -> str:
+    return hashlib.sha256("\0".join((site, src_uri, url, markdown)).encode()).hexdigest()
+
+
+def cacheable(extensions: Iterable[Any]) -> bool:
+    return not any(isinstance(e, str) and e in UNCACHEABLE_EXTENSIONS for e in extensions)
+
+
+# ---------------------------------------------------------------------------------------- page state
+
+def _toc_to_data(items: Iterable[AnchorLink]) -> list[dict[str, Any]]:
+    return [{"title": a.title, "id": a.id, "level": a.level, "children": _toc_to_data(a.children)} for a in items]
+
+
+def _toc_from_data(data: list[dict[str, Any]]) -> list[AnchorLink]:
+    out = []
+    for item in data:
+        anchor = AnchorLink(item["title"], item["id"], item["level"])
+        anchor.children = _toc_from_data(item["children"])
+        out.append(anchor)
+    return out
+
+
+def snapshot(page: Page, html: str) -> dict[str, Any]:
+    """What MkDocs keeps from converting `page`, as JSON-ready data."""
+    links = page.links_to_anchors or {}
+    return {"html": html, "toc": _toc_to_data(page.toc.items if page.toc else []),
+            "title": getattr(page, "_title_from_render", None),
+            "anchors": sorted(page.present_anchor_ids or ()),
+            "links_to_anchors": {f.src_uri: dict(v) for f, v in sorted(links.items(), key=lambda kv: kv[0].src_uri)}}
+
+
+def restore(page: Page, entry: dict[str, Any], files: Files) -> str:
+    """Put a stored conversion back on `page`, as `Page.render` would have left it; returns the HTML."""
+    items = _toc_from_data(entry["toc"])
+    if items:
+        items[0].active = True  # type: ignore[attr-defined]  # as mkdocs.structure.toc.get_toc does
+    page.toc = TableOfContents(items)
+    page._title_from_render = entry["title"]
+    page.present_anchor_ids = set(entry["anchors"])
+    links = {files.get_file_from_path(src): v for src, v in entry["links_to_anchors"].items()}
+    page.links_to_anchors = {f: v for f, v in links.items() if f is not None} or None
+    return str(entry["html"])
+
+
+# ---------------------------------------------------------------------------------------- messages
+
+class MessageRecorder(logging.Handler):
+    """Records what is logged while a page converts, so a cache hit can log it again."""
+
+    def __init__(self) -> None:
+        super().__init__(logging.DEBUG)
+        self.records: list[tuple[str, int, str]] = []
+        self._seen: set[int] = set()
+        self._loggers = [logging.getLogger(), logging.getLogger("mkdocs")]
+
+    def emit(self, record: logging.LogRecord) -> None:
+        if id(record) not in self._seen:  # the same record can reach both loggers
+            self._seen.add(id(record))
+            self.records.append((record.name, record.levelno, record.getMessage()))
+
+    def __enter__(self) -> MessageRecorder:
+        for logger in self._loggers:
+            logger.addHandler(self)
+        return self
+
+    def close(self) -> None:
+        for logger in self._loggers:
+            logger.removeHandler(self)
+        super().close()
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
+def replay(records: Iterable[list[Any] | tuple[str, int, str]]) -> None:
+    for name, level, message in records:
+        logging.getLogger(name).log(level, "%s", message)
+
+
+# ---------------------------------------------------------------------------------------- storage
+
+@dataclass
+class PageCache:
+    """One JSON file per converted page under `folder`; entries unused by a build are removed after it."""
+
+    folder: Path | None
+    used: set[str] = field(default_factory=set)
+
+    def get(self, key: str) -> dict[str, Any] | None:
+        self.used.add(key)
+        if self.folder is None:
+            return None
+        try:
+            entry = json.loads((self.folder / f"{key}.json").read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            return None
+        return entry if isinstance(entry, dict) and entry.get("version") == CACHE_VERSION else None
+
+    def put(self, key: str, entry: dict[str, Any]) -> None:
+        if self.folder is None:
+            return
+        try:
+            self.folder.mkdir(parents=True, exist_ok=True)
+            fd, tmp = tempfile.mkstemp(dir=self.folder, suffix=".tmp")
+            with os.fdopen(fd, "w", encoding="utf-8") as out:
+                json.dump({**entry, "version": CACHE_VERSION}, out, ensure_ascii=False, sort_keys=True)
+            os.replace(tmp, self.folder / f"{key}.json")
+        except OSError:
+            pass  # a cache that cannot be written only costs time on the next build
+
+    def prune(self) -> None:
+        """Remove the entries this build did not ask for (edited pages leave old ones behind)."""
+        if self.folder is None or not self.used or not self.folder.is_dir():
+            return
+        for path in self.folder.glob("*.json"):
+            if path.stem not in self.used:
+                path.unlink(missing_ok=True)

@@ -1,0 +1,128 @@
+"""The page cache: a warm build writes exactly what a build without it writes, and every change shows up.
+
+A cached page skips Markdown conversion; anything that conversion depends on must invalidate it, and every
+message the conversion logged must be logged again, or a warm `--strict` build would pass a broken page.
+"""
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import markdown
+import pytest
+from helpers import bib_entry, build_site, write_site
+from test_determinism import tree
+
+BIB = bib_entry("a2020", "First", "Doe, Jane", "2020") + bib_entry("b2021", "Second", "Roe, Rick", "2021")
+DATA = """\
+title: Doses
+columns:
+  - {id: source, label: Study, type: citation}
+  - {id: n, label: Patients, type: integer}
+rows:
+  - {id: one, source: a2020, n: 26}
+"""
+PAGES = {
+    "index.md": "# Overview\n\n## Part\n\nText [@a2020] with {{doses.one.n}} patients; see [the chapter](chapter.md#part).\n",
+    "chapter.md": "# Chapter\n\n## Part\n\nMore @b2021 [p. 4].\n",
+}
+CACHED = {"cache_dir": ".cache/litreview"}
+
+
+def site(tmp_path: Path, pages: dict[str, str] | None = None, **options: object) -> Path:
+    return write_site(tmp_path / "site-src", pages or PAGES, BIB, data={"doses.yaml": DATA},
+                      options={**CACHED, **options}, nav=["index.md", "chapter.md"])
+
+
+def entries(root: Path) -> list[Path]:
+    return sorted((root / ".cache" / "litreview" / "pages").glob("*.json"))
+
+
+def test_warm_build_writes_what_an_uncached_build_writes(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", "1700000000")
+    root = site(tmp_path)
+    cold = build_site(root, site_dir=tmp_path / "cold")
+    assert len(entries(root)) == 2
+    calls: list[str] = []
+    original = markdown.Markdown.convert
+    monkeypatch.setattr(markdown.Markdown, "convert", lambda self, text: calls.append(text) or original(self, text))
+    warm = build_site(root, site_dir=tmp_path / "warm")
+    assert [c for c in calls if c.strip()] == [], "a cached page was converted again"
+    write_site(root, PAGES, BIB, data={"doses.yaml": DATA}, options={**CACHED, "page_cache": False},
+               nav=["index.md", "chapter.md"])
+    uncached = build_site(root, site_dir=tmp_path / "uncached")
+    assert [r.error for r in (cold, warm, uncached)] == [None, None, None]
+    assert tree(tmp_path / "warm") == tree(tmp_path / "cold") == tree(tmp_path / "uncached")
+    html = (tmp_path / "warm" / "index.html").read_text(encoding="utf-8")
+    assert 'id="part"' in html and "26" in html and 'href="#ref-a2020"' in html
+
+
+def test_an_edited_page_is_converted_again_and_its_old_entry_removed(tmp_path: Path) -> None:
+    root = site(tmp_path)
+    assert build_site(root).error is None
+    before = {p.name for p in entries(root)}
+    (root / "docs" / "chapter.md").write_text("# Chapter\n\n## Part\n\nNow citing [@a2020; @b2021].\n",
+                                              encoding="utf-8")
+    result = build_site(root)
+    assert result.error is None
+    assert 'href="#ref-b2021" aria-describedby="ref-text-1 ref-text-2">2</a>]' in result.article("chapter.html")
+    after = {p.name for p in entries(root)}
+    assert len(after) == 2 and len(after & before) == 1  # the index entry kept, the chapter's replaced
+
+
+def test_changed_evidence_data_changes_inline_values(tmp_path: Path) -> None:
+    root = site(tmp_path)
+    assert 'class="lr-value">26' in build_site(root).article()
+    (root / "docs" / "data" / "doses.yaml").write_text(DATA.replace("n: 26", "n: 31"), encoding="utf-8")
+    article = build_site(root).article()
+    assert 'class="lr-value">31' in article and 'class="lr-value">26' not in article
+
+
+def test_changed_extension_options_convert_again(tmp_path: Path) -> None:
+    root = site(tmp_path)
+    assert 'class="headerlink"' not in build_site(root).article()
+    write_site(root, PAGES, BIB, data={"doses.yaml": DATA}, options=CACHED, nav=["index.md", "chapter.md"],
+               extra={"markdown_extensions": [{"toc": {"permalink": True}}]})
+    assert 'class="headerlink"' in build_site(root).article()
+
+
+def test_messages_of_a_cached_page_are_logged_again_and_strict_still_fails(tmp_path: Path) -> None:
+    pages = {**PAGES, "chapter.md": PAGES["chapter.md"] + "\nA [broken link](missing.md) and {{doses.nope.n}}.\n"}
+    root = site(tmp_path, pages)
+    cold = build_site(root)
+    warm = build_site(root)
+    strict_warm = build_site(root, strict=True, site_dir=tmp_path / "strict")
+    assert len(entries(root)) == 2  # the page with problems is cached too: its messages are stored with it
+    for result in (cold, warm):
+        assert any("missing.md" in w for w in result.warnings), result.warnings
+        assert any("has no row 'nope'" in w for w in result.warnings), result.warnings
+    assert sorted(cold.warnings) == sorted(warm.warnings)
+    assert strict_warm.error is not None and "strict" in strict_warm.error
+
+
+def test_a_damaged_entry_is_converted_again(tmp_path: Path) -> None:
+    root = site(tmp_path)
+    assert build_site(root).error is None
+    for path in entries(root):
+        path.write_text(json.dumps({"version": "something else"}), encoding="utf-8")
+    result = build_site(root)
+    assert result.error is None and 'href="#ref-a2020"' in result.article()
+    assert all(json.loads(p.read_text(encoding="utf-8")).get("html") for p in entries(root))
+
+
+def test_snippets_turn_the_page_cache_off(tmp_path: Path) -> None:
+    pytest.importorskip("pymdownx")
+    root = tmp_path / "s"
+    write_site(root, {"index.md": "# A\n\n--8<-- \"part.txt\"\n"}, BIB, options=CACHED,
+               extra={"markdown_extensions": [{"pymdownx.snippets": {"base_path": [str(root)]}}]})
+    (root / "part.txt").write_text("Included [@a2020].\n", encoding="utf-8")
+    assert "Included" in build_site(root).article()
+    (root / "part.txt").write_text("Changed [@a2020].\n", encoding="utf-8")
+    assert "Changed" in build_site(root).article()
+    assert entries(root) == []
+
+
+def test_no_cache_folder_means_no_page_cache(tmp_path: Path) -> None:
+    root = site(tmp_path, cache_dir="")
+    assert build_site(root).error is None
+    assert not (root / ".cache").exists()
