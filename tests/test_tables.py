@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from helpers import bib_entry, build_site, write_site
+from helpers import ROOT, bib_entry, build_site, write_site
 from litreview.tables.directives import DirectiveError, parse_directive
 from litreview.tables.load import load_dataset
 from litreview.tables.schema import parse_cell
@@ -242,3 +242,19 @@ def test_unchanged_data_is_not_parsed_again(tmp_path: Path, monkeypatch: pytest.
     (tmp_path / "docs/data/tace.yaml").write_text(TACE.replace("n: 26", "n: 27"), encoding="utf-8")
     with pytest.raises(AssertionError, match="parsed again"):
         build_site(tmp_path, site_dir=tmp_path / "c")  # a changed file is parsed
+
+
+def test_libyaml_reader_gives_the_same_data_and_lines_as_pyyaml() -> None:
+    """Evidence files are read with libyaml's events when PyYAML has it; data and line map must not change."""
+    from litreview.tables import yaml_load
+
+    assert hasattr(yaml_load, "_FastComposer"), "PyYAML without libyaml: the fast reader is not in use"
+    files = sorted((ROOT / "content" / "data").glob("*.yaml"))
+    assert files
+    for path in files:
+        text = path.read_text(encoding="utf-8")
+        fast = yaml_load._load(text, yaml_load._FastComposer(text))
+        assert fast == yaml_load._load(text, yaml_load._NoAliasComposer(text)), path
+    # On an error the message is PyYAML's own, tab hint included, not libyaml's shorter one.
+    with pytest.raises(yaml_load.YamlProblem, match=r"'\\t' that cannot start any token \(YAML does not allow tabs"):
+        yaml_load.load_yaml("a:\n\t- 1\n")

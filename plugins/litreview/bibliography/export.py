@@ -73,8 +73,11 @@ def _container(entry: Entry) -> str:
     return entry.get("journal") or entry.get("journaltitle") or entry.get("booktitle") or entry.get("series")
 
 
+_SPACES = re.compile(r"\s+")
+
+
 def _one_line(text: str) -> str:
-    return re.sub(r"\s+", " ", text).strip()
+    return _SPACES.sub(" ", text).strip()
 
 
 def entry_to_ris(entry: Entry) -> str:
@@ -191,8 +194,10 @@ def entry_to_csl(entry: Entry) -> dict[str, Any]:
 
 
 def to_csl_json(entries: Iterable[Entry]) -> str:
-    """Entries as a CSL-JSON array, in the order given; keys of each item sorted, so the text is stable."""
-    return json.dumps([entry_to_csl(e) for e in entries], ensure_ascii=False, indent=2, sort_keys=True) + "\n"
+    """Entries as a CSL-JSON array, in the order given, one item per line with its keys sorted, so the text is
+    stable and diffs line by line (and json's C encoder does the work: with `indent` it falls back to Python)."""
+    items = [json.dumps(entry_to_csl(e), ensure_ascii=False, sort_keys=True) for e in entries]
+    return "[\n" + ",\n".join(items) + "\n]\n" if items else "[]\n"
 
 
 # ---------------------------------------------------------------------------------------------- site files

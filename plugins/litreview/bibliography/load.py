@@ -7,6 +7,7 @@ import json
 import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
+from functools import lru_cache
 from pathlib import Path
 
 from pybtex.bibtex.utils import split_name_list
@@ -90,6 +91,13 @@ class Bibliography:
         return close[0] if close else None
 
 
+@lru_cache(maxsize=65536)
+def _person(text: str) -> Name:
+    """One name of an author list; the same person appears in many entries of a library, so each distinct
+    spelling is read once (a PybtexError is raised again for each occurrence: exceptions are not cached)."""
+    return _name(Person(text))
+
+
 def _name(person: Person) -> Name:
     return Name(
         family=latex_to_text(" ".join(person.last_names)),
@@ -122,6 +130,9 @@ def _syntax_message(error: PybtexError, context: str = "") -> str:
                 "used, or write the value in braces")
     where = f" in {context}" if context else ""
     return f"BibTeX syntax error{where}: {text}; check the braces, quotes and commas of this entry"
+
+
+_SPACES = re.compile(r"\s+")
 
 
 @dataclass
@@ -193,7 +204,7 @@ def _build_entry(raw: _RawEntry, problems: list[Problem]) -> Entry:
     persons: dict[str, tuple[Name, ...]] = {}
     truncated: dict[str, bool] = {}
     for name, value in raw.fields:
-        value = re.sub(r"\s+", " ", value).strip()
+        value = _SPACES.sub(" ", value).strip()
         if name in values:
             problems.append(Problem(raw.location, f"entry '{raw.key}' repeats the field '{name}'; keep one"))
             continue
@@ -202,7 +213,7 @@ def _build_entry(raw: _RawEntry, problems: list[Problem]) -> Entry:
             names = split_name_list(value)
             truncated[name] = any(n.strip().lower() == "others" for n in names)
             try:
-                persons[name] = tuple(_name(Person(n)) for n in names if n.strip().lower() != "others")
+                persons[name] = tuple(_person(n) for n in names if n.strip().lower() != "others")
             except PybtexError as exc:
                 problems.append(Problem(raw.location, f"entry '{raw.key}': cannot read the {name} list ({exc})"))
                 persons[name] = ()

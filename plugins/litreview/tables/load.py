@@ -4,6 +4,7 @@ from __future__ import annotations
 import hashlib
 import json
 import math
+from collections.abc import Callable
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -26,10 +27,13 @@ def _schema_digest() -> str:
     return hashlib.sha256((Path(__file__).parent / "schema.py").read_bytes()).hexdigest()
 
 
-def _schema_errors(schema: dict[str, Any], instance: Any) -> list[ValidationError]:
-    from jsonschema import Draft202012Validator  # imported only when a file is checked (not for a known-clean one)
+def _schema_checker(schema: dict[str, Any]) -> Callable[[Any], list[ValidationError]]:
+    """The errors of an instance against `schema`, sorted by path. jsonschema is imported only when a file is
+    actually checked, not for a file the cache knows to be clean."""
+    from jsonschema import Draft202012Validator
 
-    return sorted(Draft202012Validator(schema).iter_errors(instance), key=lambda e: list(map(str, e.absolute_path)))
+    validator = Draft202012Validator(schema)
+    return lambda instance: sorted(validator.iter_errors(instance), key=lambda e: list(map(str, e.absolute_path)))
 
 
 def _clean_marker(text: str, cache_dir: Path | None) -> Path | None:
@@ -202,7 +206,7 @@ def load_dataset(path: Path, name: str, rel: str,
         return None, [Problem(SourceLocation(rel, 1), "expected a mapping with title, columns and rows")]
     marker = _clean_marker(text, cache_dir)
     known_clean = marker is not None and marker.is_file()
-    for error in ([] if known_clean else _schema_errors(FILE_SCHEMA, data)):
+    for error in ([] if known_clean else _schema_checker(FILE_SCHEMA)(data)):
         problems.append(problem(rel, lines, _error_path(error), _message(error, {})))
     if problems:
         return None, problems
@@ -217,14 +221,14 @@ def load_dataset(path: Path, name: str, rel: str,
     if types.get("source") != "citation":
         problems.append(problem(rel, lines, "columns", "declare a column {id: source, type: citation}: "
                                 "every row names the BibTeX key of its source"))
-    schema = row_schema(list(data["columns"]))
+    check_row = None if known_clean else _schema_checker(row_schema(list(data["columns"])))
     schema_clean = True
     rows: list[Row] = []
     seen_rows: dict[str, int] = {}
     for index, raw_row in enumerate(data["rows"]):
         base = f"rows[{index}]"
         reported: set[str] = set()
-        for error in ([] if known_clean else _schema_errors(schema, raw_row)):
+        for error in (check_row(raw_row) if check_row else []):
             schema_clean = False
             reported.add(_error_path(error, base))
             problems.append(problem(rel, lines, _error_path(error, base), _message(error, types)))
