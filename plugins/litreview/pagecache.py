@@ -11,20 +11,17 @@ afterwards on every build, as before.
 from __future__ import annotations
 
 import hashlib
-import json
 import logging
-import os
 import re
-import tempfile
 from collections.abc import Iterable
-from dataclasses import dataclass, field
 from importlib import metadata
-from pathlib import Path
 from typing import Any
 
 from mkdocs.structure.files import Files
 from mkdocs.structure.pages import Page
 from mkdocs.structure.toc import AnchorLink, TableOfContents
+
+from .jsonstore import code_digest
 
 CACHE_VERSION = "litreview-pages-1"
 # Packages whose code can change a conversion; their versions are part of every key.
@@ -53,20 +50,10 @@ def _stable_repr(value: Any) -> str:
     return f"<{getattr(value, '__module__', '')}.{name}>" if name else _ADDRESS.sub("", repr(value))
 
 
-def source_digest() -> str:
-    """A digest of litreview's own Python sources: a change to the plugin invalidates every entry."""
-    digest = hashlib.sha256()
-    package = Path(__file__).resolve().parent
-    for path in sorted(package.rglob("*.py")):
-        digest.update(path.relative_to(package).as_posix().encode())
-        digest.update(path.read_bytes())
-    return digest.hexdigest()
-
-
 def site_key(extensions: Iterable[Any], extension_configs: Any, validation: Any, files: Files,
              data_fingerprint: str) -> str:
     """The part of every page key that is the same for all pages of one build."""
-    parts = [CACHE_VERSION, source_digest(), data_fingerprint, _stable_repr(list(extensions)),
+    parts = [CACHE_VERSION, code_digest(), data_fingerprint, _stable_repr(list(extensions)),
              _stable_repr(extension_configs), _stable_repr(validation)]
     parts += [f"{p}={_version(p)}" for p in _PACKAGES]
     parts += [f"{f.src_uri}\t{f.dest_uri}\t{f.url}" for f in sorted(files, key=lambda f: f.src_uri)]
@@ -151,43 +138,3 @@ class MessageRecorder(logging.Handler):
 def replay(records: Iterable[list[Any] | tuple[str, int, str]]) -> None:
     for name, level, message in records:
         logging.getLogger(name).log(level, "%s", message)
-
-
-# ---------------------------------------------------------------------------------------- storage
-
-@dataclass
-class PageCache:
-    """One JSON file per converted page under `folder`; entries unused by a build are removed after it."""
-
-    folder: Path | None
-    used: set[str] = field(default_factory=set)
-
-    def get(self, key: str) -> dict[str, Any] | None:
-        self.used.add(key)
-        if self.folder is None:
-            return None
-        try:
-            entry = json.loads((self.folder / f"{key}.json").read_text(encoding="utf-8"))
-        except (OSError, ValueError):
-            return None
-        return entry if isinstance(entry, dict) and entry.get("version") == CACHE_VERSION else None
-
-    def put(self, key: str, entry: dict[str, Any]) -> None:
-        if self.folder is None:
-            return
-        try:
-            self.folder.mkdir(parents=True, exist_ok=True)
-            fd, tmp = tempfile.mkstemp(dir=self.folder, suffix=".tmp")
-            with os.fdopen(fd, "w", encoding="utf-8") as out:
-                json.dump({**entry, "version": CACHE_VERSION}, out, ensure_ascii=False, sort_keys=True)
-            os.replace(tmp, self.folder / f"{key}.json")
-        except OSError:
-            pass  # a cache that cannot be written only costs time on the next build
-
-    def prune(self) -> None:
-        """Remove the entries this build did not ask for (edited pages leave old ones behind)."""
-        if self.folder is None or not self.used or not self.folder.is_dir():
-            return
-        for path in self.folder.glob("*.json"):
-            if path.stem not in self.used:
-                path.unlink(missing_ok=True)

@@ -21,7 +21,8 @@ from .citations.manager import CitationManager
 from .citations.markdown_ext import CitationExtension
 from .config import LitReviewConfig
 from .errors import LitReviewError, Problem, SourceLocation
-from .pagecache import MessageRecorder, PageCache, cacheable, page_key, replay, restore, site_key, snapshot
+from .jsonstore import JsonStore
+from .pagecache import MessageRecorder, cacheable, page_key, replay, restore, site_key, snapshot
 from .pageinfo import git_dates, git_epoch, how_to_cite
 from .pdf.assemble import PdfMeta, PdfPage, slug_for
 from .tables.manager import TableManager
@@ -66,7 +67,8 @@ class LitReviewPlugin(BasePlugin[LitReviewConfig]):
         self.rendered: dict[str, PdfPage] = {}
         self.dates = git_dates(self.root, self.docs_dir)
         use_cache = cache is not None and self.config.page_cache and cacheable(config.markdown_extensions)
-        self.page_cache = PageCache(cache / "pages" if use_cache and cache else None)
+        self.page_cache = JsonStore(cache / "pages" if use_cache and cache else None)
+        self.fixed_cache = JsonStore(cache / "fixed" if use_cache and cache else None)
         self._site_key = ""
         self._hit: tuple[dict[str, Any], str] | None = None
         self._pending: tuple[str, MessageRecorder] | None = None
@@ -160,7 +162,8 @@ class LitReviewPlugin(BasePlugin[LitReviewConfig]):
     def _fix_page(self, context: Any, *, page: Page, config: MkDocsConfig, nav: Navigation) -> Any:
         urls = ({pid: get_relative_url(rec.url or ".", page.url or ".") for pid, rec in self.citations.pages.items()}
                 if "bibliography" in (page.content or "") else {})  # only a bibliography links to other pages
-        html, problems = self.citations.fix_page(page.file.src_uri, page.content or "", urls, _root_prefix(page))
+        html, problems = self.citations.fix_page_cached(page.file.src_uri, page.content or "", self.fixed_cache, urls,
+                                                        _root_prefix(page))
         # The search plugin parses page.content next: hand it the same text with far fewer tags (citations and
         # reference lists as plain text); the full page is put back after it (on_page_context below, priority -100).
         self._final_html = html
@@ -195,6 +198,7 @@ class LitReviewPlugin(BasePlugin[LitReviewConfig]):
 
     def on_post_build(self, *, config: MkDocsConfig) -> None:
         self.page_cache.prune()
+        self.fixed_cache.prune()
         site_dir = Path(config.site_dir)
         self.tables.write_downloads(site_dir)
         if self.config.exports:

@@ -7,8 +7,6 @@ import re
 import unicodedata
 from functools import lru_cache
 
-import latexcodec  # noqa: F401  (registers the "ulatex" codec)
-
 _COMBINING = {
     '"': "\u0308", "'": "\u0301", "`": "\u0300", "^": "\u0302", "~": "\u0303", "=": "\u0304",
     ".": "\u0307", "u": "\u0306", "v": "\u030c", "H": "\u030b", "c": "\u0327", "k": "\u0328",
@@ -41,6 +39,8 @@ _BARE_PERCENT = re.compile(r"(?<!\\)%")
 def _decode(text: str) -> str:
     # In a field value "%" is text ("50% of patients"); to latexcodec it starts a comment that eats the rest.
     text = _BARE_PERCENT.sub(r"\\%", text)
+    import latexcodec  # noqa: F401  (registers the "ulatex" codec; imported when first needed)
+
     with contextlib.suppress(Exception):  # latexcodec gives up on some malformed input; cleanup follows
         return str(codecs.decode(text, "ulatex"))  # type: ignore[call-overload]  # a codec registered at import
     return text

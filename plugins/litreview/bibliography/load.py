@@ -9,15 +9,15 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
-
-from pybtex.bibtex.utils import split_name_list
-from pybtex.database import Person
-from pybtex.database.input.bibtex import LowLevelParser, UndefinedMacro, month_names
-from pybtex.scanner import PybtexError, PybtexSyntaxError
-from pybtex.utils import CaseInsensitiveDict
+from typing import TYPE_CHECKING
 
 from ..errors import Problem, SourceLocation, line_of_offset
 from .latex import latex_to_text
+from .scan import read_commands
+
+if TYPE_CHECKING:  # pybtex is imported when BibTeX is read, not when the cached library is
+    from pybtex.database import Person
+    from pybtex.scanner import PybtexError
 
 CACHE_VERSION = "litreview-bib-3"
 PERSON_FIELDS = ("author", "editor", "translator", "bookauthor")
@@ -95,6 +95,8 @@ class Bibliography:
 def _person(text: str) -> Name:
     """One name of an author list; the same person appears in many entries of a library, so each distinct
     spelling is read once (a PybtexError is raised again for each occurrence: exceptions are not cached)."""
+    from pybtex.database import Person
+
     return _name(Person(text))
 
 
@@ -123,6 +125,8 @@ def _decode(data: bytes, rel: str, problems: list[Problem]) -> str:
 
 
 def _syntax_message(error: PybtexError, context: str = "") -> str:
+    from pybtex.database.input.bibtex import UndefinedMacro
+
     text = str(error.args[0]) if error.args else str(error)
     if isinstance(error, UndefinedMacro):
         where = f" in {context}" if context else ""
@@ -144,7 +148,25 @@ class _RawEntry:
 
 
 def _parse_file(text: str, rel: str, problems: list[Problem]) -> list[_RawEntry]:
-    """Every entry of one file; syntax errors become problems with the line pybtex stopped at."""
+    """Every entry of one file; syntax errors become problems with the line pybtex stopped at. Well-formed
+    files are read by our own scanner (the same grammar, several times faster); the rest by pybtex."""
+    commands = read_commands(text)
+    if commands is None:
+        return _parse_with_pybtex(text, rel, problems)
+    found, line, counted = [], 1, 0
+    for start, kind, key, fields in commands:  # in file order: lines are counted incrementally
+        line += text.count("\n", counted, start)
+        counted = start
+        found.append(_RawEntry(key, kind, [(name.lower(), value) for name, value in fields],
+                               SourceLocation(rel, line)))
+    return found
+
+
+def _parse_with_pybtex(text: str, rel: str, problems: list[Problem]) -> list[_RawEntry]:
+    from pybtex.database.input.bibtex import LowLevelParser, month_names
+    from pybtex.scanner import PybtexSyntaxError
+    from pybtex.utils import CaseInsensitiveDict
+
     found: list[_RawEntry] = []
     errors: list[tuple[int | None, PybtexError]] = []  # (start of the command being read, error)
 
@@ -199,6 +221,9 @@ def _parse_file(text: str, rel: str, problems: list[Problem]) -> list[_RawEntry]
 
 
 def _build_entry(raw: _RawEntry, problems: list[Problem]) -> Entry:
+    from pybtex.bibtex.utils import split_name_list
+    from pybtex.scanner import PybtexError
+
     plain: dict[str, str] = {}
     values: dict[str, str] = {}
     persons: dict[str, tuple[Name, ...]] = {}

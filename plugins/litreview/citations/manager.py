@@ -1,6 +1,8 @@
 """Per-build citation state: collects citations per page, numbers them once, fixes each page's HTML."""
 from __future__ import annotations
 
+import hashlib
+import json
 import re
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -9,6 +11,7 @@ from ..bibliography.export import safe_file_stem
 from ..bibliography.load import Bibliography
 from ..bibliography.style import format_entries_cached, narrative_name
 from ..errors import Problem, SourceLocation, line_of_offset
+from ..jsonstore import JsonStore, code_digest
 from ..markdown_text import mask_code_blocks, mask_inline
 from .markdown_ext import iter_placeholders
 from .numbering import assign_numbers
@@ -58,6 +61,7 @@ class CitationManager:
         self.listed: set[str] = set()  # keys shown with .bib/.ris links somewhere (their files are written)
         self.search_pages: dict[str, str] = {}  # page id -> lighter HTML for the search indexer
         self.citing: dict[str, list[str]] = {}
+        self._ctx_digest = ""  # what every fixed page depends on besides its own HTML (set by finalize)
 
     def add_page(self, page_id: str, path: str, source: str) -> None:
         self.pages[page_id] = PageRecord(path, source)
@@ -77,6 +81,9 @@ class CitationManager:
                 self.citing.setdefault(key, []).append(page_id)
         self.ctx = self._context(numbers)
         self.listed = set(numbers)
+        facts = [code_digest(), self.bib.cache_key, self.style, self.citation_style, self.references_heading,
+                 str(self.exports_folder), json.dumps(numbers, sort_keys=True)]
+        self._ctx_digest = hashlib.sha256("\0".join(facts).encode()).hexdigest()
         return self.ctx
 
     def _context(self, numbers: dict[str, int], extra: list[str] | None = None) -> CiteContext:
@@ -143,6 +150,25 @@ class CitationManager:
             out = BIBLIOGRAPHY_MARKER.sub(lambda m: self._render_bibliography(*entries(m)[::-1], page_url_of), out)
             light = BIBLIOGRAPHY_MARKER.sub(lambda m: search_list(entries(m)[1], entries(m)[0]), light)
         self.search_pages[page_id] = light
+        return out, problems
+
+    def fix_page_cached(self, page_id: str, html: str, store: JsonStore, page_url_of: dict[str, str] | None = None,
+                        root_prefix: str = "") -> tuple[str, list[Problem]]:
+        """`fix_page`, reused from `store` when the page's HTML and source, the numbers of the whole build and
+        the library are unchanged. A bibliography depends on every page that cites, so it is always fixed."""
+        record = self.pages[page_id]
+        if BIBLIOGRAPHY_MARKER.search(html):
+            return self.fix_page(page_id, html, page_url_of, root_prefix)
+        key = hashlib.sha256("\0".join((self._ctx_digest, page_id, record.path, root_prefix, html,
+                                         record.source)).encode()).hexdigest()
+        entry = store.get(key)
+        if entry is not None:
+            self.search_pages[page_id] = entry["search"]
+            return entry["html"], [Problem(SourceLocation(path, line), message)
+                                   for path, line, message in entry["problems"]]
+        out, problems = self.fix_page(page_id, html, page_url_of, root_prefix)
+        store.put(key, {"html": out, "search": self.search_pages[page_id],
+                        "problems": [(p.location.path, p.location.line, p.message) for p in problems]})
         return out, problems
 
     def _bibliography_entries(self, include_uncited: bool, ctx: CiteContext) -> tuple[CiteContext, list[str]]:

@@ -69,23 +69,23 @@ def read_key(text: str, pos: int) -> tuple[str, int] | None:
     return (m.group(0), m.end()) if m else None
 
 
+_BRACKET_OR_ESCAPE = re.compile(r"[\[\]\\]")
+
+
 def find_closing_bracket(text: str, start: int) -> int | None:
     """Index of the `]` closing the `[` at `start`, allowing nested balanced brackets and `\\]` escapes."""
     depth = 0
-    i = start
-    n = len(text)
-    while i < n:
+    pos = start
+    while (m := _BRACKET_OR_ESCAPE.search(text, pos)) is not None:
+        i = m.start()
         ch = text[i]
         if ch == "\\":
-            i += 2
+            pos = i + 2  # the escaped character is skipped
             continue
-        if ch == "[":
-            depth += 1
-        elif ch == "]":
-            depth -= 1
-            if depth == 0:
-                return i
-        i += 1
+        depth += 1 if ch == "[" else -1
+        if depth == 0:
+            return i
+        pos = i + 1
     return None
 
 
@@ -135,6 +135,8 @@ def _ends_with_reference(text: str) -> bool:
 
 def _split_items(body: str) -> list[str]:
     """Split on `;` outside nested brackets and braces, and not on the `;` ending a character reference."""
+    if not any(c in body for c in "[]{}&"):
+        return body.split(";")  # the common case: nothing nested, no character reference
     parts: list[str] = []
     depth = 0
     current: list[str] = []
