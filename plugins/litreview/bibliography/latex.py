@@ -53,6 +53,7 @@ def _math(m: re.Match[str]) -> str:
     return out[1:-1] if len(out) > 1 and out.startswith("$") and out.endswith("$") else out
 
 
+_PLAIN = re.compile(r"(?:[^\\{}$~`'-]|-(?!-))*\Z")
 # Only these need latexcodec; most field values (three in four in a large library) are plain text already.
 _NEEDS_CODEC = re.compile(r"[\\~`']|--")
 
@@ -82,6 +83,8 @@ def _decode_fast(text: str) -> str:
 @lru_cache(maxsize=65536)
 def latex_to_text(value: str) -> str:
     """Plain Unicode text for a BibTeX field value; never leaves a backslash command or a brace."""
+    if _PLAIN.match(value):  # most values: no command, brace, math, tie, quote or dash pair to read
+        return unicodedata.normalize("NFC", _SPACES.sub(" ", value).strip())
     text = _URL.sub(lambda m: m.group(1).replace("\\", ""), value)
     text = _LINK_TEXT.sub(r"\1", text)
     text = _MATH.sub(_math, text)

@@ -144,8 +144,11 @@ class _UnnestFromLinks(Treeprocessor):
     """Move citations out of `<a>` so a citation inside link text never nests links."""
 
     def run(self, root: etree.Element) -> None:
+        links = [link for link in root.iter("a") if next(link.iter(PLACEHOLDER_TAG), None) is not None]
+        if not links:
+            return  # the common case: no citation inside link text, nothing to map
         outer = {child: parent for parent in root.iter() for child in parent}
-        for link in [el for el in root.iter("a")]:
+        for link in links:
             inner = {child: parent for parent in link.iter() for child in parent}
             cites = [el for el in link.iter(PLACEHOLDER_TAG)]
             if not cites or link not in outer:

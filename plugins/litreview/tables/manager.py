@@ -22,6 +22,10 @@ from .render import cite_html, comparison_html, table_html
 from .yaml_load import problem
 
 CHART_VERSION = "charts-1"
+# One line of words, digits and harmless punctuation, starting with a letter, digit or "(" so it cannot
+# open a list, heading, quote or code block; the same text comes back from Markdown, in a paragraph.
+_PLAIN_CELL = re.compile(r"[A-Za-z0-9(][^`\\*_\[\]@&<>{}#\n\r\t]*(?<=\S)\Z")
+_LIST_START = re.compile(r"\d+[.)](\s|\Z)")
 _KEEP_INLINE = {"backtick", "escape", "em_strong", "em_strong2", "not_strong", "lr-cite-bracket",
                 "lr-cite-narrative", "entity"}
 
@@ -96,6 +100,8 @@ class TableManager:
 
     # ------------------------------------------------------------------ markup
     def markup(self, text: str) -> str:
+        if _PLAIN_CELL.match(text) and not _LIST_START.match(text):
+            return text  # nothing Markdown would change (no markup, no HTML special character): skip the parser
         if self._md is None:
             self._md = _cell_markdown()
         html = self._md.reset().convert(escape(text, quote=False))
