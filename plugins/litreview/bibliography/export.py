@@ -196,7 +196,8 @@ def entry_to_csl(entry: Entry) -> dict[str, Any]:
 def to_csl_json(entries: Iterable[Entry]) -> str:
     """Entries as a CSL-JSON array, in the order given, one item per line with its keys sorted, so the text is
     stable and diffs line by line (and json's C encoder does the work: with `indent` it falls back to Python)."""
-    items = [json.dumps(entry_to_csl(e), ensure_ascii=False, sort_keys=True) for e in entries]
+    encoder = json.JSONEncoder(ensure_ascii=False, sort_keys=True)  # one encoder, not one per item
+    items = [encoder.encode(entry_to_csl(e)) for e in entries]
     return "[\n" + ",\n".join(items) + "\n]\n" if items else "[]\n"
 
 

@@ -24,6 +24,10 @@ _ENTITY_END = re.compile(r"&(?:([A-Za-z][A-Za-z0-9]{1,31})|#[0-9]{1,7}|#[xX][0-9
 Mode = Literal["normal", "narrative"]
 
 
+# One encoder for every placeholder: json.dumps with options builds a new encoder on each call.
+_COMPACT_JSON = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"))
+
+
 @dataclass(frozen=True)
 class CiteItem:
     """One cited work inside a citation, with pandoc's prefix, locator/suffix and suppress-author flag."""
@@ -46,11 +50,8 @@ class Citation:
         return tuple(item.key for item in self.items)
 
     def to_json(self) -> str:
-        return json.dumps(
-            [self.mode, [[i.key, i.prefix, i.suffix, int(i.suppress_author)] for i in self.items]],
-            ensure_ascii=False,
-            separators=(",", ":"),
-        )
+        return _COMPACT_JSON.encode(
+            [self.mode, [[i.key, i.prefix, i.suffix, int(i.suppress_author)] for i in self.items]])
 
     @classmethod
     def from_json(cls, text: str) -> Citation:
