@@ -28,6 +28,7 @@ class JsonStore:
     after it by `prune`."""
 
     folder: Path | None
+    memory: dict[str, dict[str, Any]] | None = None  # entries kept in memory too (across `mkdocs serve` rebuilds)
     used: set[str] = field(default_factory=set)
     _made: bool = False
 
@@ -35,18 +36,27 @@ class JsonStore:
         self.used.add(key)
         if self.folder is None:
             return None
+        if self.memory is not None and key in self.memory:
+            return self.memory[key]
         try:
             entry = json.loads((self.folder / f"{key}.json").read_text(encoding="utf-8"))
         except (OSError, ValueError):
             return None
-        return entry if isinstance(entry, dict) and entry.get("version") == STORE_VERSION else None
+        if not (isinstance(entry, dict) and entry.get("version") == STORE_VERSION):
+            return None
+        if self.memory is not None:
+            self.memory[key] = entry
+        return entry
 
     def put(self, key: str, entry: dict[str, Any]) -> None:
         if self.folder is None:
             return
         # json.dumps, not json.dump: dump streams through the pure-Python encoder. Written in place, without a
         # temporary file: a file cut short by a crash is not valid JSON, and `get` treats it as a miss.
-        text = json.dumps({**entry, "version": STORE_VERSION}, ensure_ascii=False, sort_keys=True)
+        entry = {**entry, "version": STORE_VERSION}
+        if self.memory is not None:
+            self.memory[key] = entry
+        text = json.dumps(entry, ensure_ascii=False, sort_keys=True)
         try:
             if not self._made:
                 self.folder.mkdir(parents=True, exist_ok=True)
@@ -57,6 +67,9 @@ class JsonStore:
 
     def prune(self) -> None:
         """Remove the entries this build did not ask for (edited pages leave old ones behind)."""
+        if self.memory is not None:
+            for key in [k for k in self.memory if k not in self.used]:
+                del self.memory[key]
         if self.folder is None or not self.used or not self.folder.is_dir():
             return
         for path in self.folder.glob("*.json"):

@@ -35,6 +35,11 @@ class LitReviewPlugin(BasePlugin[LitReviewConfig]):
 
     supports_multiple_instances = False
 
+    def on_startup(self, *, command: str, dirty: bool) -> None:
+        # With this hook MkDocs keeps the plugin across `mkdocs serve` rebuilds: the library, page conversions
+        # and fixed pages are then remembered here instead of read back from the disk cache on every save.
+        self._memory: dict[str, Any] = {"bib": {}, "pages": {}, "fixed": {}}
+
     def on_config(self, config: MkDocsConfig) -> MkDocsConfig:
         self.root = Path(config.config_file_path).resolve().parent
         self.docs_dir = Path(config.docs_dir).resolve()
@@ -46,9 +51,10 @@ class LitReviewPlugin(BasePlugin[LitReviewConfig]):
             epoch = git_epoch(self.root)
             if epoch:
                 os.environ["SOURCE_DATE_EPOCH"] = epoch
+        memory = getattr(self, "_memory", None) or {"bib": {}, "pages": {}, "fixed": {}}
         try:
             bib = load_cached(self._bib_paths(), self.root, cache / "bib" if cache else None,
-                              self.config.required_fields)
+                              self.config.required_fields, memory["bib"])
             self.tables = TableManager.load(self.docs_dir / self.config.data_dir, self.root, self.docs_dir, cache)
         except LitReviewError as exc:
             raise PluginError(str(exc)) from exc
@@ -67,8 +73,9 @@ class LitReviewPlugin(BasePlugin[LitReviewConfig]):
         self.rendered: dict[str, PdfPage] = {}
         self.dates = git_dates(self.root, self.docs_dir)
         use_cache = cache is not None and self.config.page_cache and cacheable(config.markdown_extensions)
-        self.page_cache = JsonStore(cache / "pages" if use_cache and cache else None)
-        self.fixed_cache = JsonStore(cache / "fixed" if use_cache and cache else None)
+        self.page_cache = JsonStore(cache / "pages" if use_cache and cache else None, memory["pages"])
+        self.fixed_cache = JsonStore(cache / "fixed" if use_cache and cache else None, memory["fixed"])
+        self._paths: dict[str, str] = {}
         self._site_key = ""
         self._hit: tuple[dict[str, Any], str] | None = None
         self._pending: tuple[str, MessageRecorder] | None = None
@@ -228,10 +235,15 @@ class LitReviewPlugin(BasePlugin[LitReviewConfig]):
                 placeholder.unlink()
 
     def _rel(self, page: Page) -> str:
-        try:
-            return Path(page.file.abs_src_path or "").resolve().relative_to(self.root).as_posix()
-        except ValueError:
-            return page.file.src_uri
+        """The page's path relative to the project, for messages (resolved once per page and build)."""
+        path = self._paths.get(page.file.src_uri)
+        if path is None:
+            try:
+                path = Path(page.file.abs_src_path or "").resolve().relative_to(self.root).as_posix()
+            except ValueError:
+                path = page.file.src_uri
+            self._paths[page.file.src_uri] = path
+        return path
 
 
 def _root_prefix(page: Page) -> str:

@@ -359,24 +359,45 @@ def to_json(bib: Bibliography) -> str:
 def from_json(text: str) -> Bibliography:
     data = json.loads(text)
     entries = {}
+    known: dict[tuple[str, ...], Name] = {}  # one object per person: authors recur across a library
+
+    def name(parts: list[str]) -> Name:
+        key = tuple(parts)
+        found = known.get(key)
+        if found is None:
+            found = known[key] = Name(*parts)
+        return found
+
     for e in data["entries"]:
         entries[e["key"]] = Entry(
             e["key"], e["type"], e["fields"], e["raw"],
-            {role: tuple(Name(*n) for n in names) for role, names in e["persons"].items()},
+            {role: tuple(name(n) for n in names) for role, names in e["persons"].items()},
             e["truncated"], SourceLocation(e["location"][0], e["location"][1]))
     problems = tuple(Problem(SourceLocation(p, line), msg) for p, line, msg in data["problems"])
     return Bibliography(entries, problems, data["cache_key"], tuple(data["files"]))
 
 
 def load_cached(paths: Iterable[Path], root: Path, cache_dir: Path | None,
-                required: Iterable[str] = ("author", "title", "year")) -> Bibliography:
-    """`load_bibliography`, reusing `.cache/litreview/bib-<hash>.json` when the files are unchanged."""
+                required: Iterable[str] = ("author", "title", "year"),
+                memory: dict[str, Bibliography] | None = None) -> Bibliography:
+    """`load_bibliography`, reusing `.cache/litreview/bib-<hash>.json` when the files are unchanged, and the
+    library itself from `memory` (kept by the plugin across `mkdocs serve` rebuilds) before that."""
     path_list = [p for p in paths]
     required = tuple(required)
     if cache_dir is None:
         return load_bibliography(path_list, root, required)
     key = content_hash([p for p in path_list if p.exists()], json.dumps(required) + repr([str(p) for p in path_list]))
-    cached = cache_dir / f"bib-{key[:32]}.json"
+    if memory is not None and key in memory:
+        return memory[key]
+    bib = _load_with_cache(path_list, root, required, cache_dir / f"bib-{key[:32]}.json")
+    if memory is not None:
+        memory.clear()  # only the current library is worth keeping
+        memory[key] = bib
+    return bib
+
+
+def _load_with_cache(path_list: list[Path], root: Path, required: tuple[str, ...], cached: Path) -> Bibliography:
+    cache_dir = cached.parent
     if cached.exists():
         try:
             return from_json(cached.read_text(encoding="utf-8"))
