@@ -6,6 +6,8 @@ message the conversion logged must be logged again, or a warm `--strict` build w
 from __future__ import annotations
 
 import json
+import logging
+import shutil
 from pathlib import Path
 
 import markdown
@@ -126,3 +128,50 @@ def test_no_cache_folder_means_no_page_cache(tmp_path: Path) -> None:
     root = site(tmp_path, cache_dir="")
     assert build_site(root).error is None
     assert not (root / ".cache").exists()
+
+
+def test_serve_keeps_pages_in_memory_between_rebuilds(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """`mkdocs serve` keeps a plugin that has `on_startup`: unchanged pages come from memory, edits show."""
+    from mkdocs.commands.build import build
+    from mkdocs.config import load_config
+
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", "1700000000")
+    root = site(tmp_path)
+
+    def rebuild(out: str) -> Path:
+        config = load_config(str(root / "mkdocs.yml"), site_dir=str(tmp_path / out))
+        if out == "first":
+            config.plugins.on_startup(command="serve", dirty=False)
+        build(config)
+        return tmp_path / out
+
+    first = rebuild("first")
+    shutil.rmtree(root / ".cache" / "litreview" / "pages")  # only memory can answer now
+    calls: list[str] = []
+    original = markdown.Markdown.convert
+    monkeypatch.setattr(markdown.Markdown, "convert", lambda self, text: calls.append(text) or original(self, text))
+    second = rebuild("second")
+    assert [c for c in calls if c.strip()] == []
+    assert tree(second) == tree(first)
+    (root / "docs" / "chapter.md").write_text("# Chapter\n\nEdited @a2020.\n", encoding="utf-8")
+    third = rebuild("third")
+    assert "Edited" in (third / "chapter.html").read_text(encoding="utf-8")
+    assert [c for c in calls if c.strip()] == ["# Chapter\n\nEdited @a2020.\n"]
+
+
+def test_a_dirty_build_is_warned_about(tmp_path: Path) -> None:
+    from mkdocs.config import load_config
+
+    root = site(tmp_path)
+    config = load_config(str(root / "mkdocs.yml"), site_dir=str(tmp_path / "out"))
+    records: list[logging.LogRecord] = []
+    handler = logging.Handler()
+    handler.emit = records.append  # type: ignore[method-assign]
+    logging.getLogger("mkdocs").addHandler(handler)
+    try:
+        config.plugins.on_startup(command="serve", dirty=False)
+        assert records == []
+        config.plugins.on_startup(command="serve", dirty=True)
+    finally:
+        logging.getLogger("mkdocs").removeHandler(handler)
+    assert [r.levelname for r in records] == ["WARNING"] and "--dirty" in records[0].getMessage()

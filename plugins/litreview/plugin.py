@@ -25,6 +25,7 @@ from .jsonstore import JsonStore
 from .pagecache import MessageRecorder, cacheable, page_key, replay, restore, site_key, snapshot
 from .pageinfo import git_dates, git_epoch, how_to_cite
 from .pdf.assemble import PdfMeta, PdfPage, slug_for
+from .rendermemo import RenderMemo, wrap_environment
 from .tables.manager import TableManager
 
 log = logging.getLogger("mkdocs.plugins.litreview")
@@ -39,6 +40,11 @@ class LitReviewPlugin(BasePlugin[LitReviewConfig]):
         # With this hook MkDocs keeps the plugin across `mkdocs serve` rebuilds: the library, page conversions
         # and fixed pages are then remembered here instead of read back from the disk cache on every save.
         self._memory: dict[str, Any] = {"bib": {}, "pages": {}, "fixed": {}}
+        self._render_memo = RenderMemo() if command == "serve" else None
+        if dirty:
+            log.warning("litreview: a --dirty build rebuilds only the pages that changed, so citation numbers, "
+                        "reference lists and the bibliography of the other pages can be out of date; build "
+                        "without --dirty (unchanged pages come from the cache and cost little)")
 
     def on_config(self, config: MkDocsConfig) -> MkDocsConfig:
         self.root = Path(config.config_file_path).resolve().parent
@@ -158,6 +164,10 @@ class LitReviewPlugin(BasePlugin[LitReviewConfig]):
     on_page_content = CombinedEvent(_reuse_conversion, _page_content)
 
     def on_env(self, env: Any, *, config: MkDocsConfig, files: Files) -> Any:
+        memo = getattr(self, "_render_memo", None)
+        if memo is not None and self.page_cache.folder is not None:  # `mkdocs serve`, caching on
+            memo.start(config, config.theme.dirs, files.documentation_pages())
+            wrap_environment(env, memo)
         order = [p.file.src_uri for p in self.nav.pages] if self.nav else []
         self.citations.finalize(order)
         if self.config.warn_uncited:
@@ -204,6 +214,9 @@ class LitReviewPlugin(BasePlugin[LitReviewConfig]):
         self._end_recording()
 
     def on_post_build(self, *, config: MkDocsConfig) -> None:
+        memo = getattr(self, "_render_memo", None)
+        if memo is not None:
+            memo.finish()
         self.page_cache.prune()
         self.fixed_cache.prune()
         site_dir = Path(config.site_dir)
