@@ -1,6 +1,7 @@
 """MkDocs hooks of the `litreview` plugin: wiring and ordering only; the work lives in the managers."""
 from __future__ import annotations
 
+import gc
 import logging
 import os
 from pathlib import Path
@@ -212,8 +213,10 @@ class LitReviewPlugin(BasePlugin[LitReviewConfig]):
 
     def on_build_error(self, *, error: Exception) -> None:
         self._end_recording()
+        gc.unfreeze()
 
     def on_post_build(self, *, config: MkDocsConfig) -> None:
+        gc.unfreeze()
         memo = getattr(self, "_render_memo", None)
         if memo is not None:
             memo.finish()
