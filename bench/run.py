@@ -546,8 +546,8 @@ def whatif_section(data: dict[str, Any]) -> list[str]:
         lines += [f"### What-if at {s} (patched in memory, warm rebuilds)", "",
                   "| Scenario | CPU median (s) | vs litreview as is | HTML pages (MB) | Search index (MB) | Files |",
                   "|---|---|---|---|---|---|"]
-        names = {"baseline": "litreview as is", "tips-search-exclude": "tooltips marked `data-search-exclude`",
-                 "no-tips": "no tooltip markup in pages (built from the reference list in the browser)",
+        names = {"baseline": "litreview as is", "no-page-cache": "`page_cache: false` (every page converted "
+                 "and fixed again)",
                  "no-exports": "`exports: false` (no per-entry .bib/.ris files)",
                  "no-search": "litreview, search plugin off", "plain": "floor (no citation plugin)",
                  "no-exports-no-search": "`exports: false` and search plugin off",
@@ -558,9 +558,6 @@ def whatif_section(data: dict[str, Any]) -> list[str]:
                 continue
             delta = f"{d['median'] - base:+.2f} s" if base is not None else "–"
             label = names.get(name, name)
-            if name == "tips-search-exclude" and d["search_index_bytes"] == scen.get("baseline", {}).get(
-                    "search_index_bytes"):
-                label += " (same index as as-is: the plugin already does this)"
             lines.append(f"| {label} | {d['median']:.2f} | {delta} | {d['html_bytes'] / 1e6:.1f} "
                          f"| {d['search_index_bytes'] / 1e6:.2f} | {d.get('files', 0):,} |")
         lines.append("")

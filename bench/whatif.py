@@ -1,6 +1,6 @@
 """What-if measurements for the profile findings, without editing the plugin: patch in memory, rebuild, time.
 
-    python -m bench.whatif CORPUS --scenario baseline|tips-search-exclude|no-tips|no-exports|no-search|plain|...
+    python -m bench.whatif CORPUS --scenario baseline|no-page-cache|no-exports|no-search|plain|...
     python -m bench.whatif CORPUS --hooks [--variant plain]
     python -m bench.whatif CORPUS --components
 
@@ -26,7 +26,7 @@ from typing import Any
 
 import yaml
 
-SCENARIOS = ("baseline", "tips-search-exclude", "no-tips", "no-exports", "no-search", "no-exports-no-search", "plain",
+SCENARIOS = ("baseline", "no-page-cache", "no-exports", "no-search", "no-exports-no-search", "plain",
              "plain-no-search")
 HOOKS = ("on_config", "on_files", "on_nav", "on_page_markdown", "on_page_content", "on_env", "on_page_context",
          "on_post_build")
@@ -44,29 +44,14 @@ def _config_for(corpus: Path, scenario: str) -> Path:
     return target
 
 
-def _patch(scenario: str) -> None:
-    """Stand-ins for the suggested fixes; the fixer calls `render._tooltip` through the module, so this takes."""
-    if scenario not in ("tips-search-exclude", "no-tips"):
-        return
-    from litreview.citations import render
-
-    original: Callable[..., str] = render._tooltip
-    if scenario == "no-tips":  # tooltips built in the browser from the page's reference list
-        render._tooltip = lambda *args, **kwargs: ""  # type: ignore[attr-defined]
-    else:  # tooltips kept in the page, left out of the search index (material honours data-search-exclude)
-        def tooltip(*args: Any, **kwargs: Any) -> str:
-            html = original(*args, **kwargs)
-            return html.replace('<span class="lr-tip"', '<span data-search-exclude class="lr-tip"', 1)
-
-        render._tooltip = tooltip  # type: ignore[attr-defined]
-
-
 def _load(config_file: Path, site: Path, scenario: str) -> Any:
     from mkdocs.config import load_config
 
     config = load_config(str(config_file), site_dir=str(site))
     if "no-exports" in scenario:  # the per-entry .bib/.ris downloads and library files left out
         config.plugins["litreview"].config["exports"] = False
+    if scenario == "no-page-cache":  # every page converted and fixed again, as before the page cache
+        config.plugins["litreview"].config["page_cache"] = False
     return config
 
 
@@ -124,7 +109,6 @@ def scenario_times(corpus: Path, scenario: str, repeat: int, hooks: bool = False
     from mkdocs.commands.build import build
 
     logging.getLogger("mkdocs").setLevel(logging.ERROR)
-    _patch(scenario)
     timers = _install_timers() if hooks else None
     config_file = _config_for(corpus, scenario)
     site = Path(tempfile.mkdtemp(prefix="lr-bench-whatif-"))
