@@ -175,3 +175,22 @@ def test_a_dirty_build_is_warned_about(tmp_path: Path) -> None:
     finally:
         logging.getLogger("mkdocs").removeHandler(handler)
     assert [r.levelname for r in records] == ["WARNING"] and "--dirty" in records[0].getMessage()
+
+
+def test_the_bibliography_follows_the_pages_that_cite(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The bibliography is cached too; its "Cited in" links and per-entry downloads stay right when warm."""
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", "1700000000")
+    bib = BIB + bib_entry("c2022", "Never cited", "Poe, Edgar", "2022")
+    pages = {**PAGES, "references.md": "# References\n\n<!-- bibliography all -->\n"}
+    root = write_site(tmp_path / "b", pages, bib, data={"doses.yaml": DATA}, options=CACHED,
+                      nav=["index.md", "chapter.md", "references.md"])
+    cold = build_site(root, site_dir=tmp_path / "cold")
+    warm = build_site(root, site_dir=tmp_path / "warm")
+    assert (cold.error, warm.error) == (None, None)
+    assert tree(tmp_path / "cold") == tree(tmp_path / "warm")
+    script = (tmp_path / "warm" / "bibliography" / "entries.js").read_text(encoding="utf-8")
+    assert '"c2022"' in script  # listed by `bibliography all`, so downloadable, also when the page came from cache
+    (root / "docs" / "chapter.md").write_text("# Renamed chapter\n\nMore @b2021 [p. 4].\n", encoding="utf-8")
+    again = build_site(root, site_dir=tmp_path / "again")
+    assert again.error is None
+    assert 'Cited in: <a href="chapter.html">Renamed chapter</a>' in again.page("references.html")

@@ -176,3 +176,21 @@ def test_write_library_exports_refuses_a_folder_outside_the_site(bib: Bibliograp
     site = tmp_path / "site"
     assert write_library_exports(bib, list(bib.entries), site, folder="../outside") == {}
     assert not (tmp_path / "outside").exists()
+
+
+def test_cached_exports_are_copied_and_a_strange_manifest_is_ignored(bib: Bibliography, tmp_path: Path) -> None:
+    cache = tmp_path / "cache"
+    first = tmp_path / "one"
+    written = write_library_exports(bib, list(bib.entries), first, cache_dir=cache)
+    folders = list(cache.glob("exports-*"))
+    assert len(folders) == 1 and (folders[0] / "manifest.json").is_file()
+    second = tmp_path / "two"
+    assert write_library_exports(bib, list(bib.entries), second, cache_dir=cache) == written
+    for rel in written.values():
+        assert (second / rel).read_bytes() == (first / rel).read_bytes()
+    # A manifest pointing outside the export folder (a tampered cache) is not followed.
+    (folders[0] / "manifest.json").write_text(json.dumps({"bib": "../../outside.bib"}), encoding="utf-8")
+    third = tmp_path / "three"
+    assert write_library_exports(bib, list(bib.entries), third, cache_dir=cache) == written
+    assert not (tmp_path / "outside.bib").exists() and not list(tmp_path.glob("**/outside.bib"))
+    assert (third / written["bib"]).read_bytes() == (first / written["bib"]).read_bytes()

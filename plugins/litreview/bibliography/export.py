@@ -4,6 +4,7 @@ from __future__ import annotations
 import hashlib
 import json
 import re
+import shutil
 from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
@@ -255,33 +256,43 @@ def write_library_exports(bib: Bibliography | Mapping[str, Entry], keys: Iterabl
     if not root.is_relative_to(base) or root == base:
         return {}  # a `folder` such as "../x" or a symlink out of the site: refuse, never write there
     root.mkdir(parents=True, exist_ok=True)
-    files = _cached_files(bib, entries, folder, per_entry, cache_dir)
+    cached = None
+    if cache_dir is not None and isinstance(bib, Bibliography):
+        # An unchanged library (by content hash) and choice of entries: copy the files written last time rather
+        # than format thousands of entries again on every build or `mkdocs serve` rebuild.
+        digest = hashlib.sha256(json.dumps([EXPORT_VERSION, bib.cache_key, folder, [e.key for e in entries],
+                                            None if per_entry is None else sorted(per_entry)]).encode()).hexdigest()
+        cached = cache_dir / f"exports-{digest[:32]}"
+        copied = _copy_cached(cached, base, root)
+        if copied is not None:
+            return copied
     written: dict[str, str] = {}
-    for label, (rel, text) in files.items():
+    for label, (rel, text) in library_files(entries, folder, per_entry).items():
         with open(base / rel, "w", encoding="utf-8", newline="\n") as handle:
             handle.write(text)
         written[label] = rel
+    if cached is not None:
+        _store_cached(cached, base, written)
     return written
 
 
-def _cached_files(bib: Bibliography | Mapping[str, Entry], entries: Sequence[Entry], folder: str,
-                  per_entry: Iterable[str] | None, cache_dir: Path | None) -> dict[str, tuple[str, str]]:
-    """`library_files`, reused from `cache_dir` when the bibliography (by its content hash) and the choice of
-    entries are unchanged: an unchanged library is not formatted again on every `mkdocs serve` rebuild."""
-    if cache_dir is None or not isinstance(bib, Bibliography):
-        return library_files(entries, folder, per_entry)
-    digest = hashlib.sha256(json.dumps([EXPORT_VERSION, bib.cache_key, folder, [e.key for e in entries],
-                                        None if per_entry is None else sorted(per_entry)]).encode()).hexdigest()
-    cached = cache_dir / f"exports-{digest[:32]}.json"
-    if cached.is_file():
-        try:
-            return {label: (rel, text) for label, (rel, text) in json.loads(cached.read_text(encoding="utf-8")).items()}
-        except (ValueError, TypeError):
-            pass  # a damaged cache entry is rebuilt
-    files = library_files(entries, folder, per_entry)
+def _copy_cached(cached: Path, base: Path, root: Path) -> dict[str, str] | None:
     try:
-        cache_dir.mkdir(parents=True, exist_ok=True)
-        cached.write_text(json.dumps(files, ensure_ascii=False), encoding="utf-8")
+        labels = json.loads((cached / "manifest.json").read_text(encoding="utf-8"))
+        if not all(isinstance(r, str) and (base / r).resolve().is_relative_to(root) for r in labels.values()):
+            return None  # a manifest naming places outside the export folder is not ours: write afresh
+        for label, rel in labels.items():
+            shutil.copyfile(cached / label, base / rel)
+        return {str(label): str(rel) for label, rel in labels.items()}
+    except (OSError, ValueError, AttributeError):
+        return None  # no cache yet, or a damaged one: the files are written afresh
+
+
+def _store_cached(cached: Path, base: Path, written: dict[str, str]) -> None:
+    try:
+        cached.mkdir(parents=True, exist_ok=True)
+        for label, rel in written.items():
+            shutil.copyfile(base / rel, cached / label)
+        (cached / "manifest.json").write_text(json.dumps(written), encoding="utf-8")  # last: marks it complete
     except OSError:
         pass  # the cache only saves time
-    return files

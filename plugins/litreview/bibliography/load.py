@@ -19,7 +19,7 @@ if TYPE_CHECKING:  # pybtex is imported when BibTeX is read, not when the cached
     from pybtex.database import Person
     from pybtex.scanner import PybtexError
 
-CACHE_VERSION = "litreview-bib-3"
+CACHE_VERSION = "litreview-bib-4"
 PERSON_FIELDS = ("author", "editor", "translator", "bookauthor")
 KNOWN_TYPES = frozenset({
     "article", "book", "booklet", "inbook", "incollection", "inproceedings", "conference", "manual",
@@ -347,7 +347,9 @@ def _relative(path: Path, root: Path) -> str:
 def to_json(bib: Bibliography) -> str:
     """A JSON form of the bibliography for the on-disk cache (JSON, not pickle: the cache stays inert data)."""
     def entry(e: Entry) -> dict[str, object]:
-        return {"key": e.key, "type": e.type, "fields": e.fields, "raw": e.raw,
+        # Most values read the same as Unicode and as written: those are stored once (null in "raw").
+        raw = {name: None if e.fields.get(name) == value else value for name, value in e.raw.items()}
+        return {"key": e.key, "type": e.type, "fields": e.fields, "raw": raw,
                 "persons": {role: [[n.family, n.given, n.suffix, n.particle] for n in names]
                             for role, names in e.persons.items()},
                 "truncated": e.truncated, "location": [e.location.path, e.location.line]}
@@ -369,8 +371,10 @@ def from_json(text: str) -> Bibliography:
         return found
 
     for e in data["entries"]:
+        fields = e["fields"]
+        raw = {name: fields[name] if value is None else value for name, value in e["raw"].items()}
         entries[e["key"]] = Entry(
-            e["key"], e["type"], e["fields"], e["raw"],
+            e["key"], e["type"], fields, raw,
             {role: tuple(name(n) for n in names) for role, names in e["persons"].items()},
             e["truncated"], SourceLocation(e["location"][0], e["location"][1]))
     problems = tuple(Problem(SourceLocation(p, line), msg) for p, line, msg in data["problems"])

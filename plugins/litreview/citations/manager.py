@@ -155,19 +155,22 @@ class CitationManager:
     def fix_page_cached(self, page_id: str, html: str, store: JsonStore, page_url_of: dict[str, str] | None = None,
                         root_prefix: str = "") -> tuple[str, list[Problem]]:
         """`fix_page`, reused from `store` when the page's HTML and source, the numbers of the whole build and
-        the library are unchanged. A bibliography depends on every page that cites, so it is always fixed."""
+        the library are unchanged (and, for a bibliography, which pages cite what, under which titles)."""
         record = self.pages[page_id]
-        if BIBLIOGRAPHY_MARKER.search(html):
-            return self.fix_page(page_id, html, page_url_of, root_prefix)
-        key = hashlib.sha256("\0".join((self._ctx_digest, page_id, record.path, root_prefix, html,
-                                         record.source)).encode()).hexdigest()
+        # A bibliography also shows which pages cite each entry, with their titles and links.
+        cited_in = json.dumps([self.citing, {p: (r.title, r.url) for p, r in self.pages.items()}, page_url_of],
+                              sort_keys=True) if BIBLIOGRAPHY_MARKER.search(html) else ""
+        key = hashlib.sha256("\0".join((self._ctx_digest, page_id, record.path, root_prefix, html, record.source,
+                                         cited_in)).encode()).hexdigest()
         entry = store.get(key)
         if entry is not None:
             self.search_pages[page_id] = entry["search"]
+            self.listed.update(entry["listed"])
             return entry["html"], [Problem(SourceLocation(path, line), message)
                                    for path, line, message in entry["problems"]]
+        listed = set(self.listed)
         out, problems = self.fix_page(page_id, html, page_url_of, root_prefix)
-        store.put(key, {"html": out, "search": self.search_pages[page_id],
+        store.put(key, {"html": out, "search": self.search_pages[page_id], "listed": sorted(self.listed - listed),
                         "problems": [(p.location.path, p.location.line, p.message) for p in problems]})
         return out, problems
 
