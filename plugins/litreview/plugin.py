@@ -40,8 +40,9 @@ class LitReviewPlugin(BasePlugin[LitReviewConfig]):
     def on_startup(self, *, command: str, dirty: bool) -> None:
         # With this hook MkDocs keeps the plugin across `mkdocs serve` rebuilds: the library, page conversions
         # and fixed pages are then remembered here instead of read back from the disk cache on every save.
-        self._memory: dict[str, Any] = {"bib": {}, "pages": {}, "fixed": {}}
-        self._render_memo = RenderMemo() if command == "serve" else None
+        serving = command == "serve"
+        self._memory: dict[str, Any] | None = {"bib": {}, "pages": {}, "fixed": {}} if serving else None
+        self._render_memo = RenderMemo() if serving else None
         if dirty:
             log.warning("litreview: a --dirty build rebuilds only the pages that changed, so citation numbers, "
                         "reference lists and the bibliography of the other pages can be out of date; build "
@@ -58,10 +59,10 @@ class LitReviewPlugin(BasePlugin[LitReviewConfig]):
             epoch = git_epoch(self.root)
             if epoch:
                 os.environ["SOURCE_DATE_EPOCH"] = epoch
-        memory = getattr(self, "_memory", None) or {"bib": {}, "pages": {}, "fixed": {}}
+        memory: dict[str, Any] = getattr(self, "_memory", None) or {}  # only `mkdocs serve` remembers
         try:
             bib = load_cached(self._bib_paths(), self.root, cache / "bib" if cache else None,
-                              self.config.required_fields, memory["bib"])
+                              self.config.required_fields, memory.get("bib"))
             self.tables = TableManager.load(self.docs_dir / self.config.data_dir, self.root, self.docs_dir, cache)
         except LitReviewError as exc:
             raise PluginError(str(exc)) from exc
@@ -80,8 +81,8 @@ class LitReviewPlugin(BasePlugin[LitReviewConfig]):
         self.rendered: dict[str, PdfPage] = {}
         self.dates = git_dates(self.root, self.docs_dir)
         use_cache = cache is not None and self.config.page_cache and cacheable(config.markdown_extensions)
-        self.page_cache = JsonStore(cache / "pages" if use_cache and cache else None, memory["pages"])
-        self.fixed_cache = JsonStore(cache / "fixed" if use_cache and cache else None, memory["fixed"])
+        self.page_cache = JsonStore(cache / "pages" if use_cache and cache else None, memory.get("pages"))
+        self.fixed_cache = JsonStore(cache / "fixed" if use_cache and cache else None, memory.get("fixed"))
         self._paths: dict[str, str] = {}
         self._site_key = ""
         self._hit: tuple[dict[str, Any], str] | None = None
@@ -187,7 +188,8 @@ class LitReviewPlugin(BasePlugin[LitReviewConfig]):
         self._final_html = html
         page.content = self.citations.search_html(page.file.src_uri) or html
         self._report(problems)
-        self.rendered[page.file.src_uri] = PdfPage(slug_for(page.url), page.title or "", page.url, html)
+        if self.config.pdf.enabled:  # the PDF is assembled from every page's final HTML after the build
+            self.rendered[page.file.src_uri] = PdfPage(slug_for(page.url), page.title or "", page.url, html)
         page.meta.update(self._page_meta(page, config, html))
         return context
 

@@ -185,8 +185,9 @@ class CitationManager:
         return ctx, keys
 
     def search_html(self, page_id: str) -> str | None:
-        """The lighter HTML of a fixed page for the search indexer (same text, far fewer tags), if any."""
-        return self.search_pages.get(page_id)
+        """The lighter HTML of a fixed page for the search indexer (same text, far fewer tags), if any. Handed
+        out once: it is not kept for the rest of the build."""
+        return self.search_pages.pop(page_id, None)
 
     def bibliography_html(self, include_uncited: bool, page_url_of: dict[str, str] | None = None,
                           ctx: CiteContext | None = None) -> str:
