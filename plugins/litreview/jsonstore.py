@@ -1,4 +1,8 @@
-"""A folder of JSON documents addressed by content keys, for caches that are rebuilt in full on every build."""
+"""A folder of cached documents addressed by content keys, for caches that are rebuilt in full on every build.
+
+Each document is a JSON header line followed by its long text values (page HTML) as they are: HTML escaped
+into JSON strings would cost an escape on every write and an unescape on every read, for every quote.
+"""
 from __future__ import annotations
 
 import hashlib
@@ -8,7 +12,8 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-STORE_VERSION = "litreview-store-1"
+STORE_VERSION = "litreview-store-2"
+_LONG = 512  # text values at least this long are stored after the header, unescaped
 
 
 @lru_cache(maxsize=1)
@@ -39,10 +44,10 @@ class JsonStore:
         if self.memory is not None and key in self.memory:
             return self.memory[key]
         try:
-            entry = json.loads((self.folder / f"{key}.json").read_text(encoding="utf-8"))
-        except (OSError, ValueError):
+            entry = _decode((self.folder / f"{key}.json").read_text(encoding="utf-8"))
+        except (OSError, ValueError, TypeError, AttributeError):
             return None
-        if not (isinstance(entry, dict) and entry.get("version") == STORE_VERSION):
+        if entry is None:
             return None
         if self.memory is not None:
             self.memory[key] = entry
@@ -51,12 +56,11 @@ class JsonStore:
     def put(self, key: str, entry: dict[str, Any]) -> None:
         if self.folder is None:
             return
-        # json.dumps, not json.dump: dump streams through the pure-Python encoder. Written in place, without a
-        # temporary file: a file cut short by a crash is not valid JSON, and `get` treats it as a miss.
-        entry = {**entry, "version": STORE_VERSION}
+        # Written in place, without a temporary file: a file cut short by a crash does not have the length its
+        # header announces, and `get` treats it as a miss.
         if self.memory is not None:
             self.memory[key] = entry
-        text = json.dumps(entry, ensure_ascii=False, sort_keys=True)
+        text = _encode(entry)
         try:
             if not self._made:
                 self.folder.mkdir(parents=True, exist_ok=True)
@@ -75,3 +79,24 @@ class JsonStore:
         for path in self.folder.glob("*.json"):
             if path.stem not in self.used:
                 path.unlink(missing_ok=True)
+
+
+def _encode(entry: dict[str, Any]) -> str:
+    small = {k: v for k, v in entry.items() if not (isinstance(v, str) and len(v) >= _LONG)}
+    long = sorted((k, v) for k, v in entry.items() if k not in small)
+    header = {"version": STORE_VERSION, "small": small, "long": [[k, len(v)] for k, v in long]}
+    # json.dumps, not json.dump: dump streams through the pure-Python encoder. No newline can occur in it.
+    return "".join([json.dumps(header, ensure_ascii=False, sort_keys=True), "\n", *(v for _, v in long)])
+
+
+def _decode(text: str) -> dict[str, Any] | None:
+    end = text.index("\n")
+    header = json.loads(text[:end])
+    if not isinstance(header, dict) or header.get("version") != STORE_VERSION:
+        return None
+    entry = dict(header["small"])
+    position = end + 1
+    for name, length in header["long"]:
+        entry[name] = text[position:position + length]
+        position += length
+    return entry if position == len(text) else None  # cut short (or grown): not this entry

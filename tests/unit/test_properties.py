@@ -221,3 +221,20 @@ def test_a_key_ending_in_letters_after_an_ampersand_still_splits() -> None:
     # Only a real character reference (`&amp;`, `&#8212;`) keeps its `;`; `&jones;` is no reference.
     text = "[@smith&jones; @b] [see A &amp; B @a; @b]"
     assert [c.keys for _, _, c in find_citations(text)] == [("smith&jones", "b"), ("a", "b")]
+
+
+NAME_WORDS = ["Smith", "de", "Van", "van", "Jr", "O'Brien", "Müller", "Ångström", "Hans-Peter", "J.", "J.-P.", "A. B.",
+              "{Barnes}", '\\"u', "le", "Mac", "X", "Ä", "ß", "1st", "Éric", "-", ".", "~", "others"]
+
+
+@FAST
+@given(st.lists(st.sampled_from(NAME_WORDS), min_size=1, max_size=3), st.lists(st.sampled_from(NAME_WORDS), max_size=3),
+       st.sampled_from([", ", ",", " , ", " ,  "]))
+def test_simple_names_read_as_pybtex_reads_them(family: list[str], given: list[str], comma: str) -> None:
+    """"Family, Given" names skip pybtex's name parser; the result must be the one pybtex gives."""
+    from litreview.bibliography import load
+    from pybtex.database import Person
+
+    text = " ".join(family) + comma + " ".join(given)
+    if load._SIMPLE_NAME.match(text):
+        assert load._person.__wrapped__(text) == load._name(Person(text)), text

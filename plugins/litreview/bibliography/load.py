@@ -95,9 +95,17 @@ class Bibliography:
 def _person(text: str) -> Name:
     """One name of an author list; the same person appears in many entries of a library, so each distinct
     spelling is read once (a PybtexError is raised again for each occurrence: exceptions are not cached)."""
+    m = _SIMPLE_NAME.match(text)
+    if m:  # "Family, Given" with capitalised family words only: what pybtex makes of it, without pybtex
+        family, given = m.group(1).split(), m.group(2).split()
+        return Name(family=latex_to_text(" ".join(family)), given=latex_to_text(" ".join(given)))
     from pybtex.database import Person
 
     return _name(Person(text))
+
+
+# One comma; family words each starting with a capital letter (so no "von" part); no braces, commands or ties.
+_SIMPLE_NAME = re.compile(r"\s*((?:[A-Z][^\s,{}\\~]*\s+)*[A-Z][^\s,{}\\~]*)\s*,\s*([^\s,{}\\~][^,{}\\~]*?)\s*\Z")
 
 
 def _name(person: Person) -> Name:
