@@ -150,17 +150,21 @@ def test_serve_keeps_pages_in_memory_between_rebuilds(tmp_path: Path, monkeypatc
         return tmp_path / out
 
     first = rebuild("first")
-    shutil.rmtree(root / ".cache" / "litreview" / "pages")  # only memory can answer now
-    calls: list[str] = []
-    original = markdown.Markdown.convert
-    monkeypatch.setattr(markdown.Markdown, "convert", lambda self, text: calls.append(text) or original(self, text))
-    second = rebuild("second")
-    assert [c for c in calls if c.strip()] == []
-    assert tree(second) == tree(first)
-    (root / "docs" / "chapter.md").write_text("# Chapter\n\nEdited @a2020.\n", encoding="utf-8")
-    third = rebuild("third")
-    assert "Edited" in (third / "chapter.html").read_text(encoding="utf-8")
-    assert [c for c in calls if c.strip()] == ["# Chapter\n\nEdited @a2020.\n"]
+    try:
+        shutil.rmtree(root / ".cache" / "litreview" / "pages")  # only memory can answer now
+        calls: list[str] = []
+        original = markdown.Markdown.convert
+        monkeypatch.setattr(markdown.Markdown, "convert",
+                            lambda self, text: calls.append(text) or original(self, text))
+        second = rebuild("second")
+        assert [c for c in calls if c.strip()] == []
+        assert tree(second) == tree(first)
+        (root / "docs" / "chapter.md").write_text("# Chapter\n\nEdited @a2020.\n", encoding="utf-8")
+        third = rebuild("third")
+        assert "Edited" in (third / "chapter.html").read_text(encoding="utf-8")
+        assert [c for c in calls if c.strip()] == ["# Chapter\n\nEdited @a2020.\n"]
+    finally:  # the session ends with the test, as `mkdocs serve` ends it
+        load_config(str(root / "mkdocs.yml")).plugins.on_shutdown()
 
 
 def test_a_dirty_build_is_warned_about(tmp_path: Path) -> None:
@@ -178,6 +182,7 @@ def test_a_dirty_build_is_warned_about(tmp_path: Path) -> None:
         config.plugins.on_startup(command="serve", dirty=True)
     finally:
         logging.getLogger("mkdocs").removeHandler(handler)
+        config.plugins.on_shutdown()
     assert [r.levelname for r in records] == ["WARNING"] and "--dirty" in records[0].getMessage()
 
 
@@ -198,3 +203,22 @@ def test_the_bibliography_follows_the_pages_that_cite(tmp_path: Path, monkeypatc
     again = build_site(root, site_dir=tmp_path / "again")
     assert again.error is None
     assert 'Cited in: <a href="chapter.html">Renamed chapter</a>' in again.page("references.html")
+
+
+def test_serve_skips_the_pdf_unless_asked(tmp_path: Path) -> None:
+    from mkdocs.commands.build import build
+    from mkdocs.config import load_config
+
+    root = write_site(tmp_path / "p", PAGES, BIB, data={"doses.yaml": DATA},
+                      options={**CACHED, "pdf": {"enabled": True}}, nav=["index.md", "chapter.md"])
+    config = load_config(str(root / "mkdocs.yml"), site_dir=str(tmp_path / "served"))
+    config.plugins.on_startup(command="serve", dirty=False)
+    try:
+        build(config)
+    finally:
+        config.plugins.on_shutdown()
+    assert not (tmp_path / "served" / "review.pdf").exists()
+    config = load_config(str(root / "mkdocs.yml"), site_dir=str(tmp_path / "built"))
+    config.plugins.on_startup(command="build", dirty=False)
+    build(config)
+    assert (tmp_path / "built" / "review.pdf").stat().st_size > 1000  # the same site, built: the PDF is there

@@ -41,15 +41,30 @@ class Session:
         shutil.copytree(site, copy)
         return copy
 
+    def close(self) -> None:
+        if self.plugin is not None:
+            self.plugin.on_shutdown()  # as `mkdocs serve` does when it stops
+
     @property
     def hits(self) -> int:
         return int(self.plugin._render_memo.hits)
 
 
+SESSIONS: list[Session] = []
+
+
 def session(tmp_path: Path, **extra: Any) -> Session:
     root = write_site(tmp_path / "src", PAGES, BIB, options={"cache_dir": ".cache/litreview"}, nav=NAV,
                       theme="material", extra=extra)
-    return Session(root, tmp_path)
+    SESSIONS.append(Session(root, tmp_path))
+    return SESSIONS[-1]
+
+
+@pytest.fixture(autouse=True)
+def _end_sessions() -> Any:
+    yield
+    while SESSIONS:
+        SESSIONS.pop().close()
 
 
 @pytest.fixture(autouse=True)
@@ -95,6 +110,7 @@ def test_a_far_page_title_reaches_the_nav_of_every_page(tmp_path: Path) -> None:
     root = write_site(tmp_path / "src", pages, BIB, options={"cache_dir": ".cache/litreview"}, nav=nav,
                       theme="material")
     s = Session(root, tmp_path)
+    SESSIONS.append(s)
     s.rebuild()
     (root / "docs" / "four.md").write_text("# Far away\n", encoding="utf-8")
     site = s.rebuild()

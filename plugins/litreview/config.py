@@ -8,6 +8,9 @@ from mkdocs.config.base import Config
 class PdfConfig(Config):
     enabled = c.Type(bool, default=True)
     """Write the whole review as one PDF after the site is built (WeasyPrint)."""
+    serve = c.Type(bool, default=False)
+    """Also write it under `mkdocs serve`: off by default, since a changed page means typesetting the whole
+    review again (seconds) on every save."""
     filename = c.Type(str, default="review.pdf")
     """File name of the PDF inside site_dir."""
     page_size = c.Choice(("A4", "Letter"), default="A4")

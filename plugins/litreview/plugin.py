@@ -41,12 +41,17 @@ class LitReviewPlugin(BasePlugin[LitReviewConfig]):
         # With this hook MkDocs keeps the plugin across `mkdocs serve` rebuilds: the library, page conversions
         # and fixed pages are then remembered here instead of read back from the disk cache on every save.
         serving = command == "serve"
+        self._serving = serving
         self._memory: dict[str, Any] | None = {"bib": {}, "pages": {}, "fixed": {}} if serving else None
         self._render_memo = RenderMemo() if serving else None
         if dirty:
             log.warning("litreview: a --dirty build rebuilds only the pages that changed, so citation numbers, "
                         "reference lists and the bibliography of the other pages can be out of date; build "
                         "without --dirty (unchanged pages come from the cache and cost little)")
+
+    def on_shutdown(self) -> None:
+        # The end of a serve session (MkDocs keeps this instance for later builds in the same process).
+        self._serving, self._memory, self._render_memo = False, None, None
 
     def on_config(self, config: MkDocsConfig) -> MkDocsConfig:
         self.root = Path(config.config_file_path).resolve().parent
@@ -91,7 +96,7 @@ class LitReviewPlugin(BasePlugin[LitReviewConfig]):
 
     def on_files(self, files: Files, *, config: MkDocsConfig) -> Files:
         # The PDF is written after the build; registering its name keeps links to it valid for MkDocs.
-        if self.config.pdf.enabled and files.get_file_from_path(self.config.pdf.filename) is None:
+        if self._pdf_wanted() and files.get_file_from_path(self.config.pdf.filename) is None:
             files.append(File.generated(config, self.config.pdf.filename, content=b""))
         return files
 
@@ -188,7 +193,7 @@ class LitReviewPlugin(BasePlugin[LitReviewConfig]):
         self._final_html = html
         page.content = self.citations.search_html(page.file.src_uri) or html
         self._report(problems)
-        if self.config.pdf.enabled:  # the PDF is assembled from every page's final HTML after the build
+        if self._pdf_wanted():  # the PDF is assembled from every page's final HTML after the build
             self.rendered[page.file.src_uri] = PdfPage(slug_for(page.url), page.title or "", page.url, html)
         page.meta.update(self._page_meta(page, config, html))
         return context
@@ -201,7 +206,7 @@ class LitReviewPlugin(BasePlugin[LitReviewConfig]):
         title = page.toc.items[0].title if page.toc.items else (page.title or "")
         cite_text, cite_bib = how_to_cite(config.site_name, self.config.pdf.authors, title, url, date)
         meta = {"lr_updated": date, "lr_cite_text": cite_text, "lr_cite_bibtex": cite_bib,
-                "lr_pdf": get_relative_url(self.config.pdf.filename, page.url) if self.config.pdf.enabled else ""}
+                "lr_pdf": get_relative_url(self.config.pdf.filename, page.url) if self._pdf_wanted() else ""}
         if self.config.exports and 'class="lr-references lr-bibliography"' in html:
             meta["lr_entries_js"] = f"{_root_prefix(page)}{self.config.exports_folder}/entries.js"
         return meta
@@ -232,8 +237,13 @@ class LitReviewPlugin(BasePlugin[LitReviewConfig]):
             write_library_exports(self.citations.bib, list(self.citations.bib.entries), site_dir,
                                   self.config.exports_folder, per_entry=self.citations.listed,
                                   cache_dir=self.cache_dir / "exports" if self.cache_dir else None)
-        if self.config.pdf.enabled:
+        if self._pdf_wanted():
             self._write_pdf(config, site_dir)
+        elif self.config.pdf.enabled:
+            log.info("litreview: the PDF is not written under `mkdocs serve` (set pdf.serve: true to write it)")
+
+    def _pdf_wanted(self) -> bool:
+        return bool(self.config.pdf.enabled and (self.config.pdf.serve or not getattr(self, "_serving", False)))
 
     def _write_pdf(self, config: MkDocsConfig, site_dir: Path) -> None:
         from .pdf.export import PRINT_CSS, build_pdf_safely, git_version
