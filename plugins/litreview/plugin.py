@@ -49,6 +49,18 @@ class LitReviewPlugin(BasePlugin[LitReviewConfig]):
                         "reference lists and the bibliography of the other pages can be out of date; build "
                         "without --dirty (unchanged pages come from the cache and cost little)")
 
+    def on_serve(self, server: Any, *, config: MkDocsConfig, builder: Any) -> Any:
+        # MkDocs watches docs_dir and mkdocs.yml; the BibTeX files usually live outside docs_dir.
+        for path in self._bib_watch_paths():
+            server.watch(str(path))
+        return server
+
+    def _bib_watch_paths(self) -> list[Path]:
+        if self.config.bib_files:
+            return [self.root / f for f in self.config.bib_files if (self.root / f).exists()]
+        folder = self.root / self.config.bib_dir
+        return [folder] if folder.is_dir() else []
+
     def on_shutdown(self) -> None:
         # The end of a serve session (MkDocs keeps this instance for later builds in the same process).
         self._serving, self._memory, self._render_memo = False, None, None
