@@ -222,3 +222,32 @@ def test_serve_skips_the_pdf_unless_asked(tmp_path: Path) -> None:
     config.plugins.on_startup(command="build", dirty=False)
     build(config)
     assert (tmp_path / "built" / "review.pdf").stat().st_size > 1000  # the same site, built: the PDF is there
+
+
+def test_a_quiet_build_does_not_hide_warnings_from_a_later_strict_one(tmp_path: Path) -> None:
+    """`mkdocs build -q` creates no warning records; its cache entries must not serve a later strict build."""
+    pages = {**PAGES, "chapter.md": PAGES["chapter.md"] + "\nA [broken link](missing.md).\n"}
+    root = site(tmp_path, pages)
+    logger = logging.getLogger("mkdocs")
+    level = logger.level
+    logger.setLevel(logging.ERROR)  # what -q does
+    try:
+        assert build_site(root).error is None
+    finally:
+        logger.setLevel(level)
+    strict = build_site(root, strict=True, site_dir=tmp_path / "strict")
+    assert strict.error is not None and any("missing.md" in w for w in strict.warnings)
+
+
+def test_messages_from_other_threads_are_not_stored_with_a_page() -> None:
+    """`mkdocs serve` logs from its server thread while pages convert; those lines belong to no page."""
+    import threading
+
+    from litreview.pagecache import MessageRecorder
+
+    with MessageRecorder() as recorder:
+        logging.getLogger("mkdocs.test").warning("from the page")
+        other = threading.Thread(target=lambda: logging.getLogger("mkdocs.test").warning("from the server"))
+        other.start()
+        other.join()
+    assert [message for _, _, message in recorder.records] == ["from the page"]

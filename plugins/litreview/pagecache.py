@@ -13,6 +13,7 @@ from __future__ import annotations
 import hashlib
 import logging
 import re
+import threading
 from collections.abc import Iterable
 from importlib import metadata
 from typing import Any
@@ -61,7 +62,9 @@ def site_key(extensions: Iterable[Any], extension_configs: Any, validation: Any,
 
 
 def page_key(site: str, src_uri: str, url: str, markdown: str) -> str:
-    return hashlib.sha256("\0".join((site, src_uri, url, markdown)).encode()).hexdigest()
+    # The log levels too: a message that a quiet build (-q) never created cannot be stored, nor replayed later.
+    levels = f"{logging.getLogger().getEffectiveLevel()}/{logging.getLogger('mkdocs').getEffectiveLevel()}"
+    return hashlib.sha256("\0".join((site, src_uri, url, markdown, levels)).encode()).hexdigest()
 
 
 def cacheable(extensions: Iterable[Any]) -> bool:
@@ -114,10 +117,11 @@ class MessageRecorder(logging.Handler):
         super().__init__(logging.DEBUG)
         self.records: list[tuple[str, int, str]] = []
         self._seen: set[int] = set()
+        self._thread = threading.get_ident()  # `mkdocs serve` logs from its server thread meanwhile: not ours
         self._loggers = [logging.getLogger(), logging.getLogger("mkdocs")]
 
     def emit(self, record: logging.LogRecord) -> None:
-        if id(record) not in self._seen:  # the same record can reach both loggers
+        if record.thread == self._thread and id(record) not in self._seen:  # a record can reach both loggers
             self._seen.add(id(record))
             self.records.append((record.name, record.levelno, record.getMessage()))
 
