@@ -25,7 +25,8 @@ rows:
   - {id: one, source: a2020, n: 26}
 """
 PAGES = {
-    "index.md": "# Overview\n\n## Part\n\nText [@a2020] with {{doses.one.n}} patients; see [the chapter](chapter.md#part).\n",
+    "index.md": "# Overview\n\n## Part\n\nText [@a2020] with {{doses.one.n}} patients; "
+                "see [the chapter](chapter.md#part).\n",
     "chapter.md": "# Chapter\n\n## Part\n\nMore @b2021 [p. 4].\n",
 }
 CACHED = {"cache_dir": ".cache/litreview"}
