@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 import logging
+import os
 import shutil
 from pathlib import Path
 
@@ -252,3 +253,31 @@ def test_messages_from_other_threads_are_not_stored_with_a_page() -> None:
         other.start()
         other.join()
     assert [message for _, _, message in recorder.records] == ["from the page"]
+
+
+def test_caches_keep_only_what_the_last_build_used(tmp_path: Path) -> None:
+    """Editing the library or the data leaves old cache entries behind; the next build removes them."""
+    root = site(tmp_path)
+    assert build_site(root).error is None
+    cache = root / ".cache" / "litreview"
+
+    def names() -> dict[str, set[str]]:
+        return {folder: {p.name for p in (cache / folder).iterdir()} for folder in ("bib", "exports", "data")}
+
+    def age() -> None:  # as if the last build were long ago: only what the next one uses is kept
+        for path in cache.rglob("*"):
+            os.utime(path, (1_000_000_000, 1_000_000_000))
+
+    first = names()
+    assert all(first.values()), first
+    age()
+    again = build_site(root)  # unchanged: everything is used again, nothing is removed
+    assert again.error is None and names() == first
+    age()
+    (root / "refs.bib").write_text(BIB.replace("First", "Changed"), encoding="utf-8")
+    (root / "docs" / "data" / "doses.yaml").write_text(DATA.replace("n: 26", "n: 27"), encoding="utf-8")
+    assert build_site(root).error is None
+    second = names()
+    for folder in ("bib", "exports", "data"):
+        assert second[folder] and not (second[folder] & first[folder]) or folder == "data", (folder, second)
+    assert len(second["data"]) == len(first["data"]) and second["data"] != first["data"]

@@ -5,8 +5,11 @@ into JSON strings would cost an escape on every write and an unescape on every r
 """
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
+import os
+import shutil
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
@@ -100,3 +103,26 @@ def _decode(text: str) -> dict[str, Any] | None:
         entry[name] = text[position:position + length]
         position += length
     return entry if position == len(text) else None  # cut short (or grown): not this entry
+
+
+def mark_used(path: Path) -> None:
+    """Record that this build used a cache file or folder (its time), so `prune_unused` keeps it."""
+    with contextlib.suppress(OSError):  # a cache entry that cannot be marked is at worst made again
+        os.utime(path)
+
+
+def prune_unused(folder: Path, since: float) -> None:
+    """Remove what nothing has written or marked since `since` (a timestamp a little before the build began):
+    an edited library or data file leaves its old cache entries behind, and `mkdocs serve` makes many."""
+    if not folder.is_dir():
+        return
+    for path in folder.iterdir():
+        try:
+            if path.stat().st_mtime >= since:
+                continue
+            if path.is_dir():
+                shutil.rmtree(path, ignore_errors=True)
+            else:
+                path.unlink(missing_ok=True)
+        except OSError:
+            continue

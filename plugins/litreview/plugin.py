@@ -4,6 +4,7 @@ from __future__ import annotations
 import gc
 import logging
 import os
+import time
 from pathlib import Path
 from typing import Any
 
@@ -22,7 +23,7 @@ from .citations.manager import CitationManager
 from .citations.markdown_ext import CitationExtension
 from .config import LitReviewConfig
 from .errors import LitReviewError, Problem, SourceLocation
-from .jsonstore import JsonStore
+from .jsonstore import JsonStore, prune_unused
 from .pagecache import MessageRecorder, cacheable, page_key, replay, restore, site_key, snapshot
 from .pageinfo import git_dates, git_epoch, how_to_cite
 from .pdf.assemble import PdfMeta, PdfPage, slug_for
@@ -66,6 +67,9 @@ class LitReviewPlugin(BasePlugin[LitReviewConfig]):
         self._serving, self._memory, self._render_memo = False, None, None
 
     def on_config(self, config: MkDocsConfig) -> MkDocsConfig:
+        # Cache entries neither written nor used since then are removed after the build (the second allows for
+        # file times that lag the clock by a tick).
+        self._started = time.time() - 1
         self.root = Path(config.config_file_path).resolve().parent
         self.docs_dir = Path(config.docs_dir).resolve()
         cache = self.root / self.config.cache_dir if self.config.cache_dir else None
@@ -239,8 +243,6 @@ class LitReviewPlugin(BasePlugin[LitReviewConfig]):
         memo = getattr(self, "_render_memo", None)
         if memo is not None:
             memo.finish()
-        self.page_cache.prune()
-        self.fixed_cache.prune()
         site_dir = Path(config.site_dir)
         self.tables.write_downloads(site_dir)
         if self.config.exports:
@@ -253,6 +255,16 @@ class LitReviewPlugin(BasePlugin[LitReviewConfig]):
             self._write_pdf(config, site_dir)
         elif self.config.pdf.enabled:
             log.info("litreview: the PDF is not written under `mkdocs serve` (set pdf.serve: true to write it)")
+        self._prune_caches()
+
+    def _prune_caches(self) -> None:
+        """After a build: cache entries it neither used nor wrote go (old versions of edited files)."""
+        self.page_cache.prune()
+        self.fixed_cache.prune()
+        if self.cache_dir is not None:
+            folders = ["bib", "exports", "data", "charts"] + (["pdf"] if self._pdf_wanted() else [])
+            for folder in folders:
+                prune_unused(self.cache_dir / folder, self._started)
 
     def _pdf_wanted(self) -> bool:
         return bool(self.config.pdf.enabled and (self.config.pdf.serve or not getattr(self, "_serving", False)))

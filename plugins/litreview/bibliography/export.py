@@ -9,6 +9,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
+from ..jsonstore import mark_used
 from .fmt import Field, Part, format_entry
 from .identifiers import clean_doi, entry_pmid
 from .load import Bibliography, Entry, Name
@@ -283,6 +284,7 @@ def _copy_cached(cached: Path, base: Path, root: Path) -> dict[str, str] | None:
             return None  # a manifest naming places outside the export folder is not ours: write afresh
         for label, rel in labels.items():
             shutil.copyfile(cached / label, base / rel)
+        mark_used(cached)
         return {str(label): str(rel) for label, rel in labels.items()}
     except (OSError, ValueError, AttributeError):
         return None  # no cache yet, or a damaged one: the files are written afresh

@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from ..errors import Problem, SourceLocation, line_of_offset
+from ..jsonstore import mark_used
 from .latex import latex_to_text
 from .scan import read_commands
 
@@ -399,9 +400,11 @@ def load_cached(paths: Iterable[Path], root: Path, cache_dir: Path | None,
     if cache_dir is None:
         return load_bibliography(path_list, root, required)
     key = content_hash([p for p in path_list if p.exists()], json.dumps(required) + repr([str(p) for p in path_list]))
+    cached = cache_dir / f"bib-{key[:32]}.json"
     if memory is not None and key in memory:
+        mark_used(cached)
         return memory[key]
-    bib = _load_with_cache(path_list, root, required, cache_dir / f"bib-{key[:32]}.json")
+    bib = _load_with_cache(path_list, root, required, cached)
     if memory is not None:
         memory.clear()  # only the current library is worth keeping
         memory[key] = bib
@@ -412,7 +415,9 @@ def _load_with_cache(path_list: list[Path], root: Path, required: tuple[str, ...
     cache_dir = cached.parent
     if cached.exists():
         try:
-            return from_json(cached.read_text(encoding="utf-8"))
+            bib = from_json(cached.read_text(encoding="utf-8"))
+            mark_used(cached)
+            return bib
         except (ValueError, KeyError, TypeError):
             pass  # a damaged cache is rebuilt below
     bib = load_bibliography(path_list, root, required)

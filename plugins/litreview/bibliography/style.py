@@ -11,6 +11,7 @@ from collections.abc import Mapping, Sequence
 from html import escape
 from pathlib import Path
 
+from ..jsonstore import mark_used
 from .identifiers import identifier_links
 from .load import Entry, Name
 
@@ -200,6 +201,7 @@ def format_entries_cached(entries: Sequence[Entry], style: str, all_entries: Map
     try:
         cached = json.loads(path.read_text(encoding="utf-8"))
         if isinstance(cached, dict) and list(cached) == [e.key for e in entries]:
+            mark_used(path)
             return {str(k): str(v) for k, v in cached.items()}
     except (OSError, ValueError):
         pass  # formatted below

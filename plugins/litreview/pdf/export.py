@@ -9,6 +9,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
+from ..jsonstore import mark_used
 from .assemble import PdfMeta, PdfPage, assemble
 
 PDF_VERSION = "pdf-1"
@@ -77,6 +78,7 @@ def write_pdf(pages: Sequence[PdfPage], meta: PdfMeta, bib_slug: str | None, sit
     cached = cache_dir / f"{key}.pdf" if cache_dir else None
     if cached and cached.is_file():
         shutil.copyfile(cached, target)
+        mark_used(cached)
         return target, [], True
     pdf, messages = render_pdf(document, site_dir, page_size, stylesheets)
     target.write_bytes(pdf)

@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from ..errors import Problem, SourceLocation
+from ..jsonstore import mark_used
 from .schema import EXPECTED, FILE_SCHEMA, CellValue, parse_cell, row_schema
 from .yaml_load import Lines, YamlProblem, load_yaml, problem
 
@@ -175,6 +176,7 @@ def _parse_cached(text: str, cache_dir: Path | None) -> tuple[Any, Lines]:
     if cached.is_file():
         try:
             data, lines = json.loads(cached.read_text(encoding="utf-8"))
+            mark_used(cached)
             return data, lines
         except (ValueError, TypeError):
             pass  # rebuilt below
@@ -206,6 +208,8 @@ def load_dataset(path: Path, name: str, rel: str,
         return None, [Problem(SourceLocation(rel, 1), "expected a mapping with title, columns and rows")]
     marker = _clean_marker(text, cache_dir)
     known_clean = marker is not None and marker.is_file()
+    if known_clean and marker is not None:
+        mark_used(marker)
     for error in ([] if known_clean else _schema_checker(FILE_SCHEMA)(data)):
         problems.append(problem(rel, lines, _error_path(error), _message(error, {})))
     if problems:

@@ -14,6 +14,7 @@ import markdown
 from ..citations.markdown_ext import CitationExtension, ValueLookup
 from ..citations.syntax import Citation, CiteItem, find_citations
 from ..errors import Problem, SourceLocation, line_of_offset
+from ..jsonstore import mark_used
 from ..markdown_text import mask_code_blocks, mask_inline
 from .directives import DIRECTIVE_RE, Directive, DirectiveError, parse_directive
 from .export import to_csv, to_json
@@ -287,6 +288,7 @@ class TableManager:
                                       [d.digest for d in datasets])).encode()).hexdigest()[:32]
         cached = self.cache_dir / f"{digest}.svg" if self.cache_dir else None
         if cached and cached.exists():
+            mark_used(cached)
             return cached.read_text(encoding="utf-8")
         if kind == "forest":
             points = [p for _, pts in groups for p in pts]
