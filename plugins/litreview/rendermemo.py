@@ -22,6 +22,8 @@ from mkdocs.structure.nav import Link, Navigation, Section
 from mkdocs.structure.pages import Page
 from mkdocs.structure.toc import AnchorLink
 
+from .pagecache import _stable_repr
+
 _TEMPLATE_SUFFIXES = (".html", ".xml", ".j2", ".jinja", ".jinja2", ".txt", ".js", ".json")
 
 
@@ -46,7 +48,7 @@ def fingerprint(value: Any) -> str:
 
 def _config_value(value: Any) -> str:
     """Config values include plugin collections, the theme and extension objects: read their options."""
-    if hasattr(value, "items") and hasattr(value, "keys") and not isinstance(value, dict):
+    if hasattr(value, "items") and hasattr(value, "keys"):  # dicts, Config objects, the plugin collection
         return "{" + ",".join(f"{k!r}:{_config_value(v)}" for k, v in sorted(value.items(), key=lambda kv: str(kv[0])))\
             + "}"
     if hasattr(value, "config") and hasattr(value, "on_config"):  # a plugin: its options decide what it does
@@ -56,8 +58,8 @@ def _config_value(value: Any) -> str:
     try:
         return fingerprint(value)
     except Unknown:
-        # Markdown extension instances and the like: their type names them; their options are in mdx_configs.
-        return f"<{type(value).__module__}.{type(value).__qualname__}>"
+        # Markdown extension instances, formatter functions and the like: named as the page cache names them.
+        return _stable_repr(value)
 
 
 def config_digest(config: Any) -> str:
