@@ -11,7 +11,7 @@ from collections.abc import Mapping, Sequence
 from html import escape
 from pathlib import Path
 
-from ..jsonstore import mark_used
+from ..jsonstore import code_digest, mark_used
 from .identifiers import identifier_links
 from .load import Entry, Name
 
@@ -184,19 +184,13 @@ def format_entries(entries: Sequence[Entry], style: str, all_entries: Mapping[st
     return format_with_pybtex(entries, style)
 
 
-def _code_digest() -> str:
-    here = Path(__file__).parent
-    code = b"".join((here / name).read_bytes() for name in ("style.py", "fmt.py", "identifiers.py"))
-    return hashlib.sha256(code).hexdigest()
-
-
 def format_entries_cached(entries: Sequence[Entry], style: str, all_entries: Mapping[str, Entry],
                           library_key: str, cache_dir: Path | None) -> dict[str, str]:
     """`format_entries`, reused from `cache_dir` for the same library (`library_key`), style, keys and code."""
     if cache_dir is None:
         return format_entries(entries, style, all_entries)
     wanted = "\n".join(e.key for e in entries)
-    digest = hashlib.sha256(f"{_code_digest()}\0{library_key}\0{style}\0{wanted}".encode()).hexdigest()[:32]
+    digest = hashlib.sha256(f"{code_digest()}\0{library_key}\0{style}\0{wanted}".encode()).hexdigest()[:32]
     path = cache_dir / f"formatted-{digest}.json"
     try:
         cached = json.loads(path.read_text(encoding="utf-8"))

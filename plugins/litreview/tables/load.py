@@ -6,12 +6,11 @@ import json
 import math
 from collections.abc import Callable
 from dataclasses import dataclass
-from functools import lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from ..errors import Problem, SourceLocation
-from ..jsonstore import mark_used
+from ..jsonstore import code_digest, mark_used
 from .schema import EXPECTED, FILE_SCHEMA, CellValue, parse_cell, row_schema
 from .yaml_load import Lines, YamlProblem, load_yaml, problem
 
@@ -20,12 +19,6 @@ if TYPE_CHECKING:
 
 MAX_BYTES = 2_000_000
 YAML_CACHE_VERSION = "yaml-1"
-
-
-@lru_cache(maxsize=1)
-def _schema_digest() -> str:
-    """The schema's own code: a file checked clean against one schema is not clean against another."""
-    return hashlib.sha256((Path(__file__).parent / "schema.py").read_bytes()).hexdigest()
 
 
 def _schema_checker(schema: dict[str, Any]) -> Callable[[Any], list[ValidationError]]:
@@ -41,7 +34,8 @@ def _clean_marker(text: str, cache_dir: Path | None) -> Path | None:
     """Where the cache records that `text` passed the schema (no need to check it, or import jsonschema, again)."""
     if cache_dir is None:
         return None
-    digest = hashlib.sha256(f"{YAML_CACHE_VERSION}\0{_schema_digest()}\0{text}".encode()).hexdigest()[:32]
+    # litreview's code is in the key: a file checked clean against one schema is not clean against another.
+    digest = hashlib.sha256(f"{YAML_CACHE_VERSION}\0{code_digest()}\0{text}".encode()).hexdigest()[:32]
     return cache_dir / f"clean-{digest}"
 
 
