@@ -41,15 +41,6 @@ def _cell_markdown() -> markdown.Markdown:
     return md
 
 
-def _fingerprint(folder: Path) -> str:
-    digest = hashlib.sha256()
-    if folder.is_dir():
-        for path in sorted(folder.iterdir()):
-            if path.is_file():
-                digest.update(path.name.encode() + b"\0" + path.read_bytes() + b"\0")
-    return digest.hexdigest()
-
-
 @dataclass
 class TableManager:
     datasets: dict[str, DataSet]
@@ -60,7 +51,7 @@ class TableManager:
     data_hint: str = "content/data"  # the data folder as authors see it, for messages
     _md: markdown.Markdown | None = None
     refused: set[str] = field(default_factory=set)  # data files that exist but failed to load
-    fingerprint: str = ""  # digest of every data file: inline values in a page's HTML depend on them
+    fingerprint: str = ""  # digest of the loaded data sets: inline values in a page's HTML depend on them
 
     @classmethod
     def load(cls, folder: Path, root: Path, docs_dir: Path, cache: Path | None) -> TableManager:
@@ -72,7 +63,10 @@ class TableManager:
         refused = {Path(p.location.path).stem for p in problems}
         manager = cls(datasets, problems, cache / "charts" if cache else None, data_hint=hint)
         manager.refused = refused
-        manager.fingerprint = _fingerprint(folder)
+        # From the digests taken while loading, not by reading the files again; the answers of resolve_value
+        # depend on the data sets that loaded (their names, paths and bytes) and on nothing else.
+        manager.fingerprint = hashlib.sha256("\n".join(
+            f"{name}\0{ds.path}\0{ds.digest}" for name, ds in sorted(datasets.items())).encode()).hexdigest()
         return manager
 
     # ------------------------------------------------------------------ checks
