@@ -42,7 +42,6 @@ class LitReviewPlugin(BasePlugin[LitReviewConfig]):
         # With this hook MkDocs keeps the plugin across `mkdocs serve` rebuilds: the library, page conversions
         # and fixed pages are then remembered here instead of read back from the disk cache on every save.
         serving = command == "serve"
-        self._serving = serving
         self._memory: dict[str, Any] | None = {"bib": {}, "pages": {}, "fixed": {}} if serving else None
         self._render_memo = RenderMemo() if serving else None
         if dirty:
@@ -64,7 +63,7 @@ class LitReviewPlugin(BasePlugin[LitReviewConfig]):
 
     def on_shutdown(self) -> None:
         # The end of a serve session (MkDocs keeps this instance for later builds in the same process).
-        self._serving, self._memory, self._render_memo = False, None, None
+        self._memory, self._render_memo = None, None
 
     def on_config(self, config: MkDocsConfig) -> MkDocsConfig:
         # Cache entries neither written nor used since then are removed after the build (the second allows for
@@ -267,7 +266,8 @@ class LitReviewPlugin(BasePlugin[LitReviewConfig]):
                 prune_unused(self.cache_dir / folder, self._started)
 
     def _pdf_wanted(self) -> bool:
-        return bool(self.config.pdf.enabled and (self.config.pdf.serve or not getattr(self, "_serving", False)))
+        serving = getattr(self, "_memory", None) is not None  # only `mkdocs serve` keeps anything in memory
+        return bool(self.config.pdf.enabled and (self.config.pdf.serve or not serving))
 
     def _write_pdf(self, config: MkDocsConfig, site_dir: Path) -> None:
         from .pdf.export import PRINT_CSS, build_pdf_safely, git_version
