@@ -1,10 +1,10 @@
 #!/usr/bin/env bash
 # Installs the Debian packages the build and tests need, only when they are missing:
-# WeasyPrint's Pango and fonts (PDF), poppler-utils (pdftotext/pdfinfo/pdftoppm in tests),
+# WeasyPrint's Pango, HarfBuzz (with its subsetter) and fonts (PDF), poppler-utils (pdftotext/pdfinfo/pdftoppm in tests),
 # Chromium (Playwright drives Debian's Chromium; no browser is ever downloaded by Playwright).
 set -euo pipefail
 want=("$@")
-[ ${#want[@]} -gt 0 ] || want=(libpango-1.0-0 libpangoft2-1.0-0 fonts-dejavu-core)
+[ ${#want[@]} -gt 0 ] || want=(libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz0b libharfbuzz-subset0 libfontconfig1 fonts-dejavu-core)
 missing=()
 for pkg in "${want[@]}"; do
   dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed" || missing+=("$pkg")

@@ -238,8 +238,18 @@ See [the table](https://example.org/table/123) and [Smith et al.][ref].
 """
 
 
+NUMBER_RULE = {"check": {"numbers_need_citations": True, "number_allowlist": "numbers.txt"}}
+
+
+def test_numbers_need_no_citation_by_default(tmp_path: Path) -> None:
+    """The rule is this review's policy, not every project's: off unless mkdocs.yml turns it on."""
+    root = project(tmp_path, NUMBERS + "\nChapter 1 and Figure 2 under CC BY-SA 3.0.\n", data={"tace.yaml": DATA})
+    assert findings(root, "uncited-number") == []
+    assert findings(root, "allowlist") == []
+
+
 def test_sentence_with_a_number_and_no_citation(tmp_path: Path) -> None:
-    root = project(tmp_path, NUMBERS, data={"tace.yaml": DATA})
+    root = project(tmp_path, NUMBERS, data={"tace.yaml": DATA}, options=NUMBER_RULE)
     got = [(f.line, f.message.split('"')[1]) for f in findings(root, "uncited-number")]
     assert got == [
         (3, "Response was 38% in 26 patients."),
@@ -250,9 +260,8 @@ def test_sentence_with_a_number_and_no_citation(tmp_path: Path) -> None:
 
 
 def test_allowlist_patterns_silence_numbers(tmp_path: Path) -> None:
-    root = project(tmp_path, NUMBERS, data={"tace.yaml": DATA})
-    (root / "tests").mkdir()
-    (root / "tests" / "number_allowlist.txt").write_text(
+    root = project(tmp_path, NUMBERS, data={"tace.yaml": DATA}, options=NUMBER_RULE)
+    (root / "numbers.txt").write_text(
         "# isotopes\n\\b90Y\\b  # an isotope name\n\n# counts in prose\n\\b\\d+ findings\\b\nFig\\. \\d+\n38% in 26\n",
         encoding="utf-8")
     assert findings(root, "uncited-number") == []
@@ -260,22 +269,29 @@ def test_allowlist_patterns_silence_numbers(tmp_path: Path) -> None:
 
 def test_table_cells_are_read_one_by_one(tmp_path: Path) -> None:
     page = "# T\n\n| Study | 5-year OS |\n|---|---:|\n| Doe [@doe2020title] | 62% |\n| Roe | 58% [@roe2021other] |\n"
-    root = project(tmp_path, page)
+    root = project(tmp_path, page, options=NUMBER_RULE)
     assert [(f.line, f.message.split('"')[1]) for f in findings(root, "uncited-number")] == [(5, "62%")]
 
 
 def test_a_sentence_may_start_with_a_number(tmp_path: Path) -> None:
     root = project(tmp_path, "# T\n\nHolmium-166 is newer. 166Ho emits gamma rays [@doe2020title].\n\n"
-                             "A paragraph that ends in a citation without a period, 38% [@doe2020title]\n")
+                             "A paragraph that ends in a citation without a period, 38% [@doe2020title]\n",
+                   options=NUMBER_RULE)
     assert [f.message.split('"')[1] for f in findings(root, "uncited-number")] == ["Holmium-166 is newer."]
 
 
 def test_invalid_allowlist_regex_is_an_error(tmp_path: Path) -> None:
-    root = project(tmp_path, "# T\n")
-    (root / "tests").mkdir()
-    (root / "tests" / "number_allowlist.txt").write_text("# ok\n\\b90Y\\b\n(unclosed\n", encoding="utf-8")
+    root = project(tmp_path, "# T\n", options=NUMBER_RULE)
+    (root / "numbers.txt").write_text("# ok\n\\b90Y\\b\n(unclosed\n", encoding="utf-8")
     got = findings(root, "allowlist")
-    assert [(f.file, f.line, f.severity) for f in got] == [("tests/number_allowlist.txt", 3, "error")]
+    assert [(f.file, f.line, f.severity) for f in got] == [("numbers.txt", 3, "error")]
+
+
+def test_missing_allowlist_named_in_the_config_is_an_error(tmp_path: Path) -> None:
+    root = project(tmp_path, "# T\n", options=NUMBER_RULE)
+    assert [(f.file, f.line, f.severity, f.message) for f in findings(root, "allowlist")] == [
+        ("numbers.txt", None, "error", "the number allow-list named by check.number_allowlist does not exist; "
+                                       "create it or remove the option")]
 
 
 # ------------------------------------------------------------------------------------------ links
@@ -352,14 +368,15 @@ def test_text_format(tmp_path: Path) -> None:
 
 
 def test_github_format_exact(tmp_path: Path) -> None:
-    root = project(tmp_path, BAD + "\nIt worked in 26 patients, 100% of them.\n")
+    root = project(tmp_path, BAD + "\nIt worked in 26 patients, 100% of them.\n", options=NUMBER_RULE)
+    (root / "numbers.txt").write_text("# none\n", encoding="utf-8")
     code, out, _ = run(root, "--format", "github")
     assert code == 1
     assert out == (
         "::error file=docs/index.md,line=3::unknown citation key 'nokey2000x'; add it to bib/ or correct the key\n"
         "::warning file=docs/index.md,line=5::number without a citation: \"It worked in 26 patients, 100%25 of "
         "them.\"; cite its source, use an inline value {{set.row.column}}, or add a pattern to "
-        "tests/number_allowlist.txt\n")
+        "numbers.txt\n")
 
 
 def test_json_format(tmp_path: Path) -> None:

@@ -24,7 +24,7 @@ ROOT = Path(__file__).resolve().parent.parent
 CONTENT = ROOT / "content"
 DATA = CONTENT / "data"
 BIB = ROOT / "bib"
-ALLOWLIST = Path(__file__).resolve().parent / "number_allowlist.txt"
+ALLOWLIST = ROOT / "site_config" / "number_allowlist.txt"
 
 INLINE_VALUE = re.compile(r"\{\{\s*[\w-]+\.[\w-]+\.[\w-]+\s*\}\}")
 HTML_COMMENT = re.compile(r"<!--.*?-->", re.S)

@@ -1,4 +1,4 @@
-"""The `litreview` command: `check` (fast checks without a build) and `fmt` (normalise BibTeX files)."""
+"""The `litreview` command: `new` (a starter review), `check` (checks without a build), `fmt` (normalise BibTeX)."""
 from __future__ import annotations
 
 import argparse
@@ -91,9 +91,35 @@ def cmd_fmt(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     return status
 
 
+def cmd_new(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+    from .scaffold import ScaffoldError, new_project
+
+    target = Path(args.folder)
+    title = args.title if args.title is not None else (target.resolve().name.replace("-", " ").strip() or "A review")
+    try:
+        written = new_project(target, title, args.author)
+    except ScaffoldError as exc:
+        print(f"litreview new: {exc}", file=err)
+        return 2
+    except OSError as exc:
+        print(f"litreview new: cannot write {target} ({exc.strerror or exc}); nothing usable was written", file=err)
+        return 2
+    print(f"litreview new: wrote {len(written)} files to {target}", file=err)
+    print(f"Next:\n  cd {target}\n  mkdocs build --strict   # site/ and site/review.pdf\n  mkdocs serve", file=out)
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
+    from . import __version__
+
     parser = argparse.ArgumentParser(prog="litreview", description=__doc__)
+    parser.add_argument("--version", action="version", version=f"litreview {__version__}")
     sub = parser.add_subparsers(dest="command", required=True)
+    new = sub.add_parser("new", help="write a starter review into a new (or empty) folder")
+    new.add_argument("folder", help="the folder to create; it must not exist or be empty")
+    new.add_argument("--title", help="the review's title (default: from the folder name)")
+    new.add_argument("--author", default="The review authors", help="authors shown on the site and the PDF")
+    new.set_defaults(run=cmd_new)
     check = sub.add_parser("check", help="check citations, BibTeX, evidence data, numbers and links (no build)")
     check.add_argument("--config", "-f", default="mkdocs.yml", help="the MkDocs configuration (default: mkdocs.yml)")
     check.add_argument("--format", choices=("text", "github", "json"), default="text",

@@ -29,7 +29,18 @@ class PdfConfig(Config):
     """Extra print stylesheets (relative to mkdocs.yml) applied after the built-in one."""
 
 
+class CheckConfig(Config):
+    numbers_need_citations = c.Type(bool, default=False)
+    """Editorial rule of `litreview check`: a prose sentence that holds a number must also cite a source (or
+    quote a table value). Off by default; evidence reviews turn it on."""
+    number_allowlist = c.Type(str, default="")
+    """File (relative to mkdocs.yml) of regular expressions for numbers that are names, not findings
+    ("90Y", "phase 3"), one per line with a `# reason`. Only read when numbers_need_citations is on."""
+
+
 class LitReviewConfig(Config):
+    enabled = c.Type(bool, default=True)
+    """Turn the whole plugin off (for example `enabled: !ENV [LITREVIEW, true]`), as Material's plugins allow."""
     bib_dir = c.Type(str, default="bib")
     """Folder (relative to mkdocs.yml) whose `*.bib` files are all read, in name order."""
     bib_files = c.Type(list, default=[])
@@ -61,3 +72,5 @@ class LitReviewConfig(Config):
     """Set SOURCE_DATE_EPOCH from the last git commit (when unset), so builds of one checkout are identical."""
     pdf = c.SubConfig(PdfConfig)
     """The offline PDF of the whole review."""
+    check = c.SubConfig(CheckConfig)
+    """Editorial rules of `litreview check` that not every project wants."""

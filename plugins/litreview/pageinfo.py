@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import re
 import subprocess
+from html import escape
 from pathlib import Path
 
 
@@ -61,3 +62,23 @@ def git_epoch(root: Path) -> str:
     except (OSError, subprocess.SubprocessError):
         return ""
     return out.stdout.strip() if out.returncode == 0 else ""
+
+
+def page_info_html(meta: dict[str, str]) -> str:
+    """The box after a page's content: last change, PDF link, "How to cite this page". Theme-independent HTML."""
+    if not meta.get("lr_cite_text"):
+        return ""
+    updated = meta.get("lr_updated", "")
+    parts = []
+    if updated:
+        parts.append(f'Last updated: <time datetime="{escape(updated)}">{escape(updated)}</time>.')
+    if meta.get("lr_pdf"):
+        parts.append(f'<a class="lr-pdf-link" href="{escape(meta["lr_pdf"])}">Download the whole review as PDF</a>.')
+    script = (f'<script src="{escape(meta["lr_entries_js"])}" defer></script>\n'
+              if meta.get("lr_entries_js") else "")
+    return (f'\n{script}<aside class="lr-page-info" aria-label="About this page">\n'
+            f'<p class="lr-page-meta">{" ".join(parts)}</p>\n'
+            '<details class="lr-cite-this">\n<summary>How to cite this page</summary>\n'
+            f'<p>{escape(meta["lr_cite_text"])}</p>\n'
+            f'<pre><code>{escape(meta.get("lr_cite_bibtex", ""))}</code></pre>\n'
+            '</details>\n</aside>\n')

@@ -1,7 +1,6 @@
 """MkDocs hooks of the `litreview` plugin: wiring and ordering only; the work lives in the managers."""
 from __future__ import annotations
 
-import gc
 import logging
 import os
 import time
@@ -16,6 +15,7 @@ from mkdocs.structure.nav import Navigation
 from mkdocs.structure.pages import Page
 from mkdocs.utils import get_relative_url
 
+from . import assets
 from .bibliography.identifiers import identifier_problems
 from .bibliography.load import load_cached
 from .bibliography.style import short_label
@@ -25,7 +25,7 @@ from .config import LitReviewConfig
 from .errors import LitReviewError, Problem, SourceLocation
 from .jsonstore import JsonStore, prune_unused
 from .pagecache import MessageRecorder, cacheable, page_key, replay, restore, site_key, snapshot
-from .pageinfo import git_dates, git_epoch, how_to_cite
+from .pageinfo import git_dates, git_epoch, how_to_cite, page_info_html
 from .pdf.assemble import PdfMeta, PdfPage, slug_for
 from .rendermemo import RenderMemo, wrap_environment
 from .tables.manager import TableManager
@@ -38,18 +38,25 @@ class LitReviewPlugin(BasePlugin[LitReviewConfig]):
 
     supports_multiple_instances = False
 
+    @property
+    def _on(self) -> bool:
+        """`enabled: false` turns every hook into a no-op (as Material's plugins do)."""
+        return bool(self.config.enabled) and getattr(self, "_configured", False)
+
     def on_startup(self, *, command: str, dirty: bool) -> None:
         # With this hook MkDocs keeps the plugin across `mkdocs serve` rebuilds: the library, page conversions
         # and fixed pages are then remembered here instead of read back from the disk cache on every save.
         serving = command == "serve"
         self._memory: dict[str, Any] | None = {"bib": {}, "pages": {}, "fixed": {}} if serving else None
         self._render_memo = RenderMemo() if serving else None
-        if dirty:
+        if dirty and self.config.enabled:
             log.warning("litreview: a --dirty build rebuilds only the pages that changed, so citation numbers, "
                         "reference lists and the bibliography of the other pages can be out of date; build "
                         "without --dirty (unchanged pages come from the cache and cost little)")
 
     def on_serve(self, server: Any, *, config: MkDocsConfig, builder: Any) -> Any:
+        if not self._on:
+            return server
         # MkDocs watches docs_dir and mkdocs.yml; the BibTeX files usually live outside docs_dir.
         for path in self._bib_watch_paths():
             server.watch(str(path))
@@ -66,6 +73,9 @@ class LitReviewPlugin(BasePlugin[LitReviewConfig]):
         self._memory, self._render_memo = None, None
 
     def on_config(self, config: MkDocsConfig) -> MkDocsConfig:
+        self._configured = False
+        if not self.config.enabled:
+            return config
         # Cache entries neither written nor used since then are removed after the build (the second allows for
         # file times that lag the clock by a tick).
         self._started = time.time() - 1
@@ -93,6 +103,7 @@ class LitReviewPlugin(BasePlugin[LitReviewConfig]):
         self.tables.labels = {key: short_label(entry) for key, entry in bib.entries.items()}
         self.extension = CitationExtension(value_resolver=self.tables.resolve_value)
         config.markdown_extensions.append(self.extension)  # type: ignore[arg-type]
+        assets.add_to_config(config.extra_css, config.extra_javascript, config.extra)
         self._report(bib.problems)
         self._report([Problem(e.location, f"entry '{e.key}': {msg}")
                       for e in bib.entries.values() for msg in identifier_problems(e)])
@@ -107,9 +118,15 @@ class LitReviewPlugin(BasePlugin[LitReviewConfig]):
         self._site_key = ""
         self._hit: tuple[dict[str, Any], str] | None = None
         self._pending: tuple[str, MessageRecorder] | None = None
+        self._configured = True
         return config
 
     def on_files(self, files: Files, *, config: MkDocsConfig) -> Files:
+        if not self._on:
+            return files
+        for path, source in assets.packaged_files():  # the stylesheet, script and shim every page loads
+            if files.get_file_from_path(path) is None:  # a file of the site's own at that path wins
+                files.append(File.generated(config, path, abs_src_path=str(source)))
         # The PDF is written after the build; registering its name keeps links to it valid for MkDocs.
         if self._pdf_wanted() and files.get_file_from_path(self.config.pdf.filename) is None:
             files.append(File.generated(config, self.config.pdf.filename, content=b""))
@@ -129,10 +146,14 @@ class LitReviewPlugin(BasePlugin[LitReviewConfig]):
             log.warning(str(problem))
 
     def on_nav(self, nav: Navigation, *, config: MkDocsConfig, files: Files) -> Navigation:
+        if not self._on:
+            return nav
         self.nav = nav
         return nav
 
     def _add_page(self, markdown: str, *, page: Page, config: MkDocsConfig, files: Files) -> str:
+        if not self._on:
+            return markdown
         self.citations.add_page(page.file.src_uri, self._rel(page), page.file.content_string)
         self.extension.value_errors = []
         return markdown
@@ -140,7 +161,7 @@ class LitReviewPlugin(BasePlugin[LitReviewConfig]):
     @event_priority(-1000)  # last: the key is the Markdown exactly as it will be converted
     def _lookup_conversion(self, markdown: str, *, page: Page, config: MkDocsConfig, files: Files) -> str:
         self._end_recording()
-        if self.page_cache.folder is None:
+        if not self._on or self.page_cache.folder is None:
             return markdown
         if not self._site_key:
             self._site_key = site_key(config.markdown_extensions, config.mdx_configs, config.validation, files,
@@ -157,6 +178,8 @@ class LitReviewPlugin(BasePlugin[LitReviewConfig]):
 
     @event_priority(1000)  # first: every later handler sees the page as a fresh conversion leaves it
     def _reuse_conversion(self, html: str, *, page: Page, config: MkDocsConfig, files: Files) -> str:
+        if not self._on:
+            return html
         if self._hit is not None:
             (entry, markdown), self._hit = self._hit, None
             html, page.markdown = restore(page, entry, files), markdown
@@ -176,6 +199,8 @@ class LitReviewPlugin(BasePlugin[LitReviewConfig]):
             self._pending = None
 
     def _page_content(self, html: str, *, page: Page, config: MkDocsConfig, files: Files) -> str:
+        if not self._on:
+            return html
         path, source = self._rel(page), page.file.content_string
         self._report(self.tables.value_problems(self.extension.value_errors, path, source))
         html, problems = self.tables.expand_directives(html, path, source, page.url, _root_prefix(page))
@@ -186,6 +211,8 @@ class LitReviewPlugin(BasePlugin[LitReviewConfig]):
     on_page_content = CombinedEvent(_reuse_conversion, _page_content)
 
     def on_env(self, env: Any, *, config: MkDocsConfig, files: Files) -> Any:
+        if not self._on:
+            return env
         memo = getattr(self, "_render_memo", None)
         if memo is not None and self.page_cache.folder is not None:  # `mkdocs serve`, caching on
             memo.start(config, config.theme.dirs, files.documentation_pages())
@@ -199,18 +226,22 @@ class LitReviewPlugin(BasePlugin[LitReviewConfig]):
 
     @event_priority(50)  # before the search plugin indexes page.content
     def _fix_page(self, context: Any, *, page: Page, config: MkDocsConfig, nav: Navigation) -> Any:
+        if not self._on:
+            return context
         urls = ({pid: get_relative_url(rec.url or ".", page.url or ".") for pid, rec in self.citations.pages.items()}
                 if "bibliography" in (page.content or "") else {})  # only a bibliography links to other pages
         html, problems = self.citations.fix_page_cached(page.file.src_uri, page.content or "", self.fixed_cache, urls,
                                                         _root_prefix(page))
         # The search plugin parses page.content next: hand it the same text with far fewer tags (citations and
         # reference lists as plain text); the full page is put back after it (on_page_context below, priority -100).
-        self._final_html = html
         page.content = self.citations.search_html(page.file.src_uri) or html
         self._report(problems)
         if self._pdf_wanted():  # the PDF is assembled from every page's final HTML after the build
             self.rendered[page.file.src_uri] = PdfPage(slug_for(page.url), page.title or "", page.url, html)
-        page.meta.update(self._page_meta(page, config, html))
+        meta = self._page_meta(page, config, html)
+        page.meta.update(meta)
+        # Shown after the content by every theme (no template override needed): last change, PDF, how to cite.
+        self._final_html = html + page_info_html(meta)
         return context
 
     def _page_meta(self, page: Page, config: MkDocsConfig, html: str) -> dict[str, str]:
@@ -228,6 +259,8 @@ class LitReviewPlugin(BasePlugin[LitReviewConfig]):
 
     @event_priority(-100)  # after the search plugin: the page is rendered with its full HTML
     def _restore_page(self, context: Any, *, page: Page, config: MkDocsConfig, nav: Navigation) -> Any:
+        if not self._on:
+            return context
         page.content = self._final_html
         return context
 
@@ -235,10 +268,10 @@ class LitReviewPlugin(BasePlugin[LitReviewConfig]):
 
     def on_build_error(self, *, error: Exception) -> None:
         self._end_recording()
-        gc.unfreeze()
 
     def on_post_build(self, *, config: MkDocsConfig) -> None:
-        gc.unfreeze()
+        if not self._on:
+            return
         memo = getattr(self, "_render_memo", None)
         if memo is not None:
             memo.finish()

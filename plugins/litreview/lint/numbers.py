@@ -11,7 +11,6 @@ from ..citations.syntax import find_citations
 from ..markdown_text import MarkdownPage
 from .data import VALUE_RE
 from .findings import Finding
-from .project import ALLOWLIST
 
 # Whole lines that are not sentences: headings, admonition and tab titles, link definitions, table rules.
 _SKIP_LINE = re.compile(
@@ -52,9 +51,12 @@ class AllowList:
         return text
 
 
-def load_allowlist(path: Path, rel: str) -> tuple[AllowList, list[Finding]]:
-    if not path.is_file():
+def load_allowlist(path: Path | None, rel: str) -> tuple[AllowList, list[Finding]]:
+    if path is None:
         return AllowList(), []
+    if not path.is_file():
+        return AllowList(), [Finding(rel, None, "error", "allowlist", "the number allow-list named by "
+                                     "check.number_allowlist does not exist; create it or remove the option")]
     patterns, findings = [], []
     for number, line in enumerate(path.read_text(encoding="utf-8-sig").splitlines(), start=1):
         text = line.strip()
@@ -148,5 +150,6 @@ def uncited_numbers(page: MarkdownPage, allow: AllowList) -> list[Finding]:
             findings.append(Finding(
                 page.path, page.line(s_start + digit.start()), "warning", "uncited-number",
                 f"number without a citation: \"{_excerpt(neutral[s_start:s_end])}\"; cite its source, use an inline "
-                f"value {{{{set.row.column}}}}, or add a pattern to {allow.path or ALLOWLIST}"))
+                f"value {{{{set.row.column}}}}, or add a pattern to "
+                f"{allow.path or 'a file named by check.number_allowlist'}"))
     return findings

@@ -13,8 +13,6 @@ import yaml
 from ..config import LitReviewConfig
 from .findings import Severity
 
-ALLOWLIST = "tests/number_allowlist.txt"
-
 
 class ProjectError(Exception):
     """mkdocs.yml is missing or unreadable: the check cannot start."""
@@ -118,16 +116,14 @@ class Project:
     generated: frozenset[str] = frozenset()  # docs-relative files the plugin adds to the build (the PDF)
     cache_dir: Path | None = None  # the plugin's content-hash cache, shared so a check after a build re-parses nothing
     config_problems: list[tuple[Severity, str]] = field(default_factory=list)  # (severity, message) on mkdocs.yml
+    numbers_need_citations: bool = False  # check.numbers_need_citations: this project's editorial rule
+    number_allowlist: Path | None = None  # check.number_allowlist, when set
 
     def rel(self, path: Path) -> str:
         try:
             return path.resolve().relative_to(self.root.resolve()).as_posix()
         except ValueError:
             return path.as_posix()
-
-    @property
-    def allowlist(self) -> Path:
-        return self.root / ALLOWLIST
 
     def markdown_files(self) -> Iterator[Path]:
         """Every page MkDocs would read: *.md under docs_dir, minus dot-folders, templates/ and exclude_docs."""
@@ -189,4 +185,6 @@ def load_project(config_file: Path) -> Project:
         slugify=slugify if callable(slugify) else None, exclude_docs=exclude, config_problems=problems,
         cache_dir=root / options.cache_dir / "bib" if options.cache_dir else None,
         generated=frozenset({options.pdf.filename} if options.pdf.enabled else ()),
+        numbers_need_citations=options.check.numbers_need_citations,
+        number_allowlist=root / options.check.number_allowlist if options.check.number_allowlist else None,
     )

@@ -52,10 +52,12 @@ def run_checks(project: Project) -> list[Finding]:
     cited = {key for page in pages for _, key in page_citations(page)} | used.cited
     findings += unused_entries(bib, cited)
 
-    allow, allow_findings = load_allowlist(project.allowlist, project.rel(project.allowlist))
-    findings += allow_findings
-    for page in pages:
-        findings += uncited_numbers(page, allow)
+    if project.numbers_need_citations:  # an editorial rule this project chose (check.numbers_need_citations)
+        allow, allow_findings = load_allowlist(project.number_allowlist, project.rel(project.number_allowlist)
+                                               if project.number_allowlist else "")
+        findings += allow_findings
+        for page in pages:
+            findings += uncited_numbers(page, allow)
 
     heading = re.sub(r"[^a-z0-9]+", "-", project.references_heading.lower()).strip("-") or "references"
     extra = {heading} | {f"ref-{key}" for key in bib.entries}

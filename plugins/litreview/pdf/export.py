@@ -14,6 +14,13 @@ from .assemble import PdfMeta, PdfPage, assemble
 
 PDF_VERSION = "pdf-1"
 PRINT_CSS = Path(__file__).resolve().parent / "print.css"
+# Messages about the machine rather than the content (a missing optional library, a font fallback): the
+# authors cannot fix them in a pull request, so they are INFO and a strict build does not fail on them.
+ENVIRONMENT_MESSAGES = ("HarfBuzz", "fontTools", "Unable to instantiate", "Unable to save emoji font")
+
+
+def is_environment_message(message: str) -> bool:
+    return any(part in message for part in ENVIRONMENT_MESSAGES)
 
 
 class _Collect(logging.Handler):
@@ -108,6 +115,9 @@ def build_pdf_safely(pages: Sequence[PdfPage], meta: PdfMeta, bib_slug: str | No
         log.warning(f"PDF: {options.filename} was not written ({type(exc).__name__}: {exc}); the site is complete")
         return None
     for message in dict.fromkeys(messages):
-        log.warning(f"PDF: {message}")
+        if is_environment_message(message):
+            log.info(f"PDF (this machine, not the content): {message}")
+        else:
+            log.warning(f"PDF: {message}")
     log.info(f"PDF: {'reused unchanged' if reused else 'wrote'} {target.name}")
     return target
