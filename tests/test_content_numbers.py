@@ -6,7 +6,7 @@ directly, and citations are recognised with the plugin's own pandoc parser.
 1. A sentence that contains a digit must also contain a citation: bracketed (`[@key]`), narrative (`@key`)
    or an inline table value (`{{set.row.column}}`, which renders with its row's citation). Code, headings,
    HTML comments (placement directives), link targets and admonition titles are ignored, and so are
-   numbers that are names rather than findings, listed one regex per line in tests/number_allowlist.txt.
+   numbers that are names rather than findings, listed one regex per line in site_config/number_allowlist.txt.
 2. Every row of content/data/*.yaml that holds a number names a `source` that exists in bib/*.bib.
 """
 from __future__ import annotations
