@@ -177,9 +177,9 @@ def test_warnings_about_the_machine_are_info_and_strict_passes(tmp_path: Path, m
     real = export.render_pdf
 
     def with_machine_warnings(*args, **kwargs):  # type: ignore[no-untyped-def]
-        pdf, messages = real(*args, **kwargs)
+        pdf, messages, refused = real(*args, **kwargs)
         return pdf, [*messages, 'Using fontTools instead of HarfBuzz-Subset for font "DejaVu Sans". This will '
-                                "be deprecated soon.", 'Unable to subset "DejaVu Sans" with HarfBuzz']
+                                "be deprecated soon.", 'Unable to subset "DejaVu Sans" with HarfBuzz'], refused
 
     monkeypatch.setattr(export, "render_pdf", with_machine_warnings)
     write_site(tmp_path, {"index.md": PAGE}, BIB, data={"tace.yaml": DATA}, options={"pdf": {"enabled": True}})

@@ -68,6 +68,9 @@ class LitReviewConfig(Config):
     """Offer the library as BibTeX, RIS and CSL-JSON, and each entry as .bib/.ris, for reference managers."""
     exports_folder = c.Type(str, default="bibliography")
     """Site folder of those downloads."""
+    allow_network = c.Type(bool, default=False)
+    """Let the PDF renderer fetch http(s) resources named in pages. Off: the build makes no network request,
+    and every such resource is refused with a warning naming the page and line."""
     reproducible = c.Type(bool, default=True)
     """Set SOURCE_DATE_EPOCH from the last git commit (when unset), so builds of one checkout are identical."""
     pdf = c.SubConfig(PdfConfig)

@@ -22,12 +22,14 @@ from .bibliography.style import short_label
 from .citations.manager import CitationManager
 from .citations.markdown_ext import CitationExtension
 from .config import LitReviewConfig
+from .confine import confine, refusal
 from .errors import LitReviewError, Problem, SourceLocation
 from .jsonstore import JsonStore, prune_unused
 from .pagecache import MessageRecorder, cacheable, page_key, replay, restore, site_key, snapshot
 from .pageinfo import git_dates, git_epoch, how_to_cite, page_info_html
 from .pdf.assemble import PdfMeta, PdfPage, slug_for
 from .rendermemo import RenderMemo, wrap_environment
+from .sanitize import refuse_active_content, svg_refusal
 from .tables.manager import TableManager
 
 log = logging.getLogger("mkdocs.plugins.litreview")
@@ -124,6 +126,15 @@ class LitReviewPlugin(BasePlugin[LitReviewConfig]):
     def on_files(self, files: Files, *, config: MkDocsConfig) -> Files:
         if not self._on:
             return files
+        for file in list(files):  # nothing is read or published through a link out of docs_dir (or a FIFO)
+            if file.generated_by is None and file.abs_src_path and file.src_dir and \
+                    Path(file.src_dir).resolve() == self.docs_dir:
+                why = refusal(Path(file.abs_src_path), self.docs_dir, self.root)
+                if why is None and file.src_uri.lower().endswith(".svg"):
+                    why = svg_refusal(Path(file.abs_src_path))
+                if why is not None:
+                    files.remove(file)
+                    log.warning(f"{self._project_path(Path(file.abs_src_path))}: {why}")
         for path, source in assets.packaged_files():  # the stylesheet, script and shim every page loads
             if files.get_file_from_path(path) is None:  # a file of the site's own at that path wins
                 files.append(File.generated(config, path, abs_src_path=str(source)))
@@ -134,12 +145,24 @@ class LitReviewPlugin(BasePlugin[LitReviewConfig]):
 
     def _bib_paths(self) -> list[Path]:
         if self.config.bib_files:
-            return [self.root / f for f in self.config.bib_files]
-        folder = self.root / self.config.bib_dir
-        if not folder.is_dir():
-            raise LitReviewError(SourceLocation(self.config.bib_dir), "the bibliography folder does not exist; "
-                                 "create it or set `bib_dir` / `bib_files` of the litreview plugin")
-        return sorted(folder.glob("*.bib"))
+            paths = [self.root / f for f in self.config.bib_files]
+            missing = [p for p in paths if not p.exists() and not p.is_symlink()]
+            kept, problems = confine([p for p in paths if p not in missing], self.root, self.root)
+            kept = [p for p in paths if p in kept or p in missing]  # a missing file is reported by the loader
+        else:
+            folder = self.root / self.config.bib_dir
+            if not folder.is_dir():
+                raise LitReviewError(SourceLocation(self.config.bib_dir), "the bibliography folder does not exist; "
+                                     "create it or set `bib_dir` / `bib_files` of the litreview plugin")
+            kept, problems = confine(sorted(folder.glob("*.bib")), self.root, self.root)
+        self._report(problems)
+        return kept
+
+    def _project_path(self, path: Path) -> str:
+        try:
+            return path.absolute().relative_to(self.root).as_posix()
+        except ValueError:
+            return path.as_posix()
 
     def _report(self, problems: Any) -> None:
         for problem in problems:
@@ -202,6 +225,8 @@ class LitReviewPlugin(BasePlugin[LitReviewConfig]):
         if not self._on:
             return html
         path, source = self._rel(page), page.file.content_string
+        html, refused = refuse_active_content(html, source, path)  # before litreview adds its own SVG and tables
+        self._report(refused)
         self._report(self.tables.value_problems(self.extension.value_errors, path, source))
         html, problems = self.tables.expand_directives(html, path, source, page.url, _root_prefix(page))
         self._report(problems)
@@ -237,7 +262,8 @@ class LitReviewPlugin(BasePlugin[LitReviewConfig]):
         page.content = self.citations.search_html(page.file.src_uri) or html
         self._report(problems)
         if self._pdf_wanted():  # the PDF is assembled from every page's final HTML after the build
-            self.rendered[page.file.src_uri] = PdfPage(slug_for(page.url), page.title or "", page.url, html)
+            self.rendered[page.file.src_uri] = PdfPage(slug_for(page.url), page.title or "", page.url, html,
+                                                       self._rel(page), page.file.content_string)
         meta = self._page_meta(page, config, html)
         page.meta.update(meta)
         # Shown after the content by every theme (no template override needed): last change, PDF, how to cite.
@@ -311,10 +337,14 @@ class LitReviewPlugin(BasePlugin[LitReviewConfig]):
         options = self.config.pdf
         meta = PdfMeta(title=options.title or config.site_name, subtitle=options.subtitle or
                        config.site_description or "", authors=options.authors, version=git_version(self.root),
-                       cover_text=options.cover_text, keywords=tuple(options.keywords))
-        sheets = [PRINT_CSS] + [self.root / s for s in options.extra_css]
+                       cover_text=options.cover_text, keywords=tuple(options.keywords),
+                       site_url=config.site_url or "")
+        extra, problems = confine([self.root / s for s in options.extra_css], self.root, self.root)
+        self._report(Problem(p.location, f"pdf.extra_css: {p.message}") for p in problems)
+        sheets = [PRINT_CSS, *extra]
         cache = self.cache_dir / "pdf" if self.cache_dir else None
-        if build_pdf_safely(pages, meta, bib_slug, site_dir, options, sheets, cache, log) is None:
+        if build_pdf_safely(pages, meta, bib_slug, site_dir, options, sheets, cache, log,
+                            self.config.allow_network) is None:
             placeholder = site_dir / options.filename
             if placeholder.is_file() and placeholder.stat().st_size == 0:
                 placeholder.unlink()

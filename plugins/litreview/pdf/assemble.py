@@ -25,6 +25,8 @@ class PdfPage:
     title: str
     url: str  # site-relative, e.g. "background/epidemiology.html"
     html: str
+    path: str = ""  # the Markdown file, relative to the project (for messages)
+    source: str = ""  # its Markdown, to find the line a message is about
 
 
 @dataclass(frozen=True)
@@ -36,6 +38,7 @@ class PdfMeta:
     cover_text: str = ""
     keywords: tuple[str, ...] = ()
     language: str = "en"
+    site_url: str = ""  # links to site files (downloads) become absolute with it; without it, plain text
 
 
 def slug_for(url: str) -> str:
@@ -47,7 +50,10 @@ def _text(html: str) -> str:
     return re.sub(r"\s+", " ", unescape(_TAGS.sub("", _HEADERLINK.sub("", html)))).strip()
 
 
-def rewrite_page(page: PdfPage, slugs: dict[str, str], bib_slug: str | None) -> str:
+_A_TAG = re.compile(r"<a\b[^>]*>", re.S)
+
+
+def rewrite_page(page: PdfPage, slugs: dict[str, str], bib_slug: str | None, site_url: str = "") -> str:
     """Make ids unique across the book and point every internal link at its place in the one document."""
     html = _HEADERLINK.sub("", page.html)
     html = _TIP.sub("", html)
@@ -70,9 +76,20 @@ def rewrite_page(page: PdfPage, slugs: dict[str, str], bib_slug: str | None) -> 
         if resolved in slugs:
             other = slugs[resolved]
             return f'href="#{other}--{fragment}"' if fragment else f'href="#ch-{other}"'
-        return f'href="{escape(resolved, quote=True)}"'  # a file of the site (download, image): site-relative
+        # A file of the site (a download, the PDF itself): a link into the reader's file system would be broken
+        # and would carry the builder's folder, so it points at the published site, or is plain text.
+        if site_url:
+            return f'href="{escape(site_url.rstrip("/") + "/" + resolved.lstrip("/"), quote=True)}"'
+        return ""
 
-    html = _HREF.sub(href, html)
+    def anchor(m: re.Match[str]) -> str:
+        tag = m.group(0)
+        if re.search(r'\brel="[^"]*\battachment\b', tag):  # embedded files: read through the confined fetcher
+            return _HREF.sub(lambda h: f'href="{escape(posixpath.normpath(posixpath.join(base_dir, h.group(1))))}"'
+                             if not re.match(r"^[a-z][a-z0-9+.-]*:", h.group(1), re.I) else h.group(0), tag)
+        return _HREF.sub(href, tag)
+
+    html = _A_TAG.sub(anchor, html)
     html = _SRC.sub(lambda m: m.group(0) if re.match(r"^[a-z]+:", m.group(1), re.I)
                     else f'src="{escape(posixpath.normpath(posixpath.join(base_dir, m.group(1))), quote=True)}"', html)
     if not _H1.search(html):
@@ -96,7 +113,7 @@ def toc_html(pages: Sequence[PdfPage]) -> str:
 def assemble(pages: Sequence[PdfPage], meta: PdfMeta, bib_slug: str | None) -> str:
     """One HTML document: cover, contents with page numbers, chapters in nav order, the bibliography last."""
     slugs = {p.url: p.slug for p in pages}
-    rewritten = [PdfPage(p.slug, p.title, p.url, rewrite_page(p, slugs, bib_slug)) for p in pages]
+    rewritten = [PdfPage(p.slug, p.title, p.url, rewrite_page(p, slugs, bib_slug, meta.site_url)) for p in pages]
     chapters = "".join(f'<section class="chapter" id="ch-{p.slug}">{p.html}</section>' for p in rewritten)
     keywords = ", ".join(meta.keywords)
     head = (f'<meta charset="utf-8"><title>{escape(meta.title)}</title>'

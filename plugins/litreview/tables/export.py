@@ -9,25 +9,32 @@ from collections.abc import Sequence
 
 from .load import Column, DataSet, Row
 
-_FORMULA = ("=", "+", "@", "\t", "\r")
+# What a spreadsheet may read as the start of a formula or a command, after any leading blanks (full-width
+# forms included, which some spreadsheets fold to ASCII).
+_FORMULA = tuple("=+-@\t\r\n|%\uff1d\uff0b\uff0d\uff20")
+_NUMBER = re.compile(r"-?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][-+]?\d+)?")
 
 
 def _plain(value: object) -> object:
-    """A CSV cell; text a spreadsheet would run as a formula gets a leading apostrophe (OWASP advice)."""
+    """A CSV cell. Text a spreadsheet would evaluate gets a leading apostrophe (OWASP's advice), whatever its
+    first character; a plain number, negative ones included, stays a number."""
     if isinstance(value, list):
         value = "; ".join(str(v) for v in value)
-    if isinstance(value, str) and (value.startswith(_FORMULA) or re.match(r"-[^\d\s.]", value)):
-        return "'" + value
+    if isinstance(value, str):
+        if _NUMBER.fullmatch(value):
+            return value
+        if value.lstrip(" \u00a0\u3000").startswith(_FORMULA) or value.startswith((" ", "\u3000")):
+            return "'" + value
     return value
 
 
 def to_csv(rows: Sequence[Row], columns: Sequence[Column]) -> str:
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\n")
-    writer.writerow(["id"] + [c.id for c in columns])
+    writer.writerow(["id"] + [_plain(c.id) for c in columns])
     for row in rows:
-        writer.writerow([row.id] + ["" if row.values.get(c.id) is None else _plain(row.values.get(c.id))
-                                    for c in columns])
+        writer.writerow([_plain(row.id)] + ["" if row.values.get(c.id) is None else _plain(row.values.get(c.id))
+                                            for c in columns])
     return buffer.getvalue()
 
 

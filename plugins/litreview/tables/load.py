@@ -272,6 +272,8 @@ def load_datasets(folder: Path, root: Path,
                                     f"refused: copy the data into {_relative(folder, root)}/"))
             continue
         if not path.is_file():
+            problems.append(Problem(SourceLocation(rel), "not a regular file (a FIFO, a device or a socket): not "
+                                    "read and not published; remove it"))
             continue
         name = path.stem
         if name in datasets:
