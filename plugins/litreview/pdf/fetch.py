@@ -37,6 +37,21 @@ def allowed_file(url: str, roots: Sequence[Path]) -> Path | None:
     return real if any(real.is_relative_to(root) for root in roots) else None
 
 
+def missing_inside(url: str, roots: Sequence[Path]) -> bool:
+    """A `file:` URL inside one of `roots` that names nothing: an ordinary missing image, not a refusal."""
+    parts = urlsplit(url)
+    if parts.scheme.lower() != "file":
+        return False
+    path = Path(url2pathname(parts.path))
+    if path.exists() or path.is_symlink():
+        return False
+    try:
+        parent = path.parent.resolve()
+    except (OSError, RuntimeError):
+        return False
+    return any(parent.is_relative_to(root) for root in roots)
+
+
 def make_fetcher(roots: Sequence[Path], allow_network: bool = False) -> Any:
     """A WeasyPrint URL fetcher confined to `roots` (imported lazily: WeasyPrint is heavy)."""
     from weasyprint.urls import URLFetcher, URLFetcherResponse
@@ -52,6 +67,8 @@ def make_fetcher(roots: Sequence[Path], allow_network: bool = False) -> Any:
                 return super().fetch(url, headers)
             if scheme == "file":
                 path = allowed_file(url, real_roots)
+                if path is None and missing_inside(url, real_roots):
+                    raise FileNotFoundError(f"no such file in the site: {url.rsplit('/', 1)[-1]}")
                 if path is not None:
                     kind = mimetypes.guess_type(path.name)[0] or "application/octet-stream"
                     return URLFetcherResponse(url, path.read_bytes(), {"Content-Type": kind})
