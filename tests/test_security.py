@@ -270,6 +270,8 @@ def test_symlinks_leading_outside_the_project_are_refused(tmp_path: Path) -> Non
         "docs/data/"),
         ("docs/data/secret.yaml: the file is a link to a place outside the project; refused: copy the data into "
         "docs/data/"),
+        ("docs/data/more/other.yaml: a link to " + str((outside / "data" / "other.yaml").resolve()) + ", outside "
+         "docs/: not read and not published; copy the file into the project instead"),
         "docs/index.md:3: data set 'secret' could not be loaded (see the messages for docs/data/secret.yaml); fix "
         "that file",
         "docs/two/index.md:3: data set 'other' could not be loaded (see the messages for docs/data/other.yaml); fix "

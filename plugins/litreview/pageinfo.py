@@ -74,9 +74,8 @@ def page_info_html(meta: dict[str, str]) -> str:
         parts.append(f'Last updated: <time datetime="{escape(updated)}">{escape(updated)}</time>.')
     if meta.get("lr_pdf"):
         parts.append(f'<a class="lr-pdf-link" href="{escape(meta["lr_pdf"])}">Download the whole review as PDF</a>.')
-    script = (f'<script src="{escape(meta["lr_entries_js"])}" defer></script>\n'
-              if meta.get("lr_entries_js") else "")
-    return (f'\n{script}<aside class="lr-page-info" aria-label="About this page">\n'
+    entries = f' data-lr-entries="{escape(meta["lr_entries_js"])}"' if meta.get("lr_entries_js") else ""
+    return (f'\n<aside class="lr-page-info" aria-label="About this page"{entries}>\n'
             f'<p class="lr-page-meta">{" ".join(parts)}</p>\n'
             '<details class="lr-cite-this">\n<summary>How to cite this page</summary>\n'
             f'<p>{escape(meta["lr_cite_text"])}</p>\n'

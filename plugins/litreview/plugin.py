@@ -134,7 +134,8 @@ class LitReviewPlugin(BasePlugin[LitReviewConfig]):
                     why = svg_refusal(Path(file.abs_src_path))
                 if why is not None:
                     files.remove(file)
-                    log.warning(f"{self._project_path(Path(file.abs_src_path))}: {why}")
+                    if not self._read_as_data(Path(file.abs_src_path)):  # the data loader has its own message
+                        log.warning(f"{self._project_path(Path(file.abs_src_path))}: {why}")
         for path, source in assets.packaged_files():  # the stylesheet, script and shim every page loads
             if files.get_file_from_path(path) is None:  # a file of the site's own at that path wins
                 files.append(File.generated(config, path, abs_src_path=str(source)))
@@ -157,6 +158,10 @@ class LitReviewPlugin(BasePlugin[LitReviewConfig]):
             kept, problems = confine(sorted(folder.glob("*.bib")), self.root, self.root)
         self._report(problems)
         return kept
+
+    def _read_as_data(self, path: Path) -> bool:
+        """An evidence data file: the data loader reports (or reads, inside the project) it; it is only not copied."""
+        return path.parent == self.docs_dir / self.config.data_dir and path.suffix in (".yaml", ".yml")
 
     def _project_path(self, path: Path) -> str:
         try:

@@ -19,6 +19,7 @@ _SINGLE = ("embed", "frame", "base", "meta", "link", "portal")
 _PAIRED_RE = re.compile(r"<(" + "|".join(_PAIRED) + r")\b[^>]*>.*?(?:</\1\s*>|\Z)", re.I | re.S)
 _SINGLE_RE = re.compile(r"<(" + "|".join(_SINGLE) + r")\b[^>]*/?>", re.I)
 _TAG = re.compile(r"<[A-Za-z][^<>]*>")
+_COMMENT = re.compile(r"(<!--.*?-->)", re.S)
 _ATTR = re.compile(r"""\s([A-Za-z_:][-\w:.]*)\s*=\s*("[^"]*"|'[^']*'|[^\s"'>]+)""")
 _URL_ATTRS = {"href", "src", "action", "formaction", "xlink:href", "data", "poster", "background", "cite",
               "ping", "srcset", "lowsrc", "dynsrc"}
@@ -94,9 +95,10 @@ def refuse_active_content(page_html: str, source: str, path: str) -> tuple[str, 
 
         return _ATTR.sub(attribute, text)
 
-    cleaned = _PAIRED_RE.sub(element, page_html)
-    cleaned = _SINGLE_RE.sub(element, cleaned)
-    cleaned = _TAG.sub(tag, cleaned)
+    parts = _COMMENT.split(page_html)  # comments (placement directives) stay as written: they are never shown
+    for i in range(0, len(parts), 2):
+        parts[i] = _TAG.sub(tag, _SINGLE_RE.sub(element, _PAIRED_RE.sub(element, parts[i])))
+    cleaned = "".join(parts)
     problems.sort(key=lambda p: (p.location.line is None, p.location.line or 0))
     return cleaned, problems
 

@@ -39,7 +39,20 @@
     header.setAttribute("aria-sort", ascending ? "ascending" : "descending");
   }
 
+  /* The per-entry downloads of the bibliography page: its data file is named by the page, loaded here (the page
+     content itself holds no script element). */
+  function loadEntries(root) {
+    var holder = (root || document).querySelector("[data-lr-entries]");
+    if (!holder || window.litreviewEntries || document.querySelector("script[data-lr-entries-script]")) return;
+    var script = document.createElement("script");
+    script.src = holder.getAttribute("data-lr-entries");
+    script.defer = true;
+    script.setAttribute("data-lr-entries-script", "1");
+    document.head.appendChild(script);
+  }
+
   function setup(root) {
+    loadEntries(root);
     var tables = (root || document).querySelectorAll("table[data-lr-sortable]");
     Array.prototype.forEach.call(tables, function (table) {
       if (table.getAttribute("data-lr-ready")) return;
