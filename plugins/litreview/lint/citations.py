@@ -46,6 +46,6 @@ def _with_parents(keys: set[str], bib: Bibliography) -> set[str]:
 
 def unused_entries(bib: Bibliography, cited: Iterable[str]) -> list[Finding]:
     used = _with_parents(set(cited), bib)
-    return [Finding(e.location.path, e.location.line, "warning", "unused-entry",
+    return [Finding(e.location.path, e.location.line, "error", "unused-entry",
                     f"entry '{e.key}' is never cited; cite it or remove it")
             for e in bib.entries.values() if e.key not in used]

@@ -112,6 +112,7 @@ class Project:
     data_dir: Path
     required_fields: tuple[str, ...]
     references_heading: str = "References"
+    warn_uncited: bool = False  # the plugin's option: the build warns (so --strict fails) about uncited entries
     toc_separator: str = "-"
     slugify: Callable[[str, str], str] | None = None
     exclude_docs: Any = None
@@ -184,7 +185,7 @@ def load_project(config_file: Path) -> Project:
     return Project(
         root=root, config_file=config_file, docs_dir=docs_dir, bib_paths=bib_paths,
         data_dir=docs_dir / options.data_dir, required_fields=tuple(options.required_fields),
-        references_heading=options.references_heading,
+        references_heading=options.references_heading, warn_uncited=bool(options.warn_uncited),
         toc_separator=str(toc.get("separator", "-")) if isinstance(toc, dict) else "-",
         slugify=slugify if callable(slugify) else None, exclude_docs=exclude, config_problems=problems,
         cache_dir=root / options.cache_dir / "bib" if options.cache_dir else None,
