@@ -10,7 +10,7 @@ from .bibliography import bib_problems, malformed_identifiers, same_work
 from .citations import page_citations, unknown_keys, unused_entries
 from .data import data_problems, load_manager, page_data
 from .findings import Finding, sort_findings
-from .links import broken_links
+from .links import broken_links, page_anchors
 from .numbers import load_allowlist, uncited_numbers
 from .project import Project
 
@@ -46,7 +46,8 @@ def run_checks(project: Project) -> list[Finding]:
 
     pages, page_findings = read_pages(project)
     findings += page_findings
-    findings += unknown_keys(pages, bib)
+    ids = {anchor for page in pages for anchor in page_anchors(page, project.slugify, project.toc_separator)}
+    findings += unknown_keys(pages, bib, ids)
     used = page_data(pages, manager)
     findings += used.findings
     cited = {key for page in pages for _, key in page_citations(page)} | used.cited
