@@ -2,10 +2,10 @@
 from __future__ import annotations
 
 import re
+from bisect import bisect_right
 from dataclasses import dataclass
 from functools import cached_property
 
-from .errors import line_of_offset
 
 _FENCE = re.compile(r"^[ \t]*(`{3,}|~{3,})(.*)$")
 # Lines that open a container whose indented body is Markdown, not code: list items, admonitions and
@@ -122,5 +122,10 @@ class MarkdownPage:
         """Code and HTML comments blanked: what Python-Markdown turns into text, links and citations."""
         return mask_inline(mask_code_blocks(self.source), comments=True)
 
+    @cached_property
+    def _line_starts(self) -> list[int]:
+        return [0] + [m.end() for m in re.finditer("\n", self.source)]
+
     def line(self, offset: int) -> int:
-        return line_of_offset(self.source, offset)
+        """1-based line of an offset: a binary search, so many findings on one long page stay cheap."""
+        return bisect_right(self._line_starts, offset)
