@@ -6,7 +6,6 @@ from bisect import bisect_right
 from dataclasses import dataclass
 from functools import cached_property
 
-
 _FENCE = re.compile(r"^[ \t]*(`{3,}|~{3,})(.*)$")
 # Lines that open a container whose indented body is Markdown, not code: list items, admonitions and
 # collapsible blocks, content tabs, footnote definitions.
