@@ -66,6 +66,25 @@ CATALOGUE: list[Case] = [
                               '\u201d</a></span> and <span class="lr-cite lr-cite-missing" id="cite-3"><span '
                               'class="lr-missing" title="unknown cross-reference">[?tbl:missing]</span></span>.']},
          files={"docs/curve.png": "png"}, extra=ATTR_LIST),
+    Case("mkdocs-bibtex-markers",
+         {"index.md": "# Doses\n\nDoses vary [@lund2021dose].\n\n## Sources\n\n\\bibliography\n\n## After\n\nEnd.\n",
+          "all.md": "# Library\n\n\\full_bibliography\n"},
+         nav=["index.md", "all.md"],
+         html={"index.html": ['<h2 id="sources">Sources</h2>\n<ol class="lr-references"><li id="ref-lund2021dose" '
+                              'value="1">'],
+               "all.html": ['lr-bibliography"><li id="ref-lund2021dose" value="1">', '<li id="ref-okafor2019growth">']},
+         absent={"index.html": ["\\bibliography", '<h2 id="references">'], "all.html": ["\\full_bibliography"]}),
+    Case("quarto-refs-div",
+         {"index.md": "# Growth\n\nLesions grow [@okafor2019growth].\n\n::: {#refs}\n:::\n\nA closing remark.\n",
+          "references.md": "# References {.unnumbered}\n\n::: {#refs}\n\n:::\n",
+          "raw.md": "# Raw\n\nDose [@lund2021dose].\n\n<div id=\"refs\"></div>\n\n## Later\n"},
+         nav=["index.md", "raw.md", "references.md"], extra=ATTR_LIST,
+         html={"index.html": ['<ol class="lr-references"><li id="ref-okafor2019growth" value="1">'],
+               "references.html": ['<ol class="lr-references lr-bibliography"><li id="ref-okafor2019growth" value="1">',
+                                   'Cited in: <a href="index.html">Growth</a>'],
+               "raw.html": ['<ol class="lr-references"><li id="ref-lund2021dose" value="2">']},
+         absent={"index.html": [":::", '<h2 id="references">'], "references.html": [":::"],
+                 "raw.html": ['<h2 id="references">']}),
 ]
 
 

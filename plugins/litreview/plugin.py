@@ -200,7 +200,8 @@ class LitReviewPlugin(BasePlugin[LitReviewConfig]):
     @event_priority(50)  # before the search plugin indexes page.content
     def _fix_page(self, context: Any, *, page: Page, config: MkDocsConfig, nav: Navigation) -> Any:
         urls = ({pid: get_relative_url(rec.url or ".", page.url or ".") for pid, rec in self.citations.pages.items()}
-                if "bibliography" in (page.content or "") else {})  # only a bibliography links to other pages
+                if any(m in (page.content or "") for m in ("bibliography", 'id="refs"')) else {})  # only a
+        # bibliography (ours, or pandoc's `{#refs}` on a page that cites nothing) links to other pages
         html, problems = self.citations.fix_page_cached(page.file.src_uri, page.content or "", self.fixed_cache, urls,
                                                         _root_prefix(page))
         # The search plugin parses page.content next: hand it the same text with far fewer tags (citations and

@@ -19,6 +19,7 @@ from .numbering import assign_numbers
 from .render import (
     BIBLIOGRAPHY_MARKER,
     REFERENCES_MARKER,
+    REFS_MARKER,
     CiteContext,
     render_bibliography,
     render_reference_list,
@@ -211,6 +212,9 @@ class CitationManager:
         for key in dict.fromkeys(result.unresolved_xrefs):
             problems.append(Problem(SourceLocation(record.path, lines.get(key)), xref_message(key)))
         out, light = result.html, result.search_html
+        if REFS_MARKER.search(out):  # pandoc's `{#refs}`: this page's references, or if it cites nothing, all
+            marker = "<!-- references -->" if result.backrefs else "<!-- bibliography -->"
+            out, light = REFS_MARKER.sub(marker, out, count=1), REFS_MARKER.sub(marker, light, count=1)
         if result.backrefs:
             refs = render_reference_list(result.backrefs, ctx)
             light_refs = search_list(list(result.backrefs), ctx)
@@ -255,7 +259,7 @@ class CitationManager:
         record = self.pages[page_id]
         # A bibliography also shows which pages cite each entry, with their titles and links.
         cited_in = json.dumps([self.citing, {p: (r.title, r.url) for p, r in self.pages.items()}, page_url_of],
-                              sort_keys=True) if BIBLIOGRAPHY_MARKER.search(html) else ""
+                              sort_keys=True) if BIBLIOGRAPHY_MARKER.search(html) or REFS_MARKER.search(html) else ""
         key = hashlib.sha256("\0".join((self._ctx_digest, page_id, record.path, root_prefix, html, record.source,
                                          cited_in)).encode()).hexdigest()
         entry = store.get(key)

@@ -10,6 +10,7 @@ from functools import lru_cache
 from typing import Any
 
 from markdown import Markdown, util
+from markdown.blockprocessors import BlockProcessor
 from markdown.extensions import Extension
 from markdown.inlinepatterns import InlineProcessor
 from markdown.treeprocessors import Treeprocessor
@@ -162,6 +163,36 @@ class _UnnestFromLinks(Treeprocessor):
             cites[-1].tail, link.tail = link.tail, None
 
 
+# Where other tools put references: mkdocs-bibtex's `\bibliography` (this page's) and `\full_bibliography`
+# (every entry), pandoc's and Quarto's `::: {#refs}` div (this page's, or on a page that cites nothing, the whole
+# book's). Each becomes our own directive, so the page reads as its author meant.
+_FOREIGN_MARKERS = {"\\bibliography": "<!-- references -->", "\\full_bibliography": "<!-- bibliography all -->"}
+_REFS_OPEN = re.compile(r"^ {0,3}:{3,}[ \t]*\{[ \t]*#refs\b[^}\n]*\}[ \t]*$")
+_DIV_CLOSE = re.compile(r"^ {0,3}:{3,}[ \t]*$")
+REFS_DIV = '<div id="refs"></div>'
+
+
+class _ForeignMarkers(BlockProcessor):
+    def test(self, parent: etree.Element, block: str) -> bool:
+        first = block.split("\n", 1)[0]
+        return block.strip() in _FOREIGN_MARKERS or bool(_REFS_OPEN.match(first))
+
+    def run(self, parent: etree.Element, blocks: list[str]) -> bool:
+        block = blocks.pop(0)
+        if block.strip() in _FOREIGN_MARKERS:
+            marker = _FOREIGN_MARKERS[block.strip()]
+        else:
+            rest = [line for line in block.split("\n")[1:] if line.strip()]
+            if not rest and blocks and _DIV_CLOSE.match(blocks[0].strip()):
+                blocks.pop(0)  # `::: {#refs}`, a blank line, `:::`
+            elif rest and not all(_DIV_CLOSE.match(line) for line in rest):
+                blocks.insert(0, "\n".join(line for line in rest if not _DIV_CLOSE.match(line)))
+            marker = REFS_DIV
+        paragraph = etree.SubElement(parent, "p")
+        paragraph.text = self.parser.md.htmlStash.store(marker)  # a block of raw HTML, as a comment would be
+        return True
+
+
 class CitationExtension(Extension):
     """Registers the citation and value syntax. `value_resolver` answers `{{set.row.column}}`."""
 
@@ -178,6 +209,7 @@ class CitationExtension(Extension):
         md.inlinePatterns.register(_BracketProcessor(r"\[", md), "lr-cite-bracket", 86)
         md.inlinePatterns.register(_NarrativeProcessor(r"@", md), "lr-cite-narrative", 85)
         md.treeprocessors.register(_UnnestFromLinks(md), "lr-unnest", 5)
+        md.parser.blockprocessors.register(_ForeignMarkers(md.parser), "lr-foreign-markers", 12)
 
 
 def makeExtension(**kwargs: Any) -> CitationExtension:  # noqa: N802 (Markdown entry point)

@@ -13,6 +13,8 @@ from .syntax import Citation, CiteItem, xref_kind
 
 REFERENCES_MARKER = re.compile(r"<!--\s*references\s*-->")
 BIBLIOGRAPHY_MARKER = re.compile(r"<!--\s*bibliography(\s+all)?\s*-->")
+# pandoc's place for references, as raw HTML or as the `::: {#refs}` div the Markdown extension turns into it.
+REFS_MARKER = re.compile(r'<div id="refs"(?: class="[^"<>]*")?>\s*</div>')
 
 
 @dataclass(frozen=True)
