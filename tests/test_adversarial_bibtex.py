@@ -11,8 +11,11 @@ GOOD = bib_entry("good", "Fine", "Roe, Rita", "2021")  # 5 lines
 
 
 
+STRICT = {"required_fields": ["author", "title", "year"]}  # a stricter policy than the default (none)
+
+
 def site(root: Path, bib: str | dict[str, str], page: str = "# T\n\nSee [@good].\n") -> Path:
-    return write_site(root, {"index.md": page}, bib)
+    return write_site(root, {"index.md": page}, bib, options=STRICT)
 
 
 # (case, refs.bib, page, expected warnings, texts the page must show)
@@ -22,35 +25,35 @@ CASES = [
      "# T\n\n[@a] and [@good].\n",
      [("refs.bib:7: BibTeX syntax error in entry 'a' (line 1): '}' expected; check the braces, quotes and commas "
       "of this entry"),
-      "refs.bib:1: entry 'a' lacks year; add the field(s) as seen in the source"],
+      "refs.bib:1: entry 'a' lacks year, which required_fields of the litreview plugin asks for; add the field(s) as seen in the source"],
      ["Roe R. Fine. 2021."]),
     ("extra-closing-brace",
      "@article{a,\n  author = {Doe, Jane},\n  title = {Closed} early},\n  year = {2020}\n}\n\n" + GOOD,
      "# T\n\n[@a] and [@good].\n",
      [("refs.bib:3: BibTeX syntax error in entry 'a' (line 1): '}' expected; check the braces, quotes and commas "
       "of this entry"),
-      "refs.bib:1: entry 'a' lacks year; add the field(s) as seen in the source"],
+      "refs.bib:1: entry 'a' lacks year, which required_fields of the litreview plugin asks for; add the field(s) as seen in the source"],
      ["Doe J. Closed.", "Roe R. Fine. 2021."]),
     ("missing-comma-between-fields",
      "@article{a,\n  author = {Doe, Jane}\n  title = {T},\n  year = {2020}\n}\n\n" + GOOD,
      "# T\n\n[@a] and [@good].\n",
      [("refs.bib:3: BibTeX syntax error in entry 'a' (line 1): '}' expected; check the braces, quotes and commas "
       "of this entry"),
-      "refs.bib:1: entry 'a' lacks title, year; add the field(s) as seen in the source"],
+      "refs.bib:1: entry 'a' lacks title, year, which required_fields of the litreview plugin asks for; add the field(s) as seen in the source"],
      ["Roe R. Fine. 2021."]),
     ("unterminated-quote",
      '@article{a,\n  author = {Doe, Jane},\n  title = "Open,\n  year = {2020}\n}\n',
      "# T\n\n[@a].\n",
      [("refs.bib:5: BibTeX syntax error in entry 'a' (line 1): unbalanced braces; check the braces, quotes and "
       "commas of this entry"),
-      "refs.bib:1: entry 'a' lacks title, year; add the field(s) as seen in the source"],
+      "refs.bib:1: entry 'a' lacks title, year, which required_fields of the litreview plugin asks for; add the field(s) as seen in the source"],
      ["Doe J."]),
     ("cut-off-at-eof",
      GOOD + "\n@article{cut,\n  author = {Roe, R},\n  title = {Cut",
      "# T\n\n[@good] [@cut]\n",
      [("refs.bib:9: BibTeX syntax error in entry 'cut' (line 7): premature end of file; check the braces, quotes "
       "and commas of this entry"),
-      "refs.bib:7: entry 'cut' lacks title, year; add the field(s) as seen in the source"],
+      "refs.bib:7: entry 'cut' lacks title, year, which required_fields of the litreview plugin asks for; add the field(s) as seen in the source"],
      ["Roe R. Fine. 2021."]),
     ("cut-off-after-at",
      GOOD + "\n@article",
@@ -78,21 +81,21 @@ CASES = [
      "# T\n\n[@x]\n",
      [("refs.bib:3: undefined @string 'undefinedmacro' in entry 'x' (line 1); define it with "
       "@string{undefinedmacro = {...}} before it is used, or write the value in braces"),
-      "refs.bib:1: entry 'x' lacks title; add the field(s) as seen in the source"],
+      "refs.bib:1: entry 'x' lacks title, which required_fields of the litreview plugin asks for; add the field(s) as seen in the source"],
      ["Doe J. 2020."]),
     ("string-loop",
      "@string{a = b}\n@string{b = a}\n@article{x,\n  author = {Doe, Jane},\n  title = a # b,\n  year = {2020}\n}\n",
      "# T\n\n[@x]\n",
      [("refs.bib:1: undefined @string 'b' in @string 'a' (line 1); define it with @string{b = {...}} before it is "
       "used, or write the value in braces"),
-      "refs.bib:3: entry 'x' lacks title; add the field(s) as seen in the source"],
+      "refs.bib:3: entry 'x' lacks title, which required_fields of the litreview plugin asks for; add the field(s) as seen in the source"],
      ["Doe J. 2020."]),
     ("self-referencing-string",
      "@string{a = a # a}\n@article{x,\n  author = {Doe, Jane},\n  title = a,\n  year = {2020}\n}\n",
      "# T\n\n[@x]\n",
      [("refs.bib:1: undefined @string 'a' in @string 'a' (line 1); define it with @string{a = {...}} before it is "
       "used, or write the value in braces"),
-      "refs.bib:2: entry 'x' lacks title; add the field(s) as seen in the source"],
+      "refs.bib:2: entry 'x' lacks title, which required_fields of the litreview plugin asks for; add the field(s) as seen in the source"],
      ["Doe J. 2020."]),
     ("defined-string-and-month",
      ("@string{jnm = {J Nucl Med}}\n@article{x,\n  author = {Doe, Jane},\n  title = {T},\n  journal = jnm,\n"
@@ -118,7 +121,7 @@ CASES = [
      "# T\n\n[@good]\n",
      [("refs.bib:3: BibTeX syntax error in entry 'a' (line 1): too many nested braces; check the braces, quotes and "
       "commas of this entry"),
-      "refs.bib:1: entry 'a' lacks title, year; add the field(s) as seen in the source"],
+      "refs.bib:1: entry 'a' lacks title, year, which required_fields of the litreview plugin asks for; add the field(s) as seen in the source"],
      ["Roe R. Fine. 2021."]),
     ("empty-file", "", "# T\n\nNo citations.\n", ["refs.bib: the file is empty; add entries or remove the file"], []),
     ("whitespace-only-file", "  \n\n\t\n", "# T\n\nNo citations.\n",
@@ -185,7 +188,7 @@ def test_crlf_line_endings_keep_line_numbers(tmp_path: Path) -> None:
     text = GOOD + "\n@article{noyear,\n  author = {Doe, Jane},\n  title = {Two\n  lines}\n}\n"
     site(tmp_path, "", "# T\n\n[@good] [@noyear]\n")
     (tmp_path / "refs.bib").write_bytes(text.replace("\n", "\r\n").encode())
-    result = build_both(tmp_path, ["refs.bib:7: entry 'noyear' lacks year; add the field(s) as seen in the source"])
+    result = build_both(tmp_path, ["refs.bib:7: entry 'noyear' lacks year, which required_fields of the litreview plugin asks for; add the field(s) as seen in the source"])
     assert "Doe J. Two lines." in result.page()
 
 

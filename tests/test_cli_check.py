@@ -155,7 +155,7 @@ def test_duplicate_key(tmp_path: Path) -> None:
 
 
 @pytest.mark.parametrize(("fields", "expected"), [
-    ({"doi": "doi.org/10.1000/x"}, "malformed DOI 'doi.org/10.1000/x' (expected 10.NNNN/...); it is not linked"),
+    ({"doi": "doi.org/10.1000/x"}, "malformed DOI 'doi.org/10.1000/x' (expected 10.NNNN/... or a short DOI 10/...); it is not linked"),
     ({"pmid": "PMID 12345"}, "malformed PMID 'PMID 12345' (expected digits only); it is not linked"),
 ])
 def test_malformed_identifiers(tmp_path: Path, fields: dict[str, str], expected: str) -> None:
@@ -171,8 +171,8 @@ def test_missing_required_fields_follow_the_plugin_option(tmp_path: Path) -> Non
     bib = DOE + "@article{roe2021other,\n  author = {Roe, R.},\n  year = {2021}\n}\n"
     root = project(tmp_path, "# T\n", bib=bib, options={"required_fields": ["author", "title", "year", "journal"]})
     assert messages(root, "missing-field") == [
-        "refs.bib:1: error: entry 'doe2020title' lacks journal; add the field(s) as seen in the source",
-        "refs.bib:8: error: entry 'roe2021other' lacks title, journal; add the field(s) as seen in the source",
+        "refs.bib:1: error: entry 'doe2020title' lacks journal, which required_fields of the litreview plugin asks for; add the field(s) as seen in the source",
+        "refs.bib:8: error: entry 'roe2021other' lacks title, journal, which required_fields of the litreview plugin asks for; add the field(s) as seen in the source",
     ]
     assert findings(project(tmp_path / "ok", "# T\n"), "missing-field") == []
 

@@ -66,6 +66,49 @@ CATALOGUE: list[Case] = [
                               '\u201d</a></span> and <span class="lr-cite lr-cite-missing" id="cite-3"><span '
                               'class="lr-missing" title="unknown cross-reference">[?tbl:missing]</span></span>.']},
          files={"docs/curve.png": "png"}, extra=ATTR_LIST),
+    Case("zotero-library-as-it-comes",
+         {"index.md": "# Tools\n\nWe used [@dosekit; @atlas2022; @meyer2019thesis; @lund2020short; @census].\n"},
+         bib="""@software{dosekit,
+  title = {dosekit: dose maps for \\textless 5 Gy \\textgreater{} studies},
+  howpublished = {\\url{https://example.org/dosekit_tool}},
+  urldate = {2024-01-05}
+}
+@online{atlas2022,
+  title = {Lesion atlas},
+  url = {https://example.org/atlas},
+  urldate = {2023-11-20}
+}
+@thesis{meyer2019thesis,
+  author = {Meyer, Ida},
+  title = {Dosing in practice},
+  type = {phdthesis},
+  institution = {Example University},
+  year = {2019}
+}
+@article{lund2020short,
+  author = {Lund, Per},
+  title = {A short identifier},
+  journal = {J Ex},
+  year = {2020},
+  doi = {10/d8zjwq},
+  url = {https://doi.org/10/d8zjwq}
+}
+@dataset{census,
+  title = {Regional lesion census},
+  publisher = {Example Archive}
+}
+""",
+         html={"index.html": [
+             '<span class="lr-ref-text" id="ref-text-1">dosekit: dose maps for &lt;5 Gy &gt; studies. [cited 2024 Jan 5]. '
+             'Available from: <a href="https://example.org/dosekit_tool" rel="noopener">https://example.org/dosekit_tool</a>'
+             '</span>',
+             '<span class="lr-ref-text" id="ref-text-2">Lesion atlas. [cited 2023 Nov 20]. Available from: <a '
+             'href="https://example.org/atlas" rel="noopener">https://example.org/atlas</a></span>',
+             '<span class="lr-ref-text" id="ref-text-3">Meyer I. Dosing in practice [dissertation]. Example University; '
+             '2019.</span>',
+             '<span class="lr-ref-text" id="ref-text-4">Lund P. A short identifier. J Ex. 2020. doi: <a '
+             'href="https://doi.org/10/d8zjwq" rel="noopener">10/d8zjwq</a></span>',
+             '<span class="lr-ref-text" id="ref-text-5">Regional lesion census. Example Archive.</span>']}),
     Case("mkdocs-bibtex-markers",
          {"index.md": "# Doses\n\nDoses vary [@lund2021dose].\n\n## Sources\n\n\\bibliography\n\n## After\n\nEnd.\n",
           "all.md": "# Library\n\n\\full_bibliography\n"},

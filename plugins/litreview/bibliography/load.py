@@ -296,8 +296,9 @@ def _check_fields(entry: Entry, required: Iterable[str], problems: list[Problem]
             continue
         missing.append(name)
     if missing:
-        problems.append(Problem(entry.location, f"entry '{entry.key}' lacks {', '.join(missing)}; "
-                                "add the field(s) as seen in the source"))
+        problems.append(Problem(entry.location, f"entry '{entry.key}' lacks {', '.join(missing)}, which "
+                                "required_fields of the litreview plugin asks for; add the field(s) as seen in the "
+                                "source"))
 
 
 def content_hash(paths: Iterable[Path], extra: str = "") -> str:
@@ -309,7 +310,7 @@ def content_hash(paths: Iterable[Path], extra: str = "") -> str:
 
 
 def load_bibliography(paths: Iterable[Path], root: Path,
-                      required: Iterable[str] = ("author", "title", "year")) -> Bibliography:
+                      required: Iterable[str] = ()) -> Bibliography:
     """Read BibTeX files in the order given. Never raises on bad content: problems are returned."""
     problems: list[Problem] = []
     entries: dict[str, Entry] = {}
@@ -391,7 +392,7 @@ def from_json(text: str) -> Bibliography:
 
 
 def load_cached(paths: Iterable[Path], root: Path, cache_dir: Path | None,
-                required: Iterable[str] = ("author", "title", "year"),
+                required: Iterable[str] = (),
                 memory: dict[str, Bibliography] | None = None) -> Bibliography:
     """`load_bibliography`, reusing `.cache/litreview/bib-<hash>.json` when the files are unchanged, and the
     library itself from `memory` (kept by the plugin across `mkdocs serve` rebuilds) before that."""

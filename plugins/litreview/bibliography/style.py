@@ -12,12 +12,33 @@ from html import escape
 from pathlib import Path
 
 from ..jsonstore import code_digest, mark_used
-from .identifiers import identifier_links
+from .identifiers import entry_url, identifier_links
 from .load import Entry, Name
 
 STYLES = ("vancouver", "plain", "unsrt", "alpha")
 _END_PUNCT = (".", "?", "!")
 _RANGE = re.compile(r"(?<=\w)\s*-{1,2}\s*(?=\w)")
+
+
+_THESIS_TYPES = {"phdthesis": "dissertation", "mathesis": "master's thesis", "mastersthesis": "master's thesis",
+                 "candthesis": "candidate thesis", "bathesis": "bachelor's thesis"}
+_URLISH = re.compile(r"^\s*(?:https?://|www\.)\S*\s*$")
+_MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
+_ISO_DATE = re.compile(r"^(\d{4})(?:-(\d{2})(?:-(\d{2}))?)?")
+
+
+def _cited(date: str) -> str:
+    """An access date (`urldate = {2024-01-05}`) as Vancouver writes it: 2024 Jan 5."""
+    m = _ISO_DATE.match(date.strip())
+    if not m:
+        return date.strip()
+    year, month, day = m.groups()
+    parts = [year]
+    if month and 1 <= int(month) <= 12:
+        parts.append(_MONTHS[int(month) - 1])
+        if day and 1 <= int(day) <= 31:
+            parts.append(str(int(day)))
+    return " ".join(parts)
 
 
 def _sentence(text: str) -> str:
@@ -79,6 +100,7 @@ def format_vancouver(entry: Entry, members: Sequence[Entry] = ()) -> str:
     kind = entry.type
     if kind in ("thesis", "phdthesis", "mastersthesis") or (entry.get("type") and kind in ("report", "techreport")):
         label = entry.get("type") or ("dissertation" if kind != "mastersthesis" else "master's thesis")
+        label = _THESIS_TYPES.get(label.lower().replace(" ", ""), label)  # biblatex's keys, as words
         title = f"{title} [{label}]"
     if title:
         bits.append(escape(_sentence(title)))
@@ -121,8 +143,13 @@ def format_vancouver(entry: Entry, members: Sequence[Entry] = ()) -> str:
             bits.append(escape(_sentence(where or year)))
         if entry.get("pages"):
             bits.append(f"p. {escape(_pages(entry))}.")
+    howpublished = entry.get("howpublished")
+    if howpublished and not _URLISH.match(howpublished):  # an address there is shown with the links
+        bits.append(escape(_sentence(howpublished)))
     if entry.get("note"):
         bits.append(escape(_sentence(entry.get("note"))))
+    if entry.get("urldate") and entry_url(entry):
+        bits.append(f"[cited {escape(_cited(entry.get('urldate')))}].")
     links = _links_html(entry)
     if links:
         bits.append(links)
