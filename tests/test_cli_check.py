@@ -151,7 +151,7 @@ def test_distinct_works_pass(tmp_path: Path) -> None:
 
 def test_duplicate_key(tmp_path: Path) -> None:
     root = project(tmp_path, "# T\n", bib=DOE + ROE + DOE)
-    assert [(f.line, f.severity) for f in findings(root, "duplicate-key")] == [(13, "error")]
+    assert [(f.line, f.severity) for f in findings(root, "duplicate-key")] == [(1, "error"), (13, "error")]
 
 
 @pytest.mark.parametrize(("fields", "expected"), [

@@ -73,7 +73,10 @@ def test_duplicate_key_across_files_names_both_places(tmp_path: Path) -> None:
     write_site(tmp_path, {"index.md": "[@kim2019]\n"}, {"a.bib": BIB, "b.bib": "\n\n" + bib_entry("kim2019", "Dup")})
     result = build_site(tmp_path)
     assert result.litreview_warnings == [
-        "b.bib:3: duplicate key 'kim2019' (first defined at a.bib:6); rename or remove one of them"]
+        "a.bib:6: duplicate key 'kim2019': also defined at b.bib:3; rename or remove one of them (until then this "
+        "entry is used)",
+        "b.bib:3: duplicate key 'kim2019': also defined at a.bib:6; rename or remove one of them (until then the "
+        "entry at a.bib:6 is used)"]
 
 
 def test_missing_fields_warn_with_line(tmp_path: Path) -> None:
