@@ -109,6 +109,43 @@ CATALOGUE: list[Case] = [
              '<span class="lr-ref-text" id="ref-text-4">Lund P. A short identifier. J Ex. 2020. doi: <a '
              'href="https://doi.org/10/d8zjwq" rel="noopener">10/d8zjwq</a></span>',
              '<span class="lr-ref-text" id="ref-text-5">Regional lesion census. Example Archive.</span>']}),
+    Case("unclosed-directive-comment",
+         {"index.md": "# Doses\n\nDoses vary [@lund2021dose].\n\n<!-- evidence-table doses\n\nMore text.\n"},
+         expected=["docs/index.md:5: '<!--' opens an HTML comment that is never closed, so the page shows the rest as "
+                   "text; end it with '-->'"]),
+    Case("value-with-two-parts",
+         {"index.md": "# Doses\n\nIn {{doses.lund}} patients [@lund2021dose]; `{{doses.lund}}` in code.\n"},
+         files={"docs/data/doses.yaml": "title: Doses\ncolumns:\n  - {id: source, label: Study, type: citation}\n"
+                                       "  - {id: n, label: Patients, type: integer}\nrows:\n"
+                                       "  - {id: lund, source: lund2021dose, n: 12}\n"},
+         expected=["docs/index.md:3: {{doses.lund}}: an inline value names a data set, a row and a column, and this "
+                   "has 2 parts; write {{doses.lund.<column>}}"],
+         html={"index.html": ['In <span class="lr-missing">[{{doses.lund}}?]</span> patients',
+                              "<code>{{doses.lund}}</code>"]}),
+    Case("narrative-citation-in-link-text",
+         {"index.md": "# Links\n\n[Lund @lund2021dose says](https://example.org/lund) so; ask "
+                      "[@lundper](https://example.org/@lundper).\n"},
+         html={"index.html": ['<a href="https://example.org/lund">Lund  says</a><span class="lr-cite" id="cite-1">Lund [',
+                              '<a href="https://example.org/@lundper">@lundper</a>']}),
+    Case("citation-in-a-heading",
+         {"index.md": "# Review\n\n## Growth after @okafor2019growth\n\nText [@lund2021dose].\n"},
+         html={"index.html": ['<a href="#growth-after" class="nav-link">Growth after Okafor et al. [1]</a>']}),
+    Case("bib-folder-with-a-bibtex-file",
+         {"index.md": "# Doses\n\nDoses vary [@lund2021dose].\n"}, bib={},
+         files={"bib/main.bib": BIB, "bib/extra.bibtex": "@misc{x, title={X}}\n", "bib/README.md": "About\n"},
+         options={"bib_files": [], "bib_dir": "bib"},
+         expected=["bib/extra.bibtex: this file is not read: only *.bib files in bib/ are; rename it to extra.bib if "
+                   "it holds BibTeX, or move it out of the folder"]),
+    Case("nav-entry-whose-page-is-gone",
+         {"index.md": "# Doses\n\nDoses vary [@lund2021dose].\n"}, nav=["index.md", {"Gone": "gone.md"}],
+         check_extra=["mkdocs.yml: nav: 'gone.md' is not a file in docs/; correct the path or remove the entry"]),
+    Case("duplicate-key-across-files",
+         {"index.md": "# Doses\n\nDoses vary [@lund2021dose].\n"},
+         bib={"a-new.bib": bib_entry("lund2021dose", "Unchecked copy"), "b-verified.bib": BIB},
+         expected=["a-new.bib:1: duplicate key 'lund2021dose': also defined at b-verified.bib:6; rename or remove one "
+                   "of them (until then this entry is used)",
+                   "b-verified.bib:6: duplicate key 'lund2021dose': also defined at a-new.bib:1; rename or remove one "
+                   "of them (until then the entry at a-new.bib:1 is used)"]),
     Case("mkdocs-bibtex-markers",
          {"index.md": "# Doses\n\nDoses vary [@lund2021dose].\n\n## Sources\n\n\\bibliography\n\n## After\n\nEnd.\n",
           "all.md": "# Library\n\n\\full_bibliography\n"},

@@ -96,6 +96,21 @@ def mask_inline(text: str, comments: bool) -> str:
     return "".join(chars)
 
 
+UNCLOSED_COMMENT = ("'<!--' opens an HTML comment that is never closed, so the page shows the rest as text; "
+                    "end it with '-->'")
+
+
+def unclosed_comment(without_code: str) -> int | None:
+    """Offset of a `<!--` that no `-->` follows (Markdown then publishes it, directive and all, as text)."""
+    start = without_code.find("<!--")
+    while start >= 0:
+        end = without_code.find("-->", start + 4)
+        if end < 0:
+            return start
+        start = without_code.find("<!--", end + 3)
+    return None
+
+
 def _run(text: str, i: int) -> int:
     j = i
     while j < len(text) and text[j] == "`":

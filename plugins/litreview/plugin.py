@@ -17,10 +17,11 @@ from mkdocs.structure.pages import Page
 from mkdocs.utils import get_relative_url
 
 from .bibliography.identifiers import identifier_problems
-from .bibliography.load import load_cached
+from .bibliography.load import bib_folder, load_cached
 from .bibliography.style import short_label
 from .citations.manager import CitationManager
 from .citations.markdown_ext import CitationExtension
+from .citations.render import cited_heading_titles, retitle
 from .config import LitReviewConfig
 from .errors import LitReviewError, Problem, SourceLocation
 from .jsonstore import JsonStore, prune_unused
@@ -91,7 +92,8 @@ class LitReviewPlugin(BasePlugin[LitReviewConfig]):
                                          self.config.exports_folder if self.config.exports else None,
                                          cache / "bib" if cache else None)
         self.tables.labels = {key: short_label(entry) for key, entry in bib.entries.items()}
-        self.extension = CitationExtension(value_resolver=self.tables.resolve_value)
+        self.extension = CitationExtension(value_resolver=self.tables.resolve_value,
+                                           is_dataset=self.tables.datasets.__contains__)
         config.markdown_extensions.append(self.extension)  # type: ignore[arg-type]
         self._report(bib.problems)
         self._report([Problem(e.location, f"entry '{e.key}': {msg}")
@@ -122,7 +124,9 @@ class LitReviewPlugin(BasePlugin[LitReviewConfig]):
         if not folder.is_dir():
             raise LitReviewError(SourceLocation(self.config.bib_dir), "the bibliography folder does not exist; "
                                  "create it or set `bib_dir` / `bib_files` of the litreview plugin")
-        return sorted(folder.glob("*.bib"))
+        paths, problems = bib_folder(folder, self.config.bib_dir)
+        self._report(problems)
+        return paths
 
     def _report(self, problems: Any) -> None:
         for problem in problems:
@@ -133,7 +137,7 @@ class LitReviewPlugin(BasePlugin[LitReviewConfig]):
         return nav
 
     def _add_page(self, markdown: str, *, page: Page, config: MkDocsConfig, files: Files) -> str:
-        self.citations.add_page(page.file.src_uri, self._rel(page), page.file.content_string)
+        self._report(self.citations.add_page(page.file.src_uri, self._rel(page), page.file.content_string))
         self.extension.value_errors = []
         return markdown
 
@@ -207,6 +211,8 @@ class LitReviewPlugin(BasePlugin[LitReviewConfig]):
         # The search plugin parses page.content next: hand it the same text with far fewer tags (citations and
         # reference lists as plain text); the full page is put back after it (on_page_context below, priority -100).
         self._final_html = html
+        if page.toc and (titles := cited_heading_titles(html)):
+            retitle(page.toc.items, titles)  # a citation in a heading keeps its text in the table of contents
         page.content = self.citations.search_html(page.file.src_uri) or html
         self._report(problems)
         if self._pdf_wanted():  # the PDF is assembled from every page's final HTML after the build

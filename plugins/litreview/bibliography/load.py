@@ -346,6 +346,25 @@ def _check_fields(entry: Entry, required: Iterable[str], problems: list[Problem]
                                 "source"))
 
 
+_NOT_BIBTEX = ("readme", "license", "licence", "changelog")
+
+
+def bib_folder(folder: Path, shown: str) -> tuple[list[Path], list[Problem]]:
+    """The `*.bib` files of the bibliography folder, in name order, and a problem for each other file in it (a
+    `.bibtex` or CSL-JSON file there would otherwise only show up as "unknown citation key")."""
+    paths, problems = [], []
+    for path in sorted(folder.iterdir()):
+        if path.name.startswith(".") or not path.is_file():
+            continue
+        if path.suffix == ".bib":
+            paths.append(path)
+        elif not path.name.lower().startswith(_NOT_BIBTEX) and path.suffix.lower() not in (".md", ".txt"):
+            problems.append(Problem(SourceLocation(f"{shown.rstrip('/')}/{path.name}"),
+                                    f"this file is not read: only *.bib files in {shown.rstrip('/')}/ are; rename "
+                                    f"it to {path.stem}.bib if it holds BibTeX, or move it out of the folder"))
+    return paths, problems
+
+
 def content_hash(paths: Iterable[Path], extra: str = "") -> str:
     digest = hashlib.sha256((CACHE_VERSION + extra).encode())
     for path in paths:

@@ -11,9 +11,9 @@ from pathlib import Path
 from ..bibliography.export import safe_file_stem
 from ..bibliography.load import Bibliography
 from ..bibliography.style import format_entries_cached, narrative_name
-from ..errors import Problem, SourceLocation
+from ..errors import Problem, SourceLocation, line_of_offset
 from ..jsonstore import JsonStore, code_digest
-from ..markdown_text import mask_code_blocks, mask_inline
+from ..markdown_text import UNCLOSED_COMMENT, mask_code_blocks, mask_inline, unclosed_comment
 from .markdown_ext import iter_placeholders
 from .numbering import assign_numbers
 from .render import (
@@ -126,8 +126,14 @@ class CitationManager:
         self.targets: dict[str, tuple[str, str, str]] = {}  # cross-reference id -> (page id, URL, label)
         self._ctx_digest = ""  # what every fixed page depends on besides its own HTML (set by finalize)
 
-    def add_page(self, page_id: str, path: str, source: str) -> None:
+    def add_page(self, page_id: str, path: str, source: str) -> list[Problem]:
+        """Register a page; returns problems of its source that its HTML cannot show (an unclosed comment)."""
         self.pages[page_id] = PageRecord(path, source)
+        if "<!--" not in source:
+            return []
+        start = unclosed_comment(mask_inline(mask_code_blocks(source), comments=False))
+        return [] if start is None else [Problem(SourceLocation(path, line_of_offset(source, start)),
+                                                 UNCLOSED_COMMENT)]
 
     def collect(self, page_id: str, html: str, title: str, url: str) -> None:
         record = self.pages[page_id]

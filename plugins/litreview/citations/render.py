@@ -2,10 +2,11 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from html import escape
+from html import escape, unescape
 from string import ascii_lowercase
+from typing import Any, Protocol
 
 from .markdown_ext import iter_placeholders
 from .numbering import compress
@@ -174,6 +175,36 @@ def fix_citations(page_html: str, ctx: CiteContext) -> FixResult:
     result.search_html = "".join(plain)
     result.html = "".join(out)
     return result
+
+
+_CITED_HEADING = re.compile(r'<h[1-6] id="([^"]+)"[^>]*>((?:(?!</h[1-6]>).)*?class="lr-(?:cite|xrefs)'
+                            r'(?:(?!</h[1-6]>).)*)</h[1-6]>', re.S)
+_HEADERLINK = re.compile(r'<a class="headerlink"[^>]*>.*?</a>', re.S)
+
+
+def cited_heading_titles(page_html: str) -> dict[str, str]:
+    """id -> text of each heading with a citation, as the page shows it ("Results of Okafor et al. [1]"): the table
+    of contents was made before numbering, when the citation had no text."""
+    return {m.group(1): unescape(strip_tags(_HEADERLINK.sub("", m.group(2)))).strip()
+            for m in _CITED_HEADING.finditer(page_html)}
+
+
+class _TocItem(Protocol):
+    title: str
+
+    @property
+    def id(self) -> str: ...
+
+    @property
+    def children(self) -> Sequence[Any]: ...
+
+
+def retitle(items: Iterable[_TocItem], titles: Mapping[str, str]) -> None:
+    """Give table-of-contents items (MkDocs' AnchorLink) the titles of `cited_heading_titles`."""
+    for item in items:
+        if item.id in titles:
+            item.title = titles[item.id]
+        retitle(item.children, titles)
 
 
 def _backref_label(index: int) -> str:

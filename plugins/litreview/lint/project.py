@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import importlib
 import os
+import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -10,10 +11,12 @@ from typing import Any
 
 import yaml
 
+from ..bibliography.load import bib_folder
 from ..config import LitReviewConfig
-from .findings import Severity
+from .findings import Finding, Severity
 
 ALLOWLIST = "tests/number_allowlist.txt"
+_SCHEME = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*:")
 
 
 class ProjectError(Exception):
@@ -119,6 +122,8 @@ class Project:
     generated: frozenset[str] = frozenset()  # docs-relative files the plugin adds to the build (the PDF)
     cache_dir: Path | None = None  # the plugin's content-hash cache, shared so a check after a build re-parses nothing
     config_problems: list[tuple[Severity, str]] = field(default_factory=list)  # (severity, message) on mkdocs.yml
+    findings: list[Finding] = field(default_factory=list)  # found while reading the configuration (unread files)
+    nav_pages: list[str] = field(default_factory=list)  # docs-relative files named in `nav:`
 
     def rel(self, path: Path) -> str:
         try:
@@ -144,6 +149,17 @@ class Project:
                 yield path
 
 
+def _nav_files(nav: Any) -> Iterator[str]:
+    """Every local file a `nav:` names (links to other sites and section titles aside)."""
+    items = nav if isinstance(nav, list) else [nav] if nav is not None else []
+    for item in items:
+        value = next(iter(item.values()), None) if isinstance(item, dict) and len(item) == 1 else item
+        if isinstance(value, list):
+            yield from _nav_files(value)
+        elif isinstance(value, str) and not _SCHEME.match(value) and not value.startswith("/"):
+            yield value
+
+
 def load_project(config_file: Path) -> Project:
     """Read mkdocs.yml and validate the litreview options with the plugin's own Config schema."""
     config_file = config_file.resolve()
@@ -161,11 +177,13 @@ def load_project(config_file: Path) -> Project:
     if errors:
         raise ProjectError(f"{config_file}: " + "; ".join(f"plugins.litreview.{n}: {e}" for n, e in errors))
     docs_dir = root / str(data.get("docs_dir") or "docs")
+    bib_findings: list[Finding] = []
     if options.bib_files:
         bib_paths = [root / str(f) for f in options.bib_files]
     else:
         folder = root / options.bib_dir
-        bib_paths = sorted(folder.glob("*.bib")) if folder.is_dir() else []
+        bib_paths, unread = bib_folder(folder, options.bib_dir) if folder.is_dir() else ([], [])
+        bib_findings = [Finding(p.location.path, None, "error", "bib-unread", p.message) for p in unread]
         if not folder.is_dir():
             message = (f"the bibliography folder '{options.bib_dir}' does not exist; create it or set bib_dir / "
                        "bib_files of the litreview plugin")
@@ -188,6 +206,7 @@ def load_project(config_file: Path) -> Project:
         references_heading=options.references_heading, warn_uncited=bool(options.warn_uncited),
         toc_separator=str(toc.get("separator", "-")) if isinstance(toc, dict) else "-",
         slugify=slugify if callable(slugify) else None, exclude_docs=exclude, config_problems=problems,
+        findings=bib_findings, nav_pages=list(_nav_files(data.get("nav"))),
         cache_dir=root / options.cache_dir / "bib" if options.cache_dir else None,
         generated=frozenset({options.pdf.filename} if options.pdf.enabled else ()),
     )
