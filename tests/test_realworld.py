@@ -146,6 +146,15 @@ CATALOGUE: list[Case] = [
                    "of them (until then this entry is used)",
                    "b-verified.bib:6: duplicate key 'lund2021dose': also defined at a-new.bib:1; rename or remove one "
                    "of them (until then the entry at a-new.bib:1 is used)"]),
+    Case("author-date-layout",
+         {"index.md": "# Doses\n\nAs @bayle2020dose found [see also @lund2021dose, p. 4].\n"},
+         bib=bib_entry("bayle2020dose", "Dose finding", "Bayle, Ana and Roe, Bo and Kim, Cy", journal="J Ex",
+                       volume="12", number="3", pages="40--45") + BIB,
+         options={"citation_style": "author-year"},
+         html={"index.html": [
+             'As <span class="lr-cite" id="cite-1">Bayle et al. (<a class="lr-cite-link" href="#ref-bayle2020dose"',
+             'id="ref-text-1">Bayle A, Roe B, Kim C. 2020. Dose finding. J Ex. 12(3):40\u201345.</span>',
+             'id="ref-text-2">Lund P. 2021. Dose and response.</span>']}),
     Case("mkdocs-bibtex-markers",
          {"index.md": "# Doses\n\nDoses vary [@lund2021dose].\n\n## Sources\n\n\\bibliography\n\n## After\n\nEnd.\n",
           "all.md": "# Library\n\n\\full_bibliography\n"},

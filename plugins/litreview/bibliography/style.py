@@ -79,10 +79,11 @@ def _container(entry: Entry) -> str:
     return entry.get("journal") or entry.get("journaltitle")
 
 
-def format_vancouver(entry: Entry, members: Sequence[Entry] = ()) -> str:
-    """One reference in Vancouver/ICMJE form as escaped HTML."""
+def format_vancouver(entry: Entry, members: Sequence[Entry] = (), author_date: bool = False) -> str:
+    """One reference in Vancouver/ICMJE form as escaped HTML; `author_date` puts the year right after the
+    authors (the layout of author-year citations: the reader looks for "2020" after "Bayle et al.")."""
     if entry.type == "set":
-        return "; ".join(format_vancouver(m) for m in members) or escape(entry.key)
+        return "; ".join(format_vancouver(m, author_date=author_date) for m in members) or escape(entry.key)
     bits: list[str] = []
     people = entry.authors
     truncated = entry.truncated.get("author", False)
@@ -102,21 +103,25 @@ def format_vancouver(entry: Entry, members: Sequence[Entry] = ()) -> str:
         label = entry.get("type") or ("dissertation" if kind != "mastersthesis" else "master's thesis")
         label = _THESIS_TYPES.get(label.lower().replace(" ", ""), label)  # biblatex's keys, as words
         title = f"{title} [{label}]"
+    year = entry.year
+    if author_date:
+        bits.append(f"{escape(year or 'n.d.')}.")
+        year = ""  # said once, after the authors
     if title:
         bits.append(escape(_sentence(title)))
-    year = entry.year
     journal = _container(entry)
     if kind == "article" or journal:
         tail = escape(_sentence(journal)) if journal else ""
         numbers = escape(year)
         if entry.get("volume"):
-            numbers += ";" + escape(entry.get("volume"))
+            numbers += (";" if numbers else "") + escape(entry.get("volume"))
         if entry.get("number"):
             numbers += f"({escape(entry.get('number'))})"
         if entry.get("pages"):
             numbers += ":" + escape(_pages(entry))
         elif entry.get("eid"):
             numbers += ":" + escape(entry.get("eid"))
+        numbers = numbers.lstrip(":;")  # no year before them in the author-date layout
         bits.append(f"{tail} {numbers}.".strip() if numbers else tail)
     else:
         inside = entry.get("booktitle") or entry.get("maintitle")
@@ -199,14 +204,14 @@ def format_with_pybtex(entries: Sequence[Entry], style_name: str) -> dict[str, s
 
 def format_entries(entries: Sequence[Entry], style: str, all_entries: Mapping[str, Entry]) -> dict[str, str]:
     """HTML for each entry in `entries` under `style`; only these entries are formatted."""
-    if style == "vancouver":
+    if style in ("vancouver", "vancouver-author-date"):
         out = {}
         for entry in entries:
             members: list[Entry] = []
             if entry.type == "set":
                 members = [all_entries[k.strip()] for k in entry.get("entryset").split(",")
                            if k.strip() in all_entries]
-            out[entry.key] = format_vancouver(entry, members)
+            out[entry.key] = format_vancouver(entry, members, author_date=style == "vancouver-author-date")
         return out
     return format_with_pybtex(entries, style)
 

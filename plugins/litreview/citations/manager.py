@@ -182,13 +182,19 @@ class CitationManager:
         entries = [self.bib.entries[k] for k in keys]
         return CiteContext(
             numbers=numbers,
-            formatted=format_entries_cached(entries, self.style, self.bib.entries, self.bib.cache_key,
+            formatted=format_entries_cached(entries, self._entry_style(), self.bib.entries, self.bib.cache_key,
                                             self.cache_dir),
             names={e.key: narrative_name(e) for e in entries},
             years={e.key: e.year for e in entries},
             style=self.citation_style,
             file_stems={e.key: safe_file_stem(e.key) for e in entries} if self.exports_folder else {},
         )
+
+    def _entry_style(self) -> str:
+        """Our Vancouver style puts the year after the authors when citations are author-year."""
+        if self.style == "vancouver" and self.citation_style == "author-year":
+            return "vancouver-author-date"
+        return self.style
 
     def uncited(self) -> list[str]:
         assert self.ctx is not None
