@@ -11,8 +11,11 @@ GOOD = bib_entry("good", "Fine", "Roe, Rita", "2021")  # 5 lines
 
 
 
+STRICT = {"required_fields": ["author", "title", "year"]}  # a stricter policy than the default (none)
+
+
 def site(root: Path, bib: str | dict[str, str], page: str = "# T\n\nSee [@good].\n") -> Path:
-    return write_site(root, {"index.md": page}, bib)
+    return write_site(root, {"index.md": page}, bib, options=STRICT)
 
 
 # (case, refs.bib, page, expected warnings, texts the page must show)
@@ -20,37 +23,32 @@ CASES = [
     ("unbalanced-brace",
      "@article{a,\n  author = {Doe, Jane},\n  title = {An {unbalanced title},\n  year = {2020}\n}\n\n" + GOOD,
      "# T\n\n[@a] and [@good].\n",
-     [("refs.bib:7: BibTeX syntax error in entry 'a' (line 1): '}' expected; check the braces, quotes and commas "
-      "of this entry"),
-      "refs.bib:1: entry 'a' lacks year; add the field(s) as seen in the source"],
+     [("refs.bib:3: BibTeX syntax error in entry 'a' (line 1): the brace '{' opened on this line is never closed, "
+      "so the value runs into the next field; close it")],
      ["Roe R. Fine. 2021."]),
     ("extra-closing-brace",
      "@article{a,\n  author = {Doe, Jane},\n  title = {Closed} early},\n  year = {2020}\n}\n\n" + GOOD,
      "# T\n\n[@a] and [@good].\n",
      [("refs.bib:3: BibTeX syntax error in entry 'a' (line 1): '}' expected; check the braces, quotes and commas "
-      "of this entry"),
-      "refs.bib:1: entry 'a' lacks year; add the field(s) as seen in the source"],
+      "of this entry")],
      ["Doe J. Closed.", "Roe R. Fine. 2021."]),
     ("missing-comma-between-fields",
      "@article{a,\n  author = {Doe, Jane}\n  title = {T},\n  year = {2020}\n}\n\n" + GOOD,
      "# T\n\n[@a] and [@good].\n",
      [("refs.bib:3: BibTeX syntax error in entry 'a' (line 1): '}' expected; check the braces, quotes and commas "
-      "of this entry"),
-      "refs.bib:1: entry 'a' lacks title, year; add the field(s) as seen in the source"],
+      "of this entry")],
      ["Roe R. Fine. 2021."]),
     ("unterminated-quote",
      '@article{a,\n  author = {Doe, Jane},\n  title = "Open,\n  year = {2020}\n}\n',
      "# T\n\n[@a].\n",
-     [("refs.bib:5: BibTeX syntax error in entry 'a' (line 1): unbalanced braces; check the braces, quotes and "
-      "commas of this entry"),
-      "refs.bib:1: entry 'a' lacks title, year; add the field(s) as seen in the source"],
+     [("refs.bib:3: BibTeX syntax error in entry 'a' (line 1): the quote opened on this line is never closed, so "
+      "the value runs into the next field; close it")],
      ["Doe J."]),
     ("cut-off-at-eof",
      GOOD + "\n@article{cut,\n  author = {Roe, R},\n  title = {Cut",
      "# T\n\n[@good] [@cut]\n",
      [("refs.bib:9: BibTeX syntax error in entry 'cut' (line 7): premature end of file; check the braces, quotes "
-      "and commas of this entry"),
-      "refs.bib:7: entry 'cut' lacks title, year; add the field(s) as seen in the source"],
+      "and commas of this entry")],
      ["Roe R. Fine. 2021."]),
     ("cut-off-after-at",
      GOOD + "\n@article",
@@ -71,28 +69,30 @@ CASES = [
     ("duplicate-key-same-file",
      GOOD + "\n" + bib_entry("Good", "Second copy", "Other, O", "1999"),
      "# T\n\n[@good]\n",
-     ["refs.bib:7: duplicate key 'Good' (first defined at refs.bib:1); rename or remove one of them"],
+     ["refs.bib:1: duplicate key 'good': also defined at refs.bib:7; rename or remove one of them (until then this "
+      "entry is used)",
+      "refs.bib:7: duplicate key 'Good': also defined at refs.bib:1; rename or remove one of them (until then the "
+      "entry at refs.bib:1 is used)"],
      ["Roe R. Fine. 2021."]),
     ("undefined-string",
      "@article{x,\n  author = {Doe, Jane},\n  title = undefinedmacro,\n  year = {2020}\n}\n",
      "# T\n\n[@x]\n",
      [("refs.bib:3: undefined @string 'undefinedmacro' in entry 'x' (line 1); define it with "
-      "@string{undefinedmacro = {...}} before it is used, or write the value in braces"),
-      "refs.bib:1: entry 'x' lacks title; add the field(s) as seen in the source"],
+      "@string{undefinedmacro = {...}} before it is used, or write the value in braces")],
      ["Doe J. 2020."]),
     ("string-loop",
      "@string{a = b}\n@string{b = a}\n@article{x,\n  author = {Doe, Jane},\n  title = a # b,\n  year = {2020}\n}\n",
      "# T\n\n[@x]\n",
      [("refs.bib:1: undefined @string 'b' in @string 'a' (line 1); define it with @string{b = {...}} before it is "
       "used, or write the value in braces"),
-      "refs.bib:3: entry 'x' lacks title; add the field(s) as seen in the source"],
+      "refs.bib:3: entry 'x' lacks title, which required_fields of the litreview plugin asks for; add the field(s) as seen in the source"],
      ["Doe J. 2020."]),
     ("self-referencing-string",
      "@string{a = a # a}\n@article{x,\n  author = {Doe, Jane},\n  title = a,\n  year = {2020}\n}\n",
      "# T\n\n[@x]\n",
      [("refs.bib:1: undefined @string 'a' in @string 'a' (line 1); define it with @string{a = {...}} before it is "
       "used, or write the value in braces"),
-      "refs.bib:2: entry 'x' lacks title; add the field(s) as seen in the source"],
+      "refs.bib:2: entry 'x' lacks title, which required_fields of the litreview plugin asks for; add the field(s) as seen in the source"],
      ["Doe J. 2020."]),
     ("defined-string-and-month",
      ("@string{jnm = {J Nucl Med}}\n@article{x,\n  author = {Doe, Jane},\n  title = {T},\n  journal = jnm,\n"
@@ -117,8 +117,7 @@ CASES = [
      + GOOD,
      "# T\n\n[@good]\n",
      [("refs.bib:3: BibTeX syntax error in entry 'a' (line 1): too many nested braces; check the braces, quotes and "
-      "commas of this entry"),
-      "refs.bib:1: entry 'a' lacks title, year; add the field(s) as seen in the source"],
+      "commas of this entry")],
      ["Roe R. Fine. 2021."]),
     ("empty-file", "", "# T\n\nNo citations.\n", ["refs.bib: the file is empty; add entries or remove the file"], []),
     ("whitespace-only-file", "  \n\n\t\n", "# T\n\nNo citations.\n",
@@ -160,7 +159,10 @@ def test_duplicate_key_across_files_names_both_places(tmp_path: Path) -> None:
     site(tmp_path, {"a.bib": GOOD, "b.bib": "% second file\n\n" + bib_entry("GOOD", "Copy", "Other, O", "1999")},
          "# T\n\n[@good]\n")
     result = build_both(tmp_path, [
-        "b.bib:3: duplicate key 'GOOD' (first defined at a.bib:1); rename or remove one of them"])
+        "a.bib:1: duplicate key 'good': also defined at b.bib:3; rename or remove one of them (until then this entry "
+        "is used)",
+        "b.bib:3: duplicate key 'GOOD': also defined at a.bib:1; rename or remove one of them (until then the entry at "
+        "a.bib:1 is used)"])
     assert "Roe R. Fine. 2021." in result.page() and "Copy" not in result.page()
 
 
@@ -185,7 +187,7 @@ def test_crlf_line_endings_keep_line_numbers(tmp_path: Path) -> None:
     text = GOOD + "\n@article{noyear,\n  author = {Doe, Jane},\n  title = {Two\n  lines}\n}\n"
     site(tmp_path, "", "# T\n\n[@good] [@noyear]\n")
     (tmp_path / "refs.bib").write_bytes(text.replace("\n", "\r\n").encode())
-    result = build_both(tmp_path, ["refs.bib:7: entry 'noyear' lacks year; add the field(s) as seen in the source"])
+    result = build_both(tmp_path, ["refs.bib:7: entry 'noyear' lacks year, which required_fields of the litreview plugin asks for; add the field(s) as seen in the source"])
     assert "Doe J. Two lines." in result.page()
 
 

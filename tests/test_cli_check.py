@@ -107,10 +107,16 @@ def test_citation_inside_an_admonition_is_checked(tmp_path: Path) -> None:
         (4, "unknown citation key 'missing2000x'; add it to bib/ or correct the key")]
 
 
-def test_unused_entry_is_a_warning(tmp_path: Path) -> None:
-    root = project(tmp_path, "# T\n\nOnly one [@doe2020title].\n", cite_all=False)
+def test_unused_entry_is_an_error_when_the_build_warns_about_it(tmp_path: Path) -> None:
+    root = project(tmp_path, "# T\n\nOnly one [@doe2020title].\n", cite_all=False, options={"warn_uncited": True})
     assert messages(root, "unused-entry") == [
-        "refs.bib:8: warning: entry 'roe2021other' is never cited; cite it or remove it"]
+        "refs.bib:8: error: entry 'roe2021other' is never cited; cite it or remove it"]
+    assert run(root)[0] == 1  # as `mkdocs build --strict`
+
+
+def test_unused_entry_is_not_reported_by_default(tmp_path: Path) -> None:
+    root = project(tmp_path, "# T\n\nOnly one [@doe2020title].\n", cite_all=False)
+    assert messages(root, "unused-entry") == []
 
 
 def test_entries_used_by_data_tables_crossrefs_and_inline_values_are_not_unused(tmp_path: Path) -> None:
@@ -133,9 +139,9 @@ def test_same_doi_pmid_or_title_under_two_keys(tmp_path: Path) -> None:
     same = "is the same work as 'doe2020title' (refs.bib:1): same"
     keep = "keep one key and cite it everywhere"
     assert got == [
-        f"refs.bib:8: error: entry 'doe2020again' {same} DOI '10.1000/abc.1'; {keep}",
-        f"refs.bib:14: error: entry 'doe2020pm' {same} PMID '123456'; {keep}",
-        f"refs.bib:20: error: entry 'doe2020case' {same} title 'LIVER Embolization in Practice!'; {keep}",
+        f"refs.bib:8: warning: entry 'doe2020again' {same} DOI '10.1000/abc.1'; {keep}",
+        f"refs.bib:14: warning: entry 'doe2020pm' {same} PMID '123456'; {keep}",
+        f"refs.bib:20: warning: entry 'doe2020case' {same} title 'LIVER Embolization in Practice!'; {keep}",
     ]
 
 
@@ -145,11 +151,11 @@ def test_distinct_works_pass(tmp_path: Path) -> None:
 
 def test_duplicate_key(tmp_path: Path) -> None:
     root = project(tmp_path, "# T\n", bib=DOE + ROE + DOE)
-    assert [(f.line, f.severity) for f in findings(root, "duplicate-key")] == [(13, "error")]
+    assert [(f.line, f.severity) for f in findings(root, "duplicate-key")] == [(1, "error"), (13, "error")]
 
 
 @pytest.mark.parametrize(("fields", "expected"), [
-    ({"doi": "doi.org/10.1000/x"}, "malformed DOI 'doi.org/10.1000/x' (expected 10.NNNN/...); it is not linked"),
+    ({"doi": "doi.org/10.1000/x"}, "malformed DOI 'doi.org/10.1000/x' (expected 10.NNNN/... or a short DOI 10/...); it is not linked"),
     ({"pmid": "PMID 12345"}, "malformed PMID 'PMID 12345' (expected digits only); it is not linked"),
 ])
 def test_malformed_identifiers(tmp_path: Path, fields: dict[str, str], expected: str) -> None:
@@ -165,8 +171,8 @@ def test_missing_required_fields_follow_the_plugin_option(tmp_path: Path) -> Non
     bib = DOE + "@article{roe2021other,\n  author = {Roe, R.},\n  year = {2021}\n}\n"
     root = project(tmp_path, "# T\n", bib=bib, options={"required_fields": ["author", "title", "year", "journal"]})
     assert messages(root, "missing-field") == [
-        "refs.bib:1: error: entry 'doe2020title' lacks journal; add the field(s) as seen in the source",
-        "refs.bib:8: error: entry 'roe2021other' lacks title, journal; add the field(s) as seen in the source",
+        "refs.bib:1: error: entry 'doe2020title' lacks journal, which required_fields of the litreview plugin asks for; add the field(s) as seen in the source",
+        "refs.bib:8: error: entry 'roe2021other' lacks title, journal, which required_fields of the litreview plugin asks for; add the field(s) as seen in the source",
     ]
     assert findings(project(tmp_path / "ok", "# T\n"), "missing-field") == []
 
@@ -392,10 +398,11 @@ def test_clean_project_exits_0(tmp_path: Path) -> None:
 
 
 def test_warnings_exit_0_unless_warnings_as_errors(tmp_path: Path) -> None:
-    root = project(tmp_path, "# T\n\nOnly one [@doe2020title].\n", cite_all=False)
+    bib = DOE + bib_entry("doe2020again", title="Another title entirely here", doi="10.1000/abc.1")
+    root = project(tmp_path, "# T\n\nBoth [@doe2020title; @doe2020again].\n", bib=bib, cite_all=False)
     assert run(root)[0] == 0
     code, out, _ = run(root, "--warnings-as-errors")
-    assert code == 1 and "warning: entry 'roe2021other' is never cited" in out
+    assert code == 1 and "warning: entry 'doe2020again' is the same work as 'doe2020title'" in out
 
 
 def test_config_option_and_env_tags(tmp_path: Path) -> None:

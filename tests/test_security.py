@@ -81,10 +81,11 @@ HOSTILE_BIB = (
                                                         ("plain", "numeric")])
 def test_bibliography_text_is_escaped(tmp_path: Path, style: str, citation_style: str) -> None:
     write_site(tmp_path, {"index.md": "# S\n\n[@x1] @x2 [see @x3, p. 4]\n\n<!-- bibliography all -->\n"}, HOSTILE_BIB,
-               options={"style": style, "citation_style": citation_style})
+               options={"style": style, "citation_style": citation_style, "required_fields": ["author"]})
     result = build_site(tmp_path)
     assert result.error is None
-    assert result.litreview_warnings == ["refs.bib:9: entry 'x2' lacks author; add the field(s) as seen in the source"]
+    assert result.litreview_warnings == ["refs.bib:9: entry 'x2' lacks author, which required_fields of the litreview "
+                                         "plugin asks for; add the field(s) as seen in the source"]
     body = main(result)
     assert unsafe_markup(body) == []
     assert "&lt;script&gt;alert(1)&lt;/script&gt; Title" in body
@@ -135,11 +136,11 @@ def test_quotes_in_identifiers(tmp_path: Path) -> None:
     write_site(tmp_path, {"index.md": "# S\n\n[@d1; @d2; @d3]\n"}, bib)
     result = build_site(tmp_path)
     assert result.litreview_warnings == [
-        ("refs.bib:1: entry 'd1': malformed DOI '10.1000/abc\"onmouseover=\"alert(1)' (expected 10.NNNN/...); "
+        ("refs.bib:1: entry 'd1': malformed DOI '10.1000/abc\"onmouseover=\"alert(1)' (expected 10.NNNN/... or a short DOI 10/...); "
         "it is not linked"),
         "refs.bib:7: entry 'd2': malformed PMID '123\" onclick=\"x' (expected digits only); it is not linked",
         "refs.bib:7: entry 'd2': malformed PMCID 'PMC1<x>' (expected PMC followed by digits)",
-        ("refs.bib:15: entry 'd3': malformed DOI 'https://doi.org/10.1000/<script>' (expected 10.NNNN/...); "
+        ("refs.bib:15: entry 'd3': malformed DOI 'https://doi.org/10.1000/<script>' (expected 10.NNNN/... or a short DOI 10/...); "
         "it is not linked")]
     body = main(result)
     assert unsafe_markup(body) == []

@@ -73,14 +73,27 @@ def test_duplicate_key_across_files_names_both_places(tmp_path: Path) -> None:
     write_site(tmp_path, {"index.md": "[@kim2019]\n"}, {"a.bib": BIB, "b.bib": "\n\n" + bib_entry("kim2019", "Dup")})
     result = build_site(tmp_path)
     assert result.litreview_warnings == [
-        "b.bib:3: duplicate key 'kim2019' (first defined at a.bib:6); rename or remove one of them"]
+        "a.bib:6: duplicate key 'kim2019': also defined at b.bib:3; rename or remove one of them (until then this "
+        "entry is used)",
+        "b.bib:3: duplicate key 'kim2019': also defined at a.bib:6; rename or remove one of them (until then the "
+        "entry at a.bib:6 is used)"]
 
 
 def test_missing_fields_warn_with_line(tmp_path: Path) -> None:
-    write_site(tmp_path, {"index.md": "[@k]\n"}, "\n@article{k,\n  journal = {J}\n}\n")
+    write_site(tmp_path, {"index.md": "[@k]\n"}, "\n@article{k,\n  journal = {J}\n}\n",
+               options={"required_fields": ["author", "title", "year"]})
     result = build_site(tmp_path)
     assert result.litreview_warnings == [
-        "refs.bib:2: entry 'k' lacks author, title, year; add the field(s) as seen in the source"]
+        "refs.bib:2: entry 'k' lacks author, title, year, which required_fields of the litreview plugin asks for; "
+        "add the field(s) as seen in the source"]
+
+
+def test_entries_without_author_or_year_are_rendered_by_default(tmp_path: Path) -> None:
+    bib = "@online{atlas,\n  title = {Dose atlas},\n  url = {https://example.org/atlas}\n}\n"
+    write_site(tmp_path, {"index.md": "# T\n\nSee @atlas and [@atlas].\n"}, bib)
+    result = build_site(tmp_path, strict=True)
+    assert result.error is None and result.litreview_warnings == []
+    assert "Dose atlas. Available from: <a" in result.page()
 
 
 def test_non_utf8_file(tmp_path: Path) -> None:
@@ -98,7 +111,7 @@ def test_malformed_identifiers_are_reported_and_not_linked(tmp_path: Path) -> No
                bib_entry("x", "T", doi="not-a-doi", pmid="12ab", url="javascript:alert(1)"))
     result = build_site(tmp_path)
     assert result.litreview_warnings == [
-        "refs.bib:1: entry 'x': malformed DOI 'not-a-doi' (expected 10.NNNN/...); it is not linked",
+        "refs.bib:1: entry 'x': malformed DOI 'not-a-doi' (expected 10.NNNN/... or a short DOI 10/...); it is not linked",
         "refs.bib:1: entry 'x': malformed PMID '12ab' (expected digits only); it is not linked",
         "refs.bib:1: entry 'x': URL 'javascript:alert(1)' is not an http(s) address; it is not linked"]
     assert "javascript:" not in refs(result.page())

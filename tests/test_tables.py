@@ -197,6 +197,22 @@ def test_forest_chart_svg_has_one_mark_per_row_and_labels(tmp_path: Path) -> Non
     assert re.search(r"<figcaption>Median OS\. Sources: <span class=\"lr-cite\"", html)
 
 
+def test_two_charts_on_one_page_have_no_id_in_common(tmp_path: Path) -> None:
+    page = ("<!-- evidence-chart tace column=os type=forest -->\n\n"
+            "<!-- evidence-chart tace column=orr type=bar -->\n")
+    result = build_site(site(tmp_path, page))
+    assert result.litreview_warnings == []
+    html = result.page()
+    svgs = re.findall(r"<svg.*?</svg>", html, re.S)
+    assert len(svgs) == 2
+    ids = [re.findall(r'\bid="([^"]+)"', svg) for svg in svgs]
+    internal = [{i for i in chart if not i.startswith("mark-")} for chart in ids]
+    assert internal[0] and internal[1] and not internal[0] & internal[1]
+    for svg in svgs:  # every reference inside a chart points at one of its own ids
+        own = set(re.findall(r'\bid="([^"]+)"', svg))
+        assert set(re.findall(r'(?:href="#|url\(#)([^")]+)', svg)) <= own
+
+
 def test_bar_chart_groups_by_modality(tmp_path: Path) -> None:
     other = TACE.replace("modality: Embolization", "modality: Radioembolization").replace("id: maire", "id: m2")
     write_site(tmp_path, {"index.md": "<!-- evidence-chart tace,re column=orr type=bar -->\n"}, BIB,

@@ -78,7 +78,11 @@ def cmd_fmt(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
             continue
         changed.append(path)
         if args.check:
+            import difflib
+
             print(f"{shown}: would be reformatted", file=out)
+            out.writelines(difflib.unified_diff(text.splitlines(keepends=True), formatted.splitlines(keepends=True),
+                                                f"{shown} (now)", f"{shown} (formatted)"))
         else:
             tmp = path.with_name(f".{path.name}.litreview-fmt.tmp")
             tmp.write_text(formatted, encoding="utf-8", newline="\n")

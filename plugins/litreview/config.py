@@ -49,8 +49,9 @@ class LitReviewConfig(Config):
     """How entries are formatted: our Vancouver/ICMJE style, or one of pybtex's own styles."""
     citation_style = c.Choice(("numeric", "author-year"), default="numeric")
     """In-text labels: numbers `[1–3]` or author-year `(Strosberg et al., 2017)`."""
-    required_fields = c.Type(list, default=["author", "title", "year"])
-    """Fields every entry must have; a missing one is a warning naming file and line."""
+    required_fields = c.Type(list, default=[])
+    """Fields every entry must have; a missing one is a warning naming file and line. None by default: like
+    pandoc, a web page without author or a dataset without year is rendered as it is."""
     warn_uncited = c.Type(bool, default=False)
     """Warn about every bibliography entry that no page cites."""
     references_heading = c.Type(str, default="References")

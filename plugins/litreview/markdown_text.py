@@ -2,10 +2,9 @@
 from __future__ import annotations
 
 import re
+from bisect import bisect_right
 from dataclasses import dataclass
 from functools import cached_property
-
-from .errors import line_of_offset
 
 _FENCE = re.compile(r"^[ \t]*(`{3,}|~{3,})(.*)$")
 # Lines that open a container whose indented body is Markdown, not code: list items, admonitions and
@@ -97,6 +96,21 @@ def mask_inline(text: str, comments: bool) -> str:
     return "".join(chars)
 
 
+UNCLOSED_COMMENT = ("'<!--' opens an HTML comment that is never closed, so the page shows the rest as text; "
+                    "end it with '-->'")
+
+
+def unclosed_comment(without_code: str) -> int | None:
+    """Offset of a `<!--` that no `-->` follows (Markdown then publishes it, directive and all, as text)."""
+    start = without_code.find("<!--")
+    while start >= 0:
+        end = without_code.find("-->", start + 4)
+        if end < 0:
+            return start
+        start = without_code.find("<!--", end + 3)
+    return None
+
+
 def _run(text: str, i: int) -> int:
     j = i
     while j < len(text) and text[j] == "`":
@@ -122,5 +136,10 @@ class MarkdownPage:
         """Code and HTML comments blanked: what Python-Markdown turns into text, links and citations."""
         return mask_inline(mask_code_blocks(self.source), comments=True)
 
+    @cached_property
+    def _line_starts(self) -> list[int]:
+        return [0] + [m.end() for m in re.finditer("\n", self.source)]
+
     def line(self, offset: int) -> int:
-        return line_of_offset(self.source, offset)
+        """1-based line of an offset: a binary search, so many findings on one long page stay cheap."""
+        return bisect_right(self._line_starts, offset)

@@ -91,7 +91,8 @@ def snapshot(page: Page, html: str) -> dict[str, Any]:
     links = page.links_to_anchors or {}
     return {"html": html, "toc": _toc_to_data(page.toc.items if page.toc else []),
             "title": getattr(page, "_title_from_render", None),
-            "anchors": sorted(page.present_anchor_ids or ()),
+            # MkDocs records a valueless `id` (`<x id>` in raw HTML or code span text) as the anchor None.
+            "anchors": sorted(page.present_anchor_ids or (), key=lambda a: (a is None, a or "")),
             "links_to_anchors": {f.src_uri: dict(v) for f, v in sorted(links.items(), key=lambda kv: kv[0].src_uri)}}
 
 

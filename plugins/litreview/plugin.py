@@ -17,10 +17,11 @@ from mkdocs.utils import get_relative_url
 
 from . import assets
 from .bibliography.identifiers import identifier_problems
-from .bibliography.load import load_cached
+from .bibliography.load import bib_folder, load_cached
 from .bibliography.style import short_label
 from .citations.manager import CitationManager
 from .citations.markdown_ext import CitationExtension
+from .citations.render import cited_heading_titles, retitle
 from .config import LitReviewConfig
 from .confine import confine, refusal
 from .errors import LitReviewError, Problem, SourceLocation
@@ -103,7 +104,8 @@ class LitReviewPlugin(BasePlugin[LitReviewConfig]):
                                          self.config.exports_folder if self.config.exports else None,
                                          cache / "bib" if cache else None)
         self.tables.labels = {key: short_label(entry) for key, entry in bib.entries.items()}
-        self.extension = CitationExtension(value_resolver=self.tables.resolve_value)
+        self.extension = CitationExtension(value_resolver=self.tables.resolve_value,
+                                           is_dataset=self.tables.datasets.__contains__)
         config.markdown_extensions.append(self.extension)  # type: ignore[arg-type]
         assets.add_to_config(config.extra_css, config.extra_javascript, config.extra)
         self._report(bib.problems)
@@ -155,7 +157,9 @@ class LitReviewPlugin(BasePlugin[LitReviewConfig]):
             if not folder.is_dir():
                 raise LitReviewError(SourceLocation(self.config.bib_dir), "the bibliography folder does not exist; "
                                      "create it or set `bib_dir` / `bib_files` of the litreview plugin")
-            kept, problems = confine(sorted(folder.glob("*.bib")), self.root, self.root)
+            found, problems = bib_folder(folder, self.config.bib_dir)
+            kept, refused = confine(found, self.root, self.root)
+            problems = [*problems, *refused]
         self._report(problems)
         return kept
 
@@ -182,7 +186,7 @@ class LitReviewPlugin(BasePlugin[LitReviewConfig]):
     def _add_page(self, markdown: str, *, page: Page, config: MkDocsConfig, files: Files) -> str:
         if not self._on:
             return markdown
-        self.citations.add_page(page.file.src_uri, self._rel(page), page.file.content_string)
+        self._report(self.citations.add_page(page.file.src_uri, self._rel(page), page.file.content_string))
         self.extension.value_errors = []
         return markdown
 
@@ -259,11 +263,14 @@ class LitReviewPlugin(BasePlugin[LitReviewConfig]):
         if not self._on:
             return context
         urls = ({pid: get_relative_url(rec.url or ".", page.url or ".") for pid, rec in self.citations.pages.items()}
-                if "bibliography" in (page.content or "") else {})  # only a bibliography links to other pages
+                if any(m in (page.content or "") for m in ("bibliography", 'id="refs"')) else {})  # only a
+        # bibliography (ours, or pandoc's `{#refs}` on a page that cites nothing) links to other pages
         html, problems = self.citations.fix_page_cached(page.file.src_uri, page.content or "", self.fixed_cache, urls,
                                                         _root_prefix(page))
         # The search plugin parses page.content next: hand it the same text with far fewer tags (citations and
         # reference lists as plain text); the full page is put back after it (on_page_context below, priority -100).
+        if page.toc and (titles := cited_heading_titles(html)):
+            retitle(page.toc.items, titles)  # a citation in a heading keeps its text in the table of contents
         page.content = self.citations.search_html(page.file.src_uri) or html
         self._report(problems)
         if self._pdf_wanted():  # the PDF is assembled from every page's final HTML after the build

@@ -2,15 +2,13 @@
 from __future__ import annotations
 
 import re
+from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Literal
 
 from .identifiers import clean_doi
 
-# Fields first in this order, then every other field alphabetically.
-FIELD_ORDER = ("author", "title", "journal", "year", "volume", "number", "pages", "doi", "pmid")
-_RANK = {name: index for index, name in enumerate(FIELD_ORDER)}
 # pybtex's NAME characters: field names, entry types and macro names.
 _NAME = re.compile(r"[A-Za-z@!$&*+\-./:;<>?\[\\\]^_`|~\x7f][A-Za-z0-9@!$&*+\-./:;<>?\[\\\]^_`|~\x7f]*")
 _NUMBER = re.compile(r"[0-9]+")
@@ -273,41 +271,45 @@ def format_value(name: str, parts: Sequence[Part]) -> str:
     return " # ".join(out)
 
 
-def ordered_fields(fields: Iterable[Field]) -> list[Field]:
-    indexed = list(enumerate(fields))
-    indexed.sort(key=lambda item: (_RANK.get(item[1].name, len(FIELD_ORDER)),
-                                   "" if item[1].name in _RANK else item[1].name, item[0]))
-    return [f for _, f in indexed]
-
-
-def format_entry(entry_type: str, key: str, fields: Iterable[Field]) -> str:
-    body = ",\n".join(f"  {f.name} = {format_value(f.name, f.parts)}" for f in ordered_fields(fields))
+def format_entry(entry_type: str, key: str, fields: Iterable[Field], width: int = 0) -> str:
+    """One entry, its fields in the author's order; `width` pads field names so the `=` signs line up."""
+    body = ",\n".join(f"  {f.name:<{width}} = {format_value(f.name, f.parts)}" for f in fields)
     return f"@{entry_type.lower()}{{{key},\n{body}\n}}" if body else f"@{entry_type.lower()}{{{key}}}"
 
 
-def _format_block(block: Block) -> str:
+# A field name padded before its `=`: the file lines its `=` signs up, and fmt keeps that column.
+_ALIGNED = re.compile(r"^[ \t]+([\w.:+-]+)( {2,})= ", re.MULTILINE)
+
+
+def name_width(text: str) -> int:
+    """The width field names are padded to in `text` (the most common column of its `=`), or 0 if they are not."""
+    columns = Counter(len(m.group(1)) + len(m.group(2)) - 1 for m in _ALIGNED.finditer(text))
+    return columns.most_common(1)[0][0] if columns else 0
+
+
+def _format_block(block: Block, width: int = 0) -> str:
     if block.type == "string":
         (only,) = block.fields
         text = f"@string{{{block.key} = {format_value('', only.parts)}}}"
     elif block.is_entry:
-        text = format_entry(block.type, block.key, block.fields)
+        text = format_entry(block.type, block.key, block.fields, width)
     else:
         text = block.raw
     return "\n".join((*block.comment, text))
 
 
-def render_bib(parsed: BibFile) -> str:
+def render_bib(parsed: BibFile, width: int = 0) -> str:
     """The file in our layout: free text, then @string/@preamble/@comment in file order, then entries by key."""
     top = [b for b in parsed.blocks if not b.is_entry]
-    entries = sorted((b for b in parsed.blocks if b.is_entry), key=lambda b: (b.key.lower(), b.key))
+    entries = [b for b in parsed.blocks if b.is_entry]  # the author's order: a file is often grouped by topic
     sections: list[str] = list(parsed.header)
     if top:
         sections.append("\n".join(_format_block(b) for b in top))
-    sections += [_format_block(b) for b in entries]
+    sections += [_format_block(b, width) for b in entries]
     sections += parsed.footer
     return "\n\n".join(sections) + "\n" if sections else ""
 
 
 def format_bib(text: str) -> str:
     """Normalise .bib text; idempotent. Raises BibFormatError on text that is not valid BibTeX."""
-    return render_bib(parse_bib(text))
+    return render_bib(parse_bib(text), name_width(text))

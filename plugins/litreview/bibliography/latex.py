@@ -21,6 +21,11 @@ _URL = re.compile(r"\\(?:url|nolinkurl|path)\s*\{([^{}]*)\}")
 _SUPER_SUB = re.compile(r"[\^_]\{([^{}]*)\}|[\^_](\w)")
 _MATH = re.compile(r"(?<!\\)\$([^$]*)(?<!\\)\$")
 _COMMAND = re.compile(r"\\[A-Za-z]+\*?\s*(?:\[[^\]]*\])?")
+# Text-mode symbol commands that latexcodec leaves out (so `\textless` vanished): Zotero writes these for < > |.
+_TEXT_SYMBOLS = {"textless": "<", "textgreater": ">", "textbar": "|", "textquotedbl": '"', "textbackslash": "\\",
+                 "textasciicircum": "^", "textasciitilde": "~", "textunderscore": "_", "textbraceleft": "{",
+                 "textbraceright": "}"}
+_TEXT_SYMBOL = re.compile(r"\\(" + "|".join(_TEXT_SYMBOLS) + r")(?![A-Za-z])\s*(?:\{\})?")
 _CONTROL_SYMBOL = re.compile(r"\\([^A-Za-z])")
 _SPACES = re.compile(r"[ \t\r\n]+")
 _SYMBOLS = {"\\&": "&", "\\%": "%", "\\$": "$", "\\#": "#", "\\_": "_", "\\{": "", "\\}": "",
@@ -89,6 +94,13 @@ def latex_to_text(value: str) -> str:
     text = _LINK_TEXT.sub(r"\1", text)
     text = _MATH.sub(_math, text)
     text = _LETTER.sub(lambda m: _LETTERS[m.group(1)], text)
+    symbols: list[str] = []
+    if "\\text" in text:  # kept out of the way as private-use characters: braces and backslashes are removed below
+        def stash(m: re.Match[str]) -> str:
+            symbols.append(_TEXT_SYMBOLS[m.group(1)])
+            return chr(0xE000 + len(symbols) - 1)
+
+        text = _TEXT_SYMBOL.sub(stash, text)
     if _NEEDS_CODEC.search(text):
         text = _decode_fast(text)
     text = _ACCENT.sub(_accent, text)
@@ -97,4 +109,6 @@ def latex_to_text(value: str) -> str:
     text = _COMMAND.sub("", text)
     text = _CONTROL_SYMBOL.sub(r"\1", text)
     text = text.replace("\\", "").replace("{", "").replace("}", "")
+    for index, symbol in enumerate(symbols):
+        text = text.replace(chr(0xE000 + index), symbol)
     return unicodedata.normalize("NFC", _SPACES.sub(" ", text).strip())

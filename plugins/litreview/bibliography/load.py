@@ -154,6 +154,37 @@ class _RawEntry:
     type: str
     fields: list[tuple[str, str]]
     location: SourceLocation
+    broken: bool = False  # a syntax error inside it was reported: its fields are whatever pybtex salvaged
+
+
+_FIELD_START = re.compile(r"[ \t]*(?:[\w.:+-]+[ \t]*=|@[A-Za-z]+[ \t]*[{(])")
+
+
+def _unclosed_at(text: str, start: int, limit: int = 200_000) -> int | None:
+    """Offset of the brace or quote of a field value that is never closed, in the entry starting at `start`:
+    the first one still open when a later line starts a new field (`year = `) or entry (`@article{`)."""
+    opened: list[int] = []  # offsets of open braces: the entry's own, then a value's
+    quote: int | None = None
+    i, end = text.find("{", start), min(len(text), start + limit)
+    if i < 0:
+        return None
+    while i < end:
+        ch = text[i]
+        if ch == "\\":
+            i += 2
+            continue
+        if ch == "{":
+            opened.append(i)
+        elif ch == "}":
+            if (quote is None and len(opened) == 1) or not opened:
+                return None  # the entry closed: nothing left open
+            opened.pop()
+        elif ch == '"' and len(opened) == 1:
+            quote = i if quote is None else None
+        elif ch == "\n" and (len(opened) > 1 or quote is not None) and _FIELD_START.match(text, i + 1):
+            return opened[-1] if len(opened) > 1 else quote
+        i += 1
+    return None
 
 
 def _parse_file(text: str, rel: str, problems: list[Problem]) -> list[_RawEntry]:
@@ -195,16 +226,30 @@ def _parse_with_pybtex(text: str, rel: str, problems: list[Problem]) -> list[_Ra
         counted_offset = offset
         return counted_line
 
-    def report(context: str, start: int | None, fallback_line: int) -> None:
+    def report(context: str, start: int | None, fallback_line: int) -> bool:
         seen: set[Problem] = set()  # `@string{a = a # a}` reports the same undefined name twice
+        had_own = False
         for command_start, error in errors:
             line = error.lineno if isinstance(error, PybtexSyntaxError) and error.lineno else fallback_line
             own = command_start == start and start is not None
-            item = Problem(SourceLocation(rel, line), _syntax_message(error, context if own else ""))
+            had_own = had_own or own
+            message = _syntax_message(error, context if own else "")
+            opened = _unclosed_at(text, command_start) if own and command_start is not None else None
+            if opened is not None and line_at_any(opened) < line:
+                # pybtex stops where the text ran out; the author needs the line where the value was opened.
+                line = line_at_any(opened)
+                what = "quote" if text[opened] == '"' else "brace '{'"
+                message = (f"BibTeX syntax error{f' in {context}' if context else ''}: the {what} opened on this "
+                           "line is never closed, so the value runs into the next field; close it")
+            item = Problem(SourceLocation(rel, line), message)
             if item not in seen:
                 seen.add(item)
                 problems.append(item)
         errors.clear()
+        return had_own
+
+    def line_at_any(offset: int) -> int:
+        return line_of_offset(text, offset)
 
     for command in parser:
         kind = command[0].lower()
@@ -216,7 +261,7 @@ def _parse_with_pybtex(text: str, rel: str, problems: list[Problem]) -> list[_Ra
             context = f"{'@string' if kind == 'string' else 'entry'} '{label}' (line {start_line})"
         else:
             context = ""
-        report(context, parser.command_start, start_line)
+        broken = report(context, parser.command_start, start_line)
         if kind in ("string", "preamble"):
             continue
         key, fields = command[1]
@@ -224,7 +269,7 @@ def _parse_with_pybtex(text: str, rel: str, problems: list[Problem]) -> list[_Ra
             problems.append(Problem(SourceLocation(rel, start_line), f"@{command[0]} entry without a key; add one"))
             continue
         found.append(_RawEntry(key, kind, [(name.lower(), "".join(value)) for name, value in fields],
-                               SourceLocation(rel, start_line)))
+                               SourceLocation(rel, start_line), broken))
     report("", None, line_of_offset(text, len(text)))  # errors after the last entry (e.g. a file cut off at EOF)
     return found
 
@@ -296,8 +341,28 @@ def _check_fields(entry: Entry, required: Iterable[str], problems: list[Problem]
             continue
         missing.append(name)
     if missing:
-        problems.append(Problem(entry.location, f"entry '{entry.key}' lacks {', '.join(missing)}; "
-                                "add the field(s) as seen in the source"))
+        problems.append(Problem(entry.location, f"entry '{entry.key}' lacks {', '.join(missing)}, which "
+                                "required_fields of the litreview plugin asks for; add the field(s) as seen in the "
+                                "source"))
+
+
+_NOT_BIBTEX = ("readme", "license", "licence", "changelog")
+
+
+def bib_folder(folder: Path, shown: str) -> tuple[list[Path], list[Problem]]:
+    """The `*.bib` files of the bibliography folder, in name order, and a problem for each other file in it (a
+    `.bibtex` or CSL-JSON file there would otherwise only show up as "unknown citation key")."""
+    paths, problems = [], []
+    for path in sorted(folder.iterdir()):
+        if path.name.startswith(".") or not path.is_file():
+            continue
+        if path.suffix == ".bib":
+            paths.append(path)
+        elif not path.name.lower().startswith(_NOT_BIBTEX) and path.suffix.lower() not in (".md", ".txt"):
+            problems.append(Problem(SourceLocation(f"{shown.rstrip('/')}/{path.name}"),
+                                    f"this file is not read: only *.bib files in {shown.rstrip('/')}/ are; rename "
+                                    f"it to {path.stem}.bib if it holds BibTeX, or move it out of the folder"))
+    return paths, problems
 
 
 def content_hash(paths: Iterable[Path], extra: str = "") -> str:
@@ -309,11 +374,12 @@ def content_hash(paths: Iterable[Path], extra: str = "") -> str:
 
 
 def load_bibliography(paths: Iterable[Path], root: Path,
-                      required: Iterable[str] = ("author", "title", "year")) -> Bibliography:
+                      required: Iterable[str] = ()) -> Bibliography:
     """Read BibTeX files in the order given. Never raises on bad content: problems are returned."""
     problems: list[Problem] = []
     entries: dict[str, Entry] = {}
     lowered: dict[str, str] = {}
+    broken: set[str] = set()
     path_list = list(paths)
     for path in path_list:
         rel = _relative(path, root)
@@ -332,15 +398,23 @@ def load_bibliography(paths: Iterable[Path], root: Path,
                                         "use a BibTeX or biblatex type such as @article or @misc"))
             first = lowered.get(raw.key.lower())
             if first is not None:
-                problems.append(Problem(raw.location, f"duplicate key '{raw.key}' (first defined at "
-                                        f"{entries[first].location}); rename or remove one of them"))
+                # Both places are named: files are read in name order, so the older, checked entry may well be
+                # the second one; neither is silently the one that counts.
+                kept = entries[first].location
+                problems.append(Problem(kept, f"duplicate key '{entries[first].key}': also defined at {raw.location}; "
+                                        "rename or remove one of them (until then this entry is used)"))
+                problems.append(Problem(raw.location, f"duplicate key '{raw.key}': also defined at {kept}; rename "
+                                        f"or remove one of them (until then the entry at {kept} is used)"))
                 continue
             entries[raw.key] = _build_entry(raw, problems)
             lowered[raw.key.lower()] = raw.key
+            if raw.broken:
+                broken.add(raw.key)
     _resolve_crossrefs(entries, problems)
     required = tuple(required)
     for entry in entries.values():
-        _check_fields(entry, required, problems)
+        if entry.key not in broken:  # its syntax error is reported; "lacks title" would only mislead
+            _check_fields(entry, required, problems)
     existing = [p for p in path_list if p.exists()]
     return Bibliography(entries, tuple(problems),
                         content_hash(existing, json.dumps(required)), tuple(_relative(p, root) for p in path_list))
@@ -391,7 +465,7 @@ def from_json(text: str) -> Bibliography:
 
 
 def load_cached(paths: Iterable[Path], root: Path, cache_dir: Path | None,
-                required: Iterable[str] = ("author", "title", "year"),
+                required: Iterable[str] = (),
                 memory: dict[str, Bibliography] | None = None) -> Bibliography:
     """`load_bibliography`, reusing `.cache/litreview/bib-<hash>.json` when the files are unchanged, and the
     library itself from `memory` (kept by the plugin across `mkdocs serve` rebuilds) before that."""

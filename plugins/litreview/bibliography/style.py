@@ -12,12 +12,33 @@ from html import escape
 from pathlib import Path
 
 from ..jsonstore import code_digest, mark_used
-from .identifiers import identifier_links
+from .identifiers import entry_url, identifier_links
 from .load import Entry, Name
 
 STYLES = ("vancouver", "plain", "unsrt", "alpha")
 _END_PUNCT = (".", "?", "!")
 _RANGE = re.compile(r"(?<=\w)\s*-{1,2}\s*(?=\w)")
+
+
+_THESIS_TYPES = {"phdthesis": "dissertation", "mathesis": "master's thesis", "mastersthesis": "master's thesis",
+                 "candthesis": "candidate thesis", "bathesis": "bachelor's thesis"}
+_URLISH = re.compile(r"^\s*(?:https?://|www\.)\S*\s*$")
+_MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
+_ISO_DATE = re.compile(r"^(\d{4})(?:-(\d{2})(?:-(\d{2}))?)?")
+
+
+def _cited(date: str) -> str:
+    """An access date (`urldate = {2024-01-05}`) as Vancouver writes it: 2024 Jan 5."""
+    m = _ISO_DATE.match(date.strip())
+    if not m:
+        return date.strip()
+    year, month, day = m.groups()
+    parts = [year]
+    if month and 1 <= int(month) <= 12:
+        parts.append(_MONTHS[int(month) - 1])
+        if day and 1 <= int(day) <= 31:
+            parts.append(str(int(day)))
+    return " ".join(parts)
 
 
 def _sentence(text: str) -> str:
@@ -58,10 +79,11 @@ def _container(entry: Entry) -> str:
     return entry.get("journal") or entry.get("journaltitle")
 
 
-def format_vancouver(entry: Entry, members: Sequence[Entry] = ()) -> str:
-    """One reference in Vancouver/ICMJE form as escaped HTML."""
+def format_vancouver(entry: Entry, members: Sequence[Entry] = (), author_date: bool = False) -> str:
+    """One reference in Vancouver/ICMJE form as escaped HTML; `author_date` puts the year right after the
+    authors (the layout of author-year citations: the reader looks for "2020" after "Bayle et al.")."""
     if entry.type == "set":
-        return "; ".join(format_vancouver(m) for m in members) or escape(entry.key)
+        return "; ".join(format_vancouver(m, author_date=author_date) for m in members) or escape(entry.key)
     bits: list[str] = []
     people = entry.authors
     truncated = entry.truncated.get("author", False)
@@ -79,22 +101,27 @@ def format_vancouver(entry: Entry, members: Sequence[Entry] = ()) -> str:
     kind = entry.type
     if kind in ("thesis", "phdthesis", "mastersthesis") or (entry.get("type") and kind in ("report", "techreport")):
         label = entry.get("type") or ("dissertation" if kind != "mastersthesis" else "master's thesis")
+        label = _THESIS_TYPES.get(label.lower().replace(" ", ""), label)  # biblatex's keys, as words
         title = f"{title} [{label}]"
+    year = entry.year
+    if author_date:
+        bits.append(f"{escape(year or 'n.d.')}.")
+        year = ""  # said once, after the authors
     if title:
         bits.append(escape(_sentence(title)))
-    year = entry.year
     journal = _container(entry)
     if kind == "article" or journal:
         tail = escape(_sentence(journal)) if journal else ""
         numbers = escape(year)
         if entry.get("volume"):
-            numbers += ";" + escape(entry.get("volume"))
+            numbers += (";" if numbers else "") + escape(entry.get("volume"))
         if entry.get("number"):
             numbers += f"({escape(entry.get('number'))})"
         if entry.get("pages"):
             numbers += ":" + escape(_pages(entry))
         elif entry.get("eid"):
             numbers += ":" + escape(entry.get("eid"))
+        numbers = numbers.lstrip(":;")  # no year before them in the author-date layout
         bits.append(f"{tail} {numbers}.".strip() if numbers else tail)
     else:
         inside = entry.get("booktitle") or entry.get("maintitle")
@@ -121,8 +148,13 @@ def format_vancouver(entry: Entry, members: Sequence[Entry] = ()) -> str:
             bits.append(escape(_sentence(where or year)))
         if entry.get("pages"):
             bits.append(f"p. {escape(_pages(entry))}.")
+    howpublished = entry.get("howpublished")
+    if howpublished and not _URLISH.match(howpublished):  # an address there is shown with the links
+        bits.append(escape(_sentence(howpublished)))
     if entry.get("note"):
         bits.append(escape(_sentence(entry.get("note"))))
+    if entry.get("urldate") and entry_url(entry):
+        bits.append(f"[cited {escape(_cited(entry.get('urldate')))}].")
     links = _links_html(entry)
     if links:
         bits.append(links)
@@ -172,14 +204,14 @@ def format_with_pybtex(entries: Sequence[Entry], style_name: str) -> dict[str, s
 
 def format_entries(entries: Sequence[Entry], style: str, all_entries: Mapping[str, Entry]) -> dict[str, str]:
     """HTML for each entry in `entries` under `style`; only these entries are formatted."""
-    if style == "vancouver":
+    if style in ("vancouver", "vancouver-author-date"):
         out = {}
         for entry in entries:
             members: list[Entry] = []
             if entry.type == "set":
                 members = [all_entries[k.strip()] for k in entry.get("entryset").split(",")
                            if k.strip() in all_entries]
-            out[entry.key] = format_vancouver(entry, members)
+            out[entry.key] = format_vancouver(entry, members, author_date=style == "vancouver-author-date")
         return out
     return format_with_pybtex(entries, style)
 

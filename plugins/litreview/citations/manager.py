@@ -5,6 +5,7 @@ import hashlib
 import json
 import re
 from dataclasses import dataclass, field, replace
+from html import unescape
 from pathlib import Path
 
 from ..bibliography.export import safe_file_stem
@@ -12,27 +13,87 @@ from ..bibliography.load import Bibliography
 from ..bibliography.style import format_entries_cached, narrative_name
 from ..errors import Problem, SourceLocation, line_of_offset
 from ..jsonstore import JsonStore, code_digest
-from ..markdown_text import mask_code_blocks, mask_inline
+from ..markdown_text import UNCLOSED_COMMENT, mask_code_blocks, mask_inline, unclosed_comment
 from .markdown_ext import iter_placeholders
 from .numbering import assign_numbers
 from .render import (
     BIBLIOGRAPHY_MARKER,
     REFERENCES_MARKER,
+    REFS_MARKER,
     CiteContext,
     render_bibliography,
     render_reference_list,
     search_list,
+    strip_tags,
 )
 from .render import fix_citations as _fix
+from .syntax import read_key, xref_kind
 
-_KEY_END = r"(?![\w]|[:.#$%&\-+?<>~/]\w)"
+
+def key_lines(source: str) -> dict[str, int]:
+    """Line of the first `@key` of every key in a page's source, outside code and comments: one pass over the
+    page however many keys are looked up (a scan per unknown key made a page with hundreds of them quadratic)."""
+    prose = mask_inline(mask_code_blocks(source), comments=True)
+    lines: dict[str, int] = {}
+    line, counted = 1, 0
+    at = prose.find("@")
+    while at >= 0:
+        if at == 0 or not (prose[at - 1].isalnum() or prose[at - 1] == "_"):
+            got = read_key(prose, at + 1)
+            if got is not None and got[0] not in lines:
+                line += prose.count("\n", counted, at)
+                counted = at
+                lines[got[0]] = line
+        at = prose.find("@", at + 1)
+    return lines
 
 
 def locate_key(source: str, key: str) -> int | None:
     """Line of the first `@key` in a page's source outside code and comments, for messages."""
-    prose = mask_inline(mask_code_blocks(source), comments=True)
-    m = re.search(r"(?<![\w])-?@\{?" + re.escape(key) + r"\}?" + _KEY_END, prose)
-    return line_of_offset(source, m.start()) if m else None
+    return key_lines(source).get(key)
+
+
+# An element with an id that a cross-reference can name; a heading's text up to its end, for its label.
+_TARGET = re.compile(r'<(h[1-6]|[a-z][a-z0-9]*)\b[^>]*?\sid="([^"]+)"[^>]*>')
+_HEADING_END = re.compile(r"</h[1-6]>")
+_PERMALINK = re.compile(r'<a class="headerlink"[^>]*>.*?</a>', re.S)
+
+
+def page_targets(html: str) -> list[tuple[str, str]]:
+    """(id, heading text or "") of every element whose id a cross-reference can name (`sec-`, `fig:`...)."""
+    found = []
+    for m in _TARGET.finditer(html):
+        target = unescape(m.group(2))
+        if not xref_kind(target):
+            continue
+        text = ""
+        if m.group(1).startswith("h"):
+            end = _HEADING_END.search(html, m.end())
+            inner = html[m.end():end.start()] if end else ""
+            text = unescape(strip_tags(_PERMALINK.sub("", inner))).strip()
+        found.append((target, text))
+    return found
+
+
+def relative_url(url: str, base: str) -> str:
+    """`url` relative to the page at `base` (both site-relative, as MkDocs' page URLs)."""
+    folder = base.rpartition("/")[0] if "." in base.rpartition("/")[2] else base.rstrip("/")
+    here = [p for p in folder.split("/") if p]
+    there = [p for p in url.split("/") if p]
+    common = 0
+    for a, b in zip(here, there, strict=False):
+        if a != b:
+            break
+        common += 1
+    rel = "/".join([".."] * (len(here) - common) + there[common:]) or "."
+    return rel + "/" if url.endswith("/") and rel != "." else rel
+
+
+def xref_message(key: str) -> str:
+    """The one message for a cross-reference whose target no page has."""
+    return (f"'@{key}' looks like a cross-reference, but no page has an element with the id '{key}'; give the "
+            f"{(xref_kind(key) or 'element').lower()} that id (e.g. {{#{key}}}), correct the reference, or add "
+            "an entry with this key to the bibliography")
 
 
 @dataclass
@@ -42,6 +103,7 @@ class PageRecord:
     title: str = ""
     url: str = ""
     keys: list[str] = field(default_factory=list)
+    targets: list[tuple[str, str]] = field(default_factory=list)  # cross-reference ids: (id, heading text)
 
 
 class CitationManager:
@@ -61,15 +123,23 @@ class CitationManager:
         self.listed: set[str] = set()  # keys shown with .bib/.ris links somewhere (their files are written)
         self.search_pages: dict[str, str] = {}  # page id -> lighter HTML for the search indexer
         self.citing: dict[str, list[str]] = {}
+        self.targets: dict[str, tuple[str, str, str]] = {}  # cross-reference id -> (page id, URL, label)
         self._ctx_digest = ""  # what every fixed page depends on besides its own HTML (set by finalize)
 
-    def add_page(self, page_id: str, path: str, source: str) -> None:
+    def add_page(self, page_id: str, path: str, source: str) -> list[Problem]:
+        """Register a page; returns problems of its source that its HTML cannot show (an unclosed comment)."""
         self.pages[page_id] = PageRecord(path, source)
+        if "<!--" not in source:
+            return []
+        start = unclosed_comment(mask_inline(mask_code_blocks(source), comments=False))
+        return [] if start is None else [Problem(SourceLocation(path, line_of_offset(source, start)),
+                                                 UNCLOSED_COMMENT)]
 
     def collect(self, page_id: str, html: str, title: str, url: str) -> None:
         record = self.pages[page_id]
         record.title, record.url = title, url
         record.keys = [key for _, citation in iter_placeholders(html) for key in citation.keys]
+        record.targets = page_targets(html) if ' id="' in html else []
 
     def finalize(self, order: list[str]) -> CiteContext:
         """Number every cited key by first citation in `order` (nav order) and format only cited entries."""
@@ -81,23 +151,50 @@ class CitationManager:
                 self.citing.setdefault(key, []).append(page_id)
         self.ctx = self._context(numbers)
         self.listed = set(numbers)
+        self.targets = self._number_targets(ordered)
         facts = [code_digest(), self.bib.cache_key, self.style, self.citation_style, self.references_heading,
-                 str(self.exports_folder), json.dumps(numbers, sort_keys=True)]
+                 str(self.exports_folder), json.dumps(numbers, sort_keys=True),
+                 json.dumps(self.targets, sort_keys=True)]
         self._ctx_digest = hashlib.sha256("\0".join(facts).encode()).hexdigest()
         return self.ctx
+
+    def _number_targets(self, ordered: list[str]) -> dict[str, tuple[str, str, str]]:
+        """Cross-reference targets: id -> (page id, page URL, label). Sections are named by their heading;
+        figures, tables, equations... are numbered by kind in reading order, as pandoc-crossref numbers them."""
+        targets: dict[str, tuple[str, str, str]] = {}
+        counts: dict[str, int] = {}
+        for page_id in ordered:
+            record = self.pages[page_id]
+            for target, text in record.targets:
+                if target in targets:
+                    continue  # the first page wins; MkDocs warns about nothing here, nor do we
+                kind = xref_kind(target) or ""
+                if kind == "Section":
+                    label = f"\u201c{text}\u201d" if text else target
+                else:
+                    counts[kind] = counts.get(kind, 0) + 1
+                    label = str(counts[kind])
+                targets[target] = (page_id, record.url, label)
+        return targets
 
     def _context(self, numbers: dict[str, int], extra: list[str] | None = None) -> CiteContext:
         keys = list(numbers) + [k for k in (extra or []) if k not in numbers]
         entries = [self.bib.entries[k] for k in keys]
         return CiteContext(
             numbers=numbers,
-            formatted=format_entries_cached(entries, self.style, self.bib.entries, self.bib.cache_key,
+            formatted=format_entries_cached(entries, self._entry_style(), self.bib.entries, self.bib.cache_key,
                                             self.cache_dir),
             names={e.key: narrative_name(e) for e in entries},
             years={e.key: e.year for e in entries},
             style=self.citation_style,
             file_stems={e.key: safe_file_stem(e.key) for e in entries} if self.exports_folder else {},
         )
+
+    def _entry_style(self) -> str:
+        """Our Vancouver style puts the year after the authors when citations are author-year."""
+        if self.style == "vancouver" and self.citation_style == "author-year":
+            return "vancouver-author-date"
+        return self.style
 
     def uncited(self) -> list[str]:
         assert self.ctx is not None
@@ -113,14 +210,23 @@ class CitationManager:
             raise RuntimeError("finalize() must run before fix_page()")
         record = self.pages[page_id]
         ctx = self.ctx
+        xrefs = {key: (self._href(page_id, key), self.targets[key][2]) for key in record.keys
+                 if key in self.targets and key not in ctx.numbers}
+        if xrefs:
+            ctx = replace(ctx, xrefs=xrefs)
         result = _fix(html, ctx)
         problems = []
+        lines = key_lines(record.source) if result.unresolved or result.unresolved_xrefs else {}
         for key in dict.fromkeys(result.unresolved):
             suggestion = self.bib.suggest(key)
             hint = f" (did you mean '{suggestion}'?)" if suggestion else "; add it to bib/ or correct the key"
-            problems.append(Problem(SourceLocation(record.path, locate_key(record.source, key)),
-                                    f"unknown citation key '{key}'{hint}"))
+            problems.append(Problem(SourceLocation(record.path, lines.get(key)), f"unknown citation key '{key}'{hint}"))
+        for key in dict.fromkeys(result.unresolved_xrefs):
+            problems.append(Problem(SourceLocation(record.path, lines.get(key)), xref_message(key)))
         out, light = result.html, result.search_html
+        if REFS_MARKER.search(out):  # pandoc's `{#refs}`: this page's references, or if it cites nothing, all
+            marker = "<!-- references -->" if result.backrefs else "<!-- bibliography -->"
+            out, light = REFS_MARKER.sub(marker, out, count=1), REFS_MARKER.sub(marker, light, count=1)
         if result.backrefs:
             refs = render_reference_list(result.backrefs, ctx)
             light_refs = search_list(list(result.backrefs), ctx)
@@ -152,6 +258,12 @@ class CitationManager:
         self.search_pages[page_id] = light
         return out, problems
 
+    def _href(self, page_id: str, target: str) -> str:
+        target_page, url, _label = self.targets[target]
+        if target_page == page_id:
+            return f"#{target}"
+        return f"{relative_url(url, self.pages[page_id].url)}#{target}"
+
     def fix_page_cached(self, page_id: str, html: str, store: JsonStore, page_url_of: dict[str, str] | None = None,
                         root_prefix: str = "") -> tuple[str, list[Problem]]:
         """`fix_page`, reused from `store` when the page's HTML and source, the numbers of the whole build and
@@ -159,7 +271,7 @@ class CitationManager:
         record = self.pages[page_id]
         # A bibliography also shows which pages cite each entry, with their titles and links.
         cited_in = json.dumps([self.citing, {p: (r.title, r.url) for p, r in self.pages.items()}, page_url_of],
-                              sort_keys=True) if BIBLIOGRAPHY_MARKER.search(html) else ""
+                              sort_keys=True) if BIBLIOGRAPHY_MARKER.search(html) or REFS_MARKER.search(html) else ""
         key = hashlib.sha256("\0".join((self._ctx_digest, page_id, record.path, root_prefix, html, record.source,
                                          cited_in)).encode()).hexdigest()
         entry = store.get(key)

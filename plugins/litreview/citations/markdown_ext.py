@@ -10,6 +10,7 @@ from functools import lru_cache
 from typing import Any
 
 from markdown import Markdown, util
+from markdown.blockprocessors import BlockProcessor
 from markdown.extensions import Extension
 from markdown.inlinepatterns import InlineProcessor
 from markdown.treeprocessors import Treeprocessor
@@ -94,12 +95,16 @@ class _BracketProcessor(InlineProcessor):
 
 
 class _NarrativeProcessor(InlineProcessor):
-    ANCESTOR_EXCLUDES = ("a",)  # "@key" as link text stays text; bracketed citations there still count
     def handleMatch(self, m: re.Match[str], data: str) -> tuple[Any, Any, Any]:  # noqa: N802
         got = parse_narrative_at(data, m.start(0))
         if got is None:
             return None, None, None
         citation, end = got
+        # `[Frilling @key says](url)` cites (the citation is moved after the link); a link whose whole text is
+        # `@name` is a handle (`[@octocat](https://github.com/octocat)`) and stays text.
+        inline = self.md.treeprocessors["inline"]
+        if data.strip() == data[m.start(0):end] and "a" in getattr(inline, "ancestors", ()):
+            return None, None, None
         return _element(_readable_citation(self, citation)), m.start(0), end
 
 
@@ -124,6 +129,33 @@ class _ValueProcessor(InlineProcessor):
         if result.citation is not None:
             span.text += "\u00a0"
             span.append(_element(result.citation))
+        return span, m.start(0), m.end(0)
+
+
+# `{{surgery.frilling2014}}`: dotted like an inline value, but not three parts. Only reported when the first part
+# names a data set, so `{{ config.site_name }}` of other tools stays theirs.
+MALFORMED_VALUE_RE = re.compile(r"\{\{\s*([\w-]+(?:\.[\w-]+)+)\s*\}\}")
+
+
+def malformed_value_message(parts: list[str]) -> str:
+    example = ".".join([*parts, "<column>"][:3])
+    return (f"an inline value names a data set, a row and a column, and this has {len(parts)} parts; write "
+            f"{{{{{example}}}}}")
+
+
+class _MalformedValueProcessor(InlineProcessor):
+    def __init__(self, pattern: str, ext: CitationExtension) -> None:
+        super().__init__(pattern)
+        self.ext = ext
+
+    def handleMatch(self, m: re.Match[str], data: str) -> tuple[Any, Any, Any]:  # noqa: N802
+        parts = m.group(1).split(".")
+        if len(parts) == 3 or self.ext.is_dataset is None or not self.ext.is_dataset(parts[0]):
+            return None, None, None
+        self.ext.value_errors.append((m.group(0), malformed_value_message(parts)))
+        span = etree.Element("span")
+        span.set("class", "lr-missing")
+        span.text = f"[{m.group(0)}?]"
         return span, m.start(0), m.end(0)
 
 
@@ -162,12 +194,44 @@ class _UnnestFromLinks(Treeprocessor):
             cites[-1].tail, link.tail = link.tail, None
 
 
+# Where other tools put references: mkdocs-bibtex's `\bibliography` (this page's) and `\full_bibliography`
+# (every entry), pandoc's and Quarto's `::: {#refs}` div (this page's, or on a page that cites nothing, the whole
+# book's). Each becomes our own directive, so the page reads as its author meant.
+_FOREIGN_MARKERS = {"\\bibliography": "<!-- references -->", "\\full_bibliography": "<!-- bibliography all -->"}
+_REFS_OPEN = re.compile(r"^ {0,3}:{3,}[ \t]*\{[ \t]*#refs\b[^}\n]*\}[ \t]*$")
+_DIV_CLOSE = re.compile(r"^ {0,3}:{3,}[ \t]*$")
+REFS_DIV = '<div id="refs"></div>'
+
+
+class _ForeignMarkers(BlockProcessor):
+    def test(self, parent: etree.Element, block: str) -> bool:
+        first = block.split("\n", 1)[0]
+        return block.strip() in _FOREIGN_MARKERS or bool(_REFS_OPEN.match(first))
+
+    def run(self, parent: etree.Element, blocks: list[str]) -> bool:
+        block = blocks.pop(0)
+        if block.strip() in _FOREIGN_MARKERS:
+            marker = _FOREIGN_MARKERS[block.strip()]
+        else:
+            rest = [line for line in block.split("\n")[1:] if line.strip()]
+            if not rest and blocks and _DIV_CLOSE.match(blocks[0].strip()):
+                blocks.pop(0)  # `::: {#refs}`, a blank line, `:::`
+            elif rest and not all(_DIV_CLOSE.match(line) for line in rest):
+                blocks.insert(0, "\n".join(line for line in rest if not _DIV_CLOSE.match(line)))
+            marker = REFS_DIV
+        paragraph = etree.SubElement(parent, "p")
+        paragraph.text = self.parser.md.htmlStash.store(marker)  # a block of raw HTML, as a comment would be
+        return True
+
+
 class CitationExtension(Extension):
     """Registers the citation and value syntax. `value_resolver` answers `{{set.row.column}}`."""
 
-    def __init__(self, value_resolver: ValueResolver | None = None, **kwargs: Any) -> None:
+    def __init__(self, value_resolver: ValueResolver | None = None,
+                 is_dataset: Callable[[str], bool] | None = None, **kwargs: Any) -> None:
         super().__init__(**kwargs)
         self.value_resolver = value_resolver
+        self.is_dataset = is_dataset
         self.value_errors: list[tuple[str, str]] = []
 
     def extendMarkdown(self, md: Markdown) -> None:  # noqa: N802
@@ -175,9 +239,12 @@ class CitationExtension(Extension):
             md.ESCAPED_CHARS.append("@")
         # After code spans, escapes, links, autolinks and inline HTML (90), so none of them is read as a citation.
         md.inlinePatterns.register(_ValueProcessor(r"\{\{\s*([\w-]+)\.([\w-]+)\.([\w-]+)\s*\}\}", self), "lr-value", 87)
+        md.inlinePatterns.register(_MalformedValueProcessor(MALFORMED_VALUE_RE.pattern, self), "lr-value-malformed",
+                                   86.5)
         md.inlinePatterns.register(_BracketProcessor(r"\[", md), "lr-cite-bracket", 86)
         md.inlinePatterns.register(_NarrativeProcessor(r"@", md), "lr-cite-narrative", 85)
         md.treeprocessors.register(_UnnestFromLinks(md), "lr-unnest", 5)
+        md.parser.blockprocessors.register(_ForeignMarkers(md.parser), "lr-foreign-markers", 12)
 
 
 def makeExtension(**kwargs: Any) -> CitationExtension:  # noqa: N802 (Markdown entry point)

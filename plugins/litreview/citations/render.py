@@ -2,17 +2,20 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from html import escape
+from html import escape, unescape
 from string import ascii_lowercase
+from typing import Any, Protocol
 
 from .markdown_ext import iter_placeholders
 from .numbering import compress
-from .syntax import Citation, CiteItem
+from .syntax import Citation, CiteItem, xref_kind
 
 REFERENCES_MARKER = re.compile(r"<!--\s*references\s*-->")
 BIBLIOGRAPHY_MARKER = re.compile(r"<!--\s*bibliography(\s+all)?\s*-->")
+# pandoc's place for references, as raw HTML or as the `::: {#refs}` div the Markdown extension turns into it.
+REFS_MARKER = re.compile(r'<div id="refs"(?: class="[^"<>]*")?>\s*</div>')
 
 
 @dataclass(frozen=True)
@@ -27,12 +30,15 @@ class CiteContext:
     anchor_prefix: str = "ref-"
     files_prefix: str | None = None  # page-relative path of the export folder; None: no download links
     file_stems: Mapping[str, str] = field(default_factory=dict)  # key -> file name stem of its .bib/.ris
+    # Cross-references (`@fig-growth`, `@sec:methods`) of this page: id -> (href from this page, label).
+    xrefs: Mapping[str, tuple[str, str]] = field(default_factory=dict)
 
 
 @dataclass
 class FixResult:
     html: str
     unresolved: list[str] = field(default_factory=list)
+    unresolved_xrefs: list[str] = field(default_factory=list)  # cross-reference keys without a target
     backrefs: dict[str, list[str]] = field(default_factory=dict)
     search_html: str = ""  # the same page with citations as plain text, for the search indexer
 
@@ -89,11 +95,29 @@ def _described_by(keys: Sequence[str], ctx: CiteContext) -> str:
     return " ".join(f"ref-text-{n}" for n in sorted({ctx.numbers[k] for k in keys}))
 
 
+def _xref(item: CiteItem, ctx: CiteContext) -> str:
+    """A cross-reference as its tools write it: "Figure 2" (just "2" after `-@`), linked to its target."""
+    href, label = ctx.xrefs[item.key]
+    kind = xref_kind(item.key) or ""
+    text = label if item.suppress_author else f"{kind}\u00a0{label}"
+    html = f'<a class="lr-xref" href="{escape(href, quote=True)}">{escape(text)}</a>'
+    if item.prefix:
+        html = f"{escape(item.prefix)} {html}"
+    return f"{html}, {escape(item.suffix)}" if item.suffix else html
+
+
 def render_citation(citation: Citation, ctx: CiteContext, anchor: str) -> tuple[str, list[str]]:
-    """HTML for one citation and the keys in it that are not in the bibliography."""
+    """HTML for one citation and the keys in it that are neither in the bibliography nor cross-references."""
     known = [i for i in citation.items if i.key in ctx.numbers]
-    missing = [i.key for i in citation.items if i.key not in ctx.numbers]
-    marker = "".join(f'<span class="lr-missing" title="unknown citation key">[?{escape(k)}]</span>' for k in missing)
+    xrefs = [i for i in citation.items if i.key not in ctx.numbers and i.key in ctx.xrefs]
+    missing = [i.key for i in citation.items if i.key not in ctx.numbers and i.key not in ctx.xrefs]
+    marker = "".join(f'<span class="lr-missing" title="unknown {"cross-reference" if xref_kind(k) else "citation key"}'
+                     f'">[?{escape(k)}]</span>' for k in missing)
+    xref_html = "; ".join(_xref(i, ctx) for i in xrefs)
+    if xrefs and not known:
+        return f'<span class="lr-xrefs">{xref_html}</span>{marker}', missing
+    if xref_html:
+        marker = f" {xref_html}{marker}"
     if not known:
         return f'<span class="lr-cite lr-cite-missing" id="{anchor}">{marker}</span>', missing
     tip_id = _described_by([i.key for i in known], ctx)
@@ -117,6 +141,7 @@ def render_citation(citation: Citation, ctx: CiteContext, anchor: str) -> tuple[
 _OPEN_A = re.compile(r"<a[\s>]", re.I)
 _CLOSE_A = re.compile(r"</a\s*>", re.I)
 _PLAIN_LINK = re.compile(r'<a href="[^"]*" rel="noopener">(.*?)</a>')
+_XREF_LINK = re.compile(r'<a class="lr-xref" href="[^"]*">(.*?)</a>')
 _CITE_LINK = re.compile(r'<a class="lr-cite-link" href="[^"]*" (aria-describedby="[^"]*")>(.*?)</a>')
 
 
@@ -134,7 +159,9 @@ def fix_citations(page_html: str, ctx: CiteContext) -> FixResult:
         html, missing = render_citation(citation, ctx, anchor)
         if depth:  # inside a link: numbers without links of their own, so links never nest
             html = _PLAIN_LINK.sub(r"\1", _CITE_LINK.sub(r'<span class="lr-cite-link" \1>\2</span>', html))
-        result.unresolved += missing
+            html = _XREF_LINK.sub(r"\1", html)
+        result.unresolved += [k for k in missing if not xref_kind(k)]
+        result.unresolved_xrefs += [k for k in missing if xref_kind(k)]
         for key in dict.fromkeys(citation.keys):
             if key in ctx.numbers:
                 result.backrefs.setdefault(key, []).append(anchor)
@@ -148,6 +175,36 @@ def fix_citations(page_html: str, ctx: CiteContext) -> FixResult:
     result.search_html = "".join(plain)
     result.html = "".join(out)
     return result
+
+
+_CITED_HEADING = re.compile(r'<h[1-6] id="([^"]+)"[^>]*>((?:(?!</h[1-6]>).)*?class="lr-(?:cite|xrefs)'
+                            r'(?:(?!</h[1-6]>).)*)</h[1-6]>', re.S)
+_HEADERLINK = re.compile(r'<a class="headerlink"[^>]*>.*?</a>', re.S)
+
+
+def cited_heading_titles(page_html: str) -> dict[str, str]:
+    """id -> text of each heading with a citation, as the page shows it ("Results of Okafor et al. [1]"): the table
+    of contents was made before numbering, when the citation had no text."""
+    return {m.group(1): unescape(strip_tags(_HEADERLINK.sub("", m.group(2)))).strip()
+            for m in _CITED_HEADING.finditer(page_html)}
+
+
+class _TocItem(Protocol):
+    title: str
+
+    @property
+    def id(self) -> str: ...
+
+    @property
+    def children(self) -> Sequence[Any]: ...
+
+
+def retitle(items: Iterable[_TocItem], titles: Mapping[str, str]) -> None:
+    """Give table-of-contents items (MkDocs' AnchorLink) the titles of `cited_heading_titles`."""
+    for item in items:
+        if item.id in titles:
+            item.title = titles[item.id]
+        retitle(item.children, titles)
 
 
 def _backref_label(index: int) -> str:

@@ -8,8 +8,9 @@ from html.entities import html5
 from typing import Literal
 
 # Pandoc: a key starts with a letter, digit or `_`; punctuation from `:.#$%&-+?<>~/` is allowed only
-# inside the key (followed by a word character), so "see @doe99." cites `doe99`.
-KEY_PATTERN = r"[^\W](?:\w|[:.#$%&\-+?<>~/](?=\w))*"
+# inside the key (followed by a word character), so "see @doe99." cites `doe99`; `:` and `/` may also stand
+# before a `/`, so Manubot's `@url:https://example.org/x` is one key.
+KEY_PATTERN = r"[^\W](?:\w|[:.#$%&\-+?<>~/](?=\w)|[:/](?=/))*"
 _KEY = re.compile(KEY_PATTERN)
 # \x02 and \x03 delimit Python-Markdown's placeholders for inline HTML: a key never spans one.
 _BRACED_KEY = re.compile(r"\{([^{}\x02\x03]+)\}")
@@ -22,6 +23,22 @@ _PAGE_RANGE = re.compile(r"(?<=\d)-(?=\d)")
 _ENTITY_END = re.compile(r"&(?:([A-Za-z][A-Za-z0-9]{1,31})|#[0-9]{1,7}|#[xX][0-9A-Fa-f]{1,6})$")
 
 Mode = Literal["normal", "narrative"]
+
+# Cross-reference prefixes: Quarto writes `@fig-growth`, pandoc-crossref and the xnos filters `@fig:growth`,
+# bookdown `fig:growth`. A key with one of them that the bibliography lacks names an element of the site.
+XREF_KINDS = {
+    "sec": "Section", "fig": "Figure", "tbl": "Table", "tab": "Table", "eq": "Equation", "lst": "Listing",
+    "thm": "Theorem", "lem": "Lemma", "cor": "Corollary", "prp": "Proposition", "cnj": "Conjecture",
+    "def": "Definition", "exm": "Example", "exr": "Exercise", "sol": "Solution", "rem": "Remark",
+    "alg": "Algorithm",
+}
+_XREF = re.compile(r"(" + "|".join(XREF_KINDS) + r")[-:]\w")
+
+
+def xref_kind(key: str) -> str | None:
+    """"Figure" for `fig-growth` or `fig:growth`: the kind of element a cross-reference key names, if any."""
+    m = _XREF.match(key)
+    return XREF_KINDS[m.group(1)] if m else None
 
 
 # One encoder for every placeholder: json.dumps with options builds a new encoder on each call.

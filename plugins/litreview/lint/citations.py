@@ -1,10 +1,11 @@
 """Citation checks: keys cited in Markdown that the bibliography lacks, and entries that nothing cites."""
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Collection, Iterable, Sequence
 
 from ..bibliography.load import Bibliography
-from ..citations.syntax import find_citations
+from ..citations.manager import xref_message
+from ..citations.syntax import find_citations, xref_kind
 from ..markdown_text import MarkdownPage
 from .findings import Finding
 
@@ -14,11 +15,18 @@ def page_citations(page: MarkdownPage) -> list[tuple[int, str]]:
     return [(start, key) for start, _end, cite in find_citations(page.prose) for key in cite.keys]
 
 
-def unknown_keys(pages: Sequence[MarkdownPage], bib: Bibliography) -> list[Finding]:
+def unknown_keys(pages: Sequence[MarkdownPage], bib: Bibliography, ids: Collection[str] = ()) -> list[Finding]:
+    """Keys the bibliography lacks; `ids` are the site's element ids, which cross-references (`@fig-x`) name."""
     findings = []
     for page in pages:
+        reported: set[str] = set()  # the build reports each key once per page, at its first line
         for offset, key in page_citations(page):
-            if key in bib.entries:
+            if key in bib.entries or key in reported:
+                continue
+            reported.add(key)
+            if xref_kind(key):
+                if key not in ids:
+                    findings.append(Finding(page.path, page.line(offset), "error", "unknown-xref", xref_message(key)))
                 continue
             suggestion = bib.suggest(key)
             hint = f" (did you mean '{suggestion}'?)" if suggestion else "; add it to bib/ or correct the key"
@@ -46,6 +54,6 @@ def _with_parents(keys: set[str], bib: Bibliography) -> set[str]:
 
 def unused_entries(bib: Bibliography, cited: Iterable[str]) -> list[Finding]:
     used = _with_parents(set(cited), bib)
-    return [Finding(e.location.path, e.location.line, "warning", "unused-entry",
+    return [Finding(e.location.path, e.location.line, "error", "unused-entry",
                     f"entry '{e.key}' is never cited; cite it or remove it")
             for e in bib.entries.values() if e.key not in used]

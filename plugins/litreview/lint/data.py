@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from ..citations.markdown_ext import MALFORMED_VALUE_RE, malformed_value_message
 from ..citations.syntax import find_citations
 from ..markdown_text import MarkdownPage
 from ..tables.directives import DIRECTIVE_RE, DirectiveError, parse_directive
@@ -77,6 +78,11 @@ def page_data(pages: Sequence[MarkdownPage], manager: TableManager) -> PageData:
                                                f"{m.group(0)}: {got}"))
             elif got.citation is not None:
                 result.cited.update(got.citation.keys)
+        for m in MALFORMED_VALUE_RE.finditer(page.prose):
+            parts = m.group(1).split(".")
+            if len(parts) != 3 and parts[0] in datasets:
+                result.findings.append(Finding(page.path, page.line(m.start()), "error", "unknown-value",
+                                               f"{m.group(0)}: {malformed_value_message(parts)}"))
         for m in DIRECTIVE_RE.finditer(page.without_code):
             kind = m.group(1)
             try:

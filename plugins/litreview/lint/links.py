@@ -23,7 +23,7 @@ _REF_DEF = re.compile(r"^ {0,3}\[([^\]^][^\]]*)\]:[ \t]*(<[^>\n]*>|\S+)", re.MUL
 _SCHEME = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*:")
 _ATX = re.compile(r"^ {0,3}(#{1,6})[ \t]+(.*?)(?:[ \t]+#+)?[ \t]*$")
 _SETEXT = re.compile(r"^ {0,3}(?:=+|-+)[ \t]*$")
-_ATTR_ID = re.compile(r"\{:?[^}\n]*?#([\w-]+)[^}\n]*\}")
+_ATTR_ID = re.compile(r"\{:?[^}\n]*?#([\w:.-]+)[^}\n]*\}")  # pandoc-crossref ids have a colon: {#fig:curve}
 _TRAILING_ATTR = re.compile(r"[ \t]*\{:?[^}\n]*\}[ \t]*$")
 _HTML_ID = re.compile(r"""\bid\s*=\s*["']([^"']+)["']""")
 _FOOTNOTE = re.compile(r"^ {0,3}\[\^([^\]]+)\]:", re.MULTILINE)

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import importlib
 import os
+import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -10,8 +11,11 @@ from typing import Any
 
 import yaml
 
+from ..bibliography.load import bib_folder
 from ..config import LitReviewConfig
-from .findings import Severity
+from .findings import Finding, Severity
+
+_SCHEME = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*:")
 
 
 class ProjectError(Exception):
@@ -110,6 +114,7 @@ class Project:
     data_dir: Path
     required_fields: tuple[str, ...]
     references_heading: str = "References"
+    warn_uncited: bool = False  # the plugin's option: the build warns (so --strict fails) about uncited entries
     toc_separator: str = "-"
     slugify: Callable[[str, str], str] | None = None
     exclude_docs: Any = None
@@ -118,6 +123,8 @@ class Project:
     config_problems: list[tuple[Severity, str]] = field(default_factory=list)  # (severity, message) on mkdocs.yml
     numbers_need_citations: bool = False  # check.numbers_need_citations: this project's editorial rule
     number_allowlist: Path | None = None  # check.number_allowlist, when set
+    findings: list[Finding] = field(default_factory=list)  # found while reading the configuration (unread files)
+    nav_pages: list[str] = field(default_factory=list)  # docs-relative files named in `nav:`
 
     def rel(self, path: Path) -> str:
         try:
@@ -139,6 +146,17 @@ class Project:
                 yield path
 
 
+def _nav_files(nav: Any) -> Iterator[str]:
+    """Every local file a `nav:` names (links to other sites and section titles aside)."""
+    items = nav if isinstance(nav, list) else [nav] if nav is not None else []
+    for item in items:
+        value = next(iter(item.values()), None) if isinstance(item, dict) and len(item) == 1 else item
+        if isinstance(value, list):
+            yield from _nav_files(value)
+        elif isinstance(value, str) and not _SCHEME.match(value) and not value.startswith("/"):
+            yield value
+
+
 def load_project(config_file: Path) -> Project:
     """Read mkdocs.yml and validate the litreview options with the plugin's own Config schema."""
     config_file = config_file.resolve()
@@ -156,11 +174,13 @@ def load_project(config_file: Path) -> Project:
     if errors:
         raise ProjectError(f"{config_file}: " + "; ".join(f"plugins.litreview.{n}: {e}" for n, e in errors))
     docs_dir = root / str(data.get("docs_dir") or "docs")
+    bib_findings: list[Finding] = []
     if options.bib_files:
         bib_paths = [root / str(f) for f in options.bib_files]
     else:
         folder = root / options.bib_dir
-        bib_paths = sorted(folder.glob("*.bib")) if folder.is_dir() else []
+        bib_paths, unread = bib_folder(folder, options.bib_dir) if folder.is_dir() else ([], [])
+        bib_findings = [Finding(p.location.path, None, "error", "bib-unread", p.message) for p in unread]
         if not folder.is_dir():
             message = (f"the bibliography folder '{options.bib_dir}' does not exist; create it or set bib_dir / "
                        "bib_files of the litreview plugin")
@@ -180,9 +200,10 @@ def load_project(config_file: Path) -> Project:
     return Project(
         root=root, config_file=config_file, docs_dir=docs_dir, bib_paths=bib_paths,
         data_dir=docs_dir / options.data_dir, required_fields=tuple(options.required_fields),
-        references_heading=options.references_heading,
+        references_heading=options.references_heading, warn_uncited=bool(options.warn_uncited),
         toc_separator=str(toc.get("separator", "-")) if isinstance(toc, dict) else "-",
         slugify=slugify if callable(slugify) else None, exclude_docs=exclude, config_problems=problems,
+        findings=bib_findings, nav_pages=list(_nav_files(data.get("nav"))),
         cache_dir=root / options.cache_dir / "bib" if options.cache_dir else None,
         generated=frozenset({options.pdf.filename} if options.pdf.enabled else ()),
         numbers_need_citations=options.check.numbers_need_citations,

@@ -5,12 +5,12 @@ import re
 from pathlib import Path
 
 from ..bibliography.load import load_cached
-from ..markdown_text import MarkdownPage
+from ..markdown_text import UNCLOSED_COMMENT, MarkdownPage, unclosed_comment
 from .bibliography import bib_problems, malformed_identifiers, same_work
 from .citations import page_citations, unknown_keys, unused_entries
 from .data import data_problems, load_manager, page_data
 from .findings import Finding, sort_findings
-from .links import broken_links
+from .links import broken_links, page_anchors
 from .numbers import load_allowlist, uncited_numbers
 from .project import Project
 
@@ -37,7 +37,7 @@ def run_checks(project: Project) -> list[Finding]:
     """All findings of a project, sorted by file and line."""
     config_rel = project.rel(project.config_file)
     findings = [Finding(config_rel, None, severity, "config", message)
-                for severity, message in project.config_problems]
+                for severity, message in project.config_problems] + project.findings
     bib = load_cached(project.bib_paths, project.root, project.cache_dir, project.required_fields)
     findings += bib_problems(bib) + malformed_identifiers(bib) + same_work(bib)
 
@@ -46,11 +46,22 @@ def run_checks(project: Project) -> list[Finding]:
 
     pages, page_findings = read_pages(project)
     findings += page_findings
-    findings += unknown_keys(pages, bib)
+    known = {page.rel for page in pages}
+    for entry in dict.fromkeys(project.nav_pages):  # MkDocs warns about these, so --strict fails
+        if entry not in known and not (project.docs_dir / entry).is_file():
+            findings.append(Finding(config_rel, None, "error", "nav", f"nav: '{entry}' is not a file in "
+                                    f"{project.rel(project.docs_dir)}/; correct the path or remove the entry"))
+    ids = {anchor for page in pages for anchor in page_anchors(page, project.slugify, project.toc_separator)}
+    findings += unknown_keys(pages, bib, ids)
+    for page in pages:
+        start = unclosed_comment(page.without_code)
+        if start is not None:
+            findings.append(Finding(page.path, page.line(start), "error", "unclosed-comment", UNCLOSED_COMMENT))
     used = page_data(pages, manager)
     findings += used.findings
     cited = {key for page in pages for _, key in page_citations(page)} | used.cited
-    findings += unused_entries(bib, cited)
+    if project.warn_uncited:  # as the build: only then does `--strict` fail on an uncited entry
+        findings += unused_entries(bib, cited)
 
     if project.numbers_need_citations:  # an editorial rule this project chose (check.numbers_need_citations)
         allow, allow_findings = load_allowlist(project.number_allowlist, project.rel(project.number_allowlist)

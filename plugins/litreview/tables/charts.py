@@ -40,9 +40,19 @@ def _render(draw, salt: str, width: float, height: float) -> str:  # type: ignor
     return buffer.getvalue()
 
 
+_SVG_ID = re.compile(r'(\bid="|xlink:href="#|\bhref="#|url\(#)(?!mark-)([^"#)]+)')
+
+
+def _own_ids(svg: str, chart_id: str) -> str:
+    """matplotlib names glyphs, clip paths and patches the same way in every chart (`DejaVuSans-31`, `patch_1`):
+    two charts on one page had duplicate ids, and the PDF warned "Anchor defined twice" for each. Each chart's
+    ids (and the references to them) get the chart's id as a prefix; the marks named after table rows keep theirs."""
+    return _SVG_ID.sub(lambda m: f"{m.group(1)}{chart_id}-{m.group(2)}", svg)
+
+
 def _inline(svg: str, title: str, desc: str, chart_id: str) -> str:
     """Make the SVG embeddable: no XML prolog, responsive size, an accessible name and description."""
-    svg = svg[svg.index("<svg"):]
+    svg = _own_ids(svg[svg.index("<svg"):], chart_id)
     svg = re.sub(r'<svg([^>]*?) width="[^"]*" height="[^"]*"', r"<svg\1", svg, count=1)
     head = (f'<svg role="img" aria-labelledby="{chart_id}-title {chart_id}-desc" class="lr-chart-svg" '
             f'preserveAspectRatio="xMidYMid meet"')

@@ -22,7 +22,7 @@ from .load import Column, DataSet, Row, load_datasets
 from .render import cite_html, comparison_html, table_html
 from .yaml_load import problem
 
-CHART_VERSION = "charts-1"
+CHART_VERSION = "charts-2"  # 2: each chart's SVG ids carry its own prefix
 # One line of words, digits and harmless punctuation, starting with a letter, digit or "(" so it cannot
 # open a list, heading, quote or code block; the same text comes back from Markdown, in a paragraph.
 _PLAIN_CELL = re.compile(r"[A-Za-z0-9(][^`\\*_\[\]@&<>{}#\n\r\t]*(?<=\S)\Z")
