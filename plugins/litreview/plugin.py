@@ -79,6 +79,9 @@ class LitReviewPlugin(BasePlugin[LitReviewConfig]):
         self._configured = False
         if not self.config.enabled:
             return config
+        if any(str(e) in ("litreview.markdown", "litreview") for e in config.markdown_extensions):
+            raise PluginError("litreview is listed both as a plugin and as the Markdown extension litreview.markdown; "
+                              "keep one (the plugin adds downloads, the PDF and the search copy)")
         # Cache entries neither written nor used since then are removed after the build (the second allows for
         # file times that lag the clock by a tick).
         self._started = time.time() - 1
