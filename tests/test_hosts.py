@@ -186,9 +186,16 @@ def test_zensical_with_the_extension_gives_the_same(plain: dict[str, Any], tmp_p
     pip = work / "venv" / "bin" / "pip"
     run([str(pip), "install", "-q", ZENSICAL, *map(str, (work / "wheels").glob("litreview-*.whl"))], work, env)
     root = write_review(work / "review", "zensical")
+    run([str(work / "venv" / "bin" / "litreview"), "assets", "docs/assets/litreview"], root, env)
+    config = yaml.safe_load((root / "mkdocs.yml").read_text(encoding="utf-8"))
+    config.update(extra_css=["assets/litreview/litreview.css"], extra_javascript=["assets/litreview/litreview.js"])
+    (root / "mkdocs.yml").write_text(yaml.safe_dump(config, sort_keys=False), encoding="utf-8")
     shutil.rmtree(root / "site", ignore_errors=True)
     run([str(work / "venv" / "bin" / "zensical"), "build"], root, env)
     assert built(root / "site") == plain
+    chapter = (root / "site" / "part" / "chapter.html").read_text(encoding="utf-8")
+    assert 'href="../assets/litreview/litreview.css"' in chapter
+    assert (root / "site" / "assets" / "litreview" / "litreview.js").is_file()
 
 
 def test_the_plugin_and_the_extension_together_are_refused(tmp_path: Path) -> None:

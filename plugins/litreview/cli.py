@@ -113,6 +113,26 @@ def cmd_new(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     return 0
 
 
+def cmd_assets(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+    """Copy the packaged stylesheet and script into a folder of the site, for hosts without the plugin (Zensical)."""
+    from .assets import PACKAGE_ASSETS, packaged_files
+
+    target = Path(args.folder)
+    written = 0
+    for _site_path, source in packaged_files():
+        rel = source.relative_to(PACKAGE_ASSETS)
+        path = target / rel
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_bytes(source.read_bytes())
+        written += 1
+    shown = target.as_posix().rstrip("/")
+    print(f"litreview assets: wrote {written} files to {shown}", file=err)
+    print(f"List them in the site configuration (paths relative to docs_dir):\n"
+          f"  extra_css: [{shown.split('/', 1)[-1]}/litreview.css]\n"
+          f"  extra_javascript: [{shown.split('/', 1)[-1]}/litreview.js]", file=out)
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     from . import __version__
 
@@ -124,6 +144,9 @@ def build_parser() -> argparse.ArgumentParser:
     new.add_argument("--title", help="the review's title (default: from the folder name)")
     new.add_argument("--author", default="The review authors", help="authors shown on the site and the PDF")
     new.set_defaults(run=cmd_new)
+    copy = sub.add_parser("assets", help="copy litreview's CSS and JS into a folder (for Zensical or plain Markdown)")
+    copy.add_argument("folder", help="e.g. docs/assets/litreview")
+    copy.set_defaults(run=cmd_assets)
     check = sub.add_parser("check", help="check citations, BibTeX, evidence data, numbers and links (no build)")
     check.add_argument("--config", "-f", default="mkdocs.yml", help="the MkDocs configuration (default: mkdocs.yml)")
     check.add_argument("--format", choices=("text", "github", "json"), default="text",
