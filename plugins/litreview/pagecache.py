@@ -20,11 +20,11 @@ from typing import Any
 
 from mkdocs.structure.files import Files
 from mkdocs.structure.pages import Page
-from mkdocs.structure.toc import AnchorLink, TableOfContents
+from mkdocs.structure.toc import AnchorLink, get_toc
 
 from .jsonstore import code_digest
 
-CACHE_VERSION = "litreview-pages-1"
+CACHE_VERSION = "litreview-pages-2"
 # Packages whose code can change a conversion; their versions are part of every key.
 _PACKAGES = ("mkdocs", "markdown", "pymdown-extensions", "mkdocs-material")
 _ADDRESS = re.compile(r" at 0x[0-9a-fA-F]+")
@@ -77,32 +77,31 @@ def _toc_to_data(items: Iterable[AnchorLink]) -> list[dict[str, Any]]:
     return [{"title": a.title, "id": a.id, "level": a.level, "children": _toc_to_data(a.children)} for a in items]
 
 
-def _toc_from_data(data: list[dict[str, Any]]) -> list[AnchorLink]:
-    out = []
-    for item in data:
-        anchor = AnchorLink(item["title"], item["id"], item["level"])
-        anchor.children = _toc_from_data(item["children"])
-        out.append(anchor)
-    return out
+def _toc_tokens(data: list[dict[str, Any]]) -> list[Any]:
+    """Stored items as the `toc` extension's tokens, which MkDocs' public `get_toc` turns into a page's toc."""
+    return [{"level": item["level"], "id": item["id"], "name": item["title"], "children": _toc_tokens(item["children"])}
+            for item in data]
 
 
 def snapshot(page: Page, html: str) -> dict[str, Any]:
     """What MkDocs keeps from converting `page`, as JSON-ready data."""
     links = page.links_to_anchors or {}
     return {"html": html, "toc": _toc_to_data(page.toc.items if page.toc else []),
-            "title": getattr(page, "_title_from_render", None),
+            "title": page.title,
             # MkDocs records a valueless `id` (`<x id>` in raw HTML or code span text) as the anchor None.
             "anchors": sorted(page.present_anchor_ids or (), key=lambda a: (a is None, a or "")),
             "links_to_anchors": {f.src_uri: dict(v) for f, v in sorted(links.items(), key=lambda kv: kv[0].src_uri)}}
 
 
 def restore(page: Page, entry: dict[str, Any], files: Files) -> str:
-    """Put a stored conversion back on `page`, as `Page.render` would have left it; returns the HTML."""
-    items = _toc_from_data(entry["toc"])
-    if items:
-        items[0].active = True  # type: ignore[attr-defined]  # as mkdocs.structure.toc.get_toc does
-    page.toc = TableOfContents(items)
-    page._title_from_render = entry["title"]
+    """Put a stored conversion back on `page`, as `Page.render` would have left it; returns the HTML.
+
+    Only public attributes are set: `toc` (built by MkDocs' own `get_toc`), `title` (a settable property),
+    and the documented `present_anchor_ids` and `links_to_anchors` that MkDocs' link validation reads.
+    """
+    page.toc = get_toc(_toc_tokens(entry["toc"]))
+    if entry["title"] is not None:
+        page.title = entry["title"]
     page.present_anchor_ids = set(entry["anchors"])
     links = {files.get_file_from_path(src): v for src, v in entry["links_to_anchors"].items()}
     page.links_to_anchors = {f: v for f, v in links.items() if f is not None} or None

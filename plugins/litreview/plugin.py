@@ -29,7 +29,6 @@ from .jsonstore import JsonStore, prune_unused
 from .pagecache import MessageRecorder, cacheable, page_key, replay, restore, site_key, snapshot
 from .pageinfo import git_dates, git_epoch, how_to_cite, page_info_html
 from .pdf.assemble import PdfMeta, PdfPage, slug_for
-from .rendermemo import RenderMemo, wrap_environment
 from .sanitize import refuse_active_content, svg_refusal
 from .tables.manager import TableManager
 
@@ -51,7 +50,6 @@ class LitReviewPlugin(BasePlugin[LitReviewConfig]):
         # and fixed pages are then remembered here instead of read back from the disk cache on every save.
         serving = command == "serve"
         self._memory: dict[str, Any] | None = {"bib": {}, "pages": {}, "fixed": {}} if serving else None
-        self._render_memo = RenderMemo() if serving else None
         if dirty and self.config.enabled:
             log.warning("litreview: a --dirty build rebuilds only the pages that changed, so citation numbers, "
                         "reference lists and the bibliography of the other pages can be out of date; build "
@@ -73,7 +71,7 @@ class LitReviewPlugin(BasePlugin[LitReviewConfig]):
 
     def on_shutdown(self) -> None:
         # The end of a serve session (MkDocs keeps this instance for later builds in the same process).
-        self._memory, self._render_memo = None, None
+        self._memory = None
 
     def on_config(self, config: MkDocsConfig) -> MkDocsConfig:
         self._configured = False
@@ -250,10 +248,6 @@ class LitReviewPlugin(BasePlugin[LitReviewConfig]):
     def on_env(self, env: Any, *, config: MkDocsConfig, files: Files) -> Any:
         if not self._on:
             return env
-        memo = getattr(self, "_render_memo", None)
-        if memo is not None and self.page_cache.folder is not None:  # `mkdocs serve`, caching on
-            memo.start(config, config.theme.dirs, files.documentation_pages())
-            wrap_environment(env, memo)
         order = [p.file.src_uri for p in self.nav.pages] if self.nav else []
         self.citations.finalize(order)
         if self.config.warn_uncited:
@@ -313,9 +307,6 @@ class LitReviewPlugin(BasePlugin[LitReviewConfig]):
     def on_post_build(self, *, config: MkDocsConfig) -> None:
         if not self._on:
             return
-        memo = getattr(self, "_render_memo", None)
-        if memo is not None:
-            memo.finish()
         site_dir = Path(config.site_dir)
         self.tables.write_downloads(site_dir)
         if self.config.exports:
