@@ -222,3 +222,17 @@ def test_links_to_site_files_in_the_pdf_point_at_the_published_site(tmp_path: Pa
         if site_url:
             assert "https://review.example.org/data/tace.yaml" in uris
         assert str(root) not in (result.site / "review.pdf").read_bytes().decode("latin-1")
+
+
+@pytest.mark.parametrize("case", [c for c in CASES if not any("PDF:" in w for w in c.expected)],
+                         ids=[c.name for c in CASES if not any("PDF:" in w for w in c.expected)])
+def test_check_predicts_the_refusals(tmp_path: Path, case: Case) -> None:
+    """`litreview check` reports, as errors, each refusal the build makes (those of the PDF renderer excepted)."""
+    from litreview.lint import check_project
+
+    root, secret = _make(tmp_path, case)
+    found = {(f.file, f.line) for f in check_project(root / "mkdocs.yml") if f.severity == "error"}
+    for warning in case.expected:
+        file, _, rest = warning.partition(": ")
+        path, _, line = file.partition(":")
+        assert (path, int(line) if line else None) in found, (warning, sorted(found))

@@ -13,11 +13,14 @@ from .findings import Finding, sort_findings
 from .links import broken_links, page_anchors
 from .numbers import load_allowlist, uncited_numbers
 from .project import Project
+from .safety import active_content, unsafe_files
 
 
-def read_pages(project: Project) -> tuple[list[MarkdownPage], list[Finding]]:
+def read_pages(project: Project, refused: set[Path] | None = None) -> tuple[list[MarkdownPage], list[Finding]]:
     pages, findings = [], []
     for path in project.markdown_files():
+        if refused and path in refused:
+            continue  # a link out of docs_dir: not read (reported by unsafe_files)
         rel_path = project.rel(path)
         try:
             source = path.read_bytes().decode("utf-8-sig")
@@ -44,8 +47,11 @@ def run_checks(project: Project) -> list[Finding]:
     manager = load_manager(project.data_dir, project.root)
     findings += data_problems(manager, bib.entries)
 
-    pages, page_findings = read_pages(project)
+    unsafe, refused = unsafe_files(project.docs_dir, project.data_dir, project.root, project.rel(project.docs_dir))
+    findings += unsafe
+    pages, page_findings = read_pages(project, refused)
     findings += page_findings
+    findings += active_content(pages)
     known = {page.rel for page in pages}
     for entry in dict.fromkeys(project.nav_pages):  # MkDocs warns about these, so --strict fails
         if entry not in known and not (project.docs_dir / entry).is_file():
