@@ -60,8 +60,6 @@ class LitReviewConfig(Config):
     """Folder of evidence YAML files, relative to docs_dir."""
     cache_dir = c.Type(str, default=".cache/litreview")
     """Content-hash cache (relative to mkdocs.yml); an empty string turns caching off."""
-    repo_blob_url = c.Type(str, default="")
-    """Base URL for "Edit this page" / source links, e.g. https://github.com/o/r/blob/main/ (optional)."""
     page_cache = c.Type(bool, default=True)
     """Reuse each page's Markdown conversion from `cache_dir` while the page, the site's file list, the
     Markdown extensions and the evidence data are unchanged. Off by itself with `pymdownx.snippets`."""

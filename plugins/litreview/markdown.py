@@ -29,7 +29,7 @@ from markdown.preprocessors import Preprocessor
 from .bibliography.load import Bibliography, bib_folder, load_cached
 from .bibliography.style import short_label
 from .citations.manager import CitationManager, relative_url
-from .citations.markdown_ext import CitationExtension
+from .citations.markdown_ext import CitationExtension, take_value_errors
 from .confine import confine
 from .errors import Problem
 from .site import Site, SiteConfigError, find_config, fingerprint, read_site
@@ -136,12 +136,13 @@ class Engine:
         citations.finalize([p.src_uri for p in site.pages])
         return citations
 
-    def finish(self, source: str, html: str, value_errors: list[tuple[str, str]]) -> tuple[str, list[Problem]]:
+    def finish(self, source: str, html: str) -> tuple[str, list[Problem]]:
         """A converted page's final HTML: tables and charts, numbered citations, its references."""
         src_uri = self.pages.get(_digest(source)) if self.citations else None
         page = next((p for p in self.site.pages if p.src_uri == src_uri), None) if self.site and src_uri else None
         path, url = (page.path, page.url) if page else ("<text>", "")
-        problems = self.tables.value_problems(value_errors, path, source)
+        html, errors = take_value_errors(html)
+        problems = self.tables.value_problems(errors, path, source)
         html, more = self.tables.expand_directives(html, path, source, url, _root_prefix(url))
         problems += more
         if page is not None and self.citations is not None:
@@ -215,8 +216,7 @@ class _Finish(Postprocessor):
         engine, citation_ext = self.ext.engine, self.ext.citation_ext
         if engine is None or citation_ext is None:
             return text
-        html, problems = engine.finish(self.ext.source, text, citation_ext.value_errors)
-        citation_ext.value_errors = []
+        html, problems = engine.finish(self.ext.source, text)
         for problem in problems:
             log.warning(str(problem))
         return html
@@ -244,8 +244,6 @@ class LitReviewExtension(Extension):
 
     def reset(self) -> None:
         self.source = ""
-        if self.citation_ext is not None:
-            self.citation_ext.value_errors = []
 
 
 class _Remember(Preprocessor):

@@ -20,7 +20,7 @@ from .bibliography.identifiers import identifier_problems
 from .bibliography.load import bib_folder, load_cached
 from .bibliography.style import short_label
 from .citations.manager import CitationManager
-from .citations.markdown_ext import CitationExtension
+from .citations.markdown_ext import CitationExtension, take_value_errors
 from .citations.render import cited_heading_titles, retitle
 from .config import LitReviewConfig
 from .confine import confine, refusal
@@ -188,7 +188,6 @@ class LitReviewPlugin(BasePlugin[LitReviewConfig]):
         if not self._on:
             return markdown
         self._report(self.citations.add_page(page.file.src_uri, self._rel(page), page.file.content_string))
-        self.extension.value_errors = []
         return markdown
 
     @event_priority(-1000)  # last: the key is the Markdown exactly as it will be converted
@@ -217,12 +216,10 @@ class LitReviewPlugin(BasePlugin[LitReviewConfig]):
             (entry, markdown), self._hit = self._hit, None
             html, page.markdown = restore(page, entry, files), markdown
             replay(entry["messages"])
-            self.extension.value_errors = [(w, m) for w, m in entry["value_errors"]]
         elif self._pending is not None:
             key, recorder = self._pending
             self._end_recording()
-            self.page_cache.put(key, {**snapshot(page, html), "messages": recorder.records,
-                                      "value_errors": self.extension.value_errors})
+            self.page_cache.put(key, {**snapshot(page, html), "messages": recorder.records})
         return html
 
     def _end_recording(self) -> None:
@@ -237,7 +234,8 @@ class LitReviewPlugin(BasePlugin[LitReviewConfig]):
         path, source = self._rel(page), page.file.content_string
         html, refused = refuse_active_content(html, source, path)  # before litreview adds its own SVG and tables
         self._report(refused)
-        self._report(self.tables.value_problems(self.extension.value_errors, path, source))
+        html, errors = take_value_errors(html)
+        self._report(self.tables.value_problems(errors, path, source))
         html, problems = self.tables.expand_directives(html, path, source, page.url, _root_prefix(page))
         self._report(problems)
         self.citations.collect(page.file.src_uri, html, page.title or "", page.url)

@@ -15,7 +15,6 @@ from ..jsonstore import code_digest, mark_used
 from .identifiers import entry_url, identifier_links
 from .load import Entry, Name
 
-STYLES = ("vancouver", "plain", "unsrt", "alpha")
 _END_PUNCT = (".", "?", "!")
 _RANGE = re.compile(r"(?<=\w)\s*-{1,2}\s*(?=\w)")
 

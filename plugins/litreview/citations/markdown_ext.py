@@ -85,27 +85,49 @@ class ValueLookup:
 ValueResolver = Callable[[str, str, str], "ValueLookup | str"]
 
 
-class _BracketProcessor(InlineProcessor):
+class _CitationProcessor(InlineProcessor):
+    """`[@a; @b, p. 4]` (bracketed) or `@a [p. 4]` (narrative): the parser decides where a citation ends."""
+
+    def __init__(self, pattern: str, md: Markdown, parse: Callable[[str, int], tuple[Citation, int] | None],
+                 narrative: bool) -> None:
+        super().__init__(pattern, md)
+        self.parse = parse
+        self.narrative = narrative
+
     def handleMatch(self, m: re.Match[str], data: str) -> tuple[Any, Any, Any]:  # noqa: N802 (Markdown API)
-        got = parse_bracketed_at(data, m.start(0))
-        if got is None:
-            return None, None, None
-        citation, end = got
-        return _element(_readable_citation(self, citation)), m.start(0), end
-
-
-class _NarrativeProcessor(InlineProcessor):
-    def handleMatch(self, m: re.Match[str], data: str) -> tuple[Any, Any, Any]:  # noqa: N802
-        got = parse_narrative_at(data, m.start(0))
+        got = self.parse(data, m.start(0))
         if got is None:
             return None, None, None
         citation, end = got
         # `[Frilling @key says](url)` cites (the citation is moved after the link); a link whose whole text is
         # `@name` is a handle (`[@octocat](https://github.com/octocat)`) and stays text.
-        inline = self.md.treeprocessors["inline"]
-        if data.strip() == data[m.start(0):end] and "a" in getattr(inline, "ancestors", ()):
+        if self.narrative and data.strip() == data[m.start(0):end] and \
+                "a" in getattr(self.md.treeprocessors["inline"], "ancestors", ()):
             return None, None, None
         return _element(_readable_citation(self, citation)), m.start(0), end
+
+
+def error_marker(token: str, message: str) -> etree.Element:
+    """The visible marker of an inline value that cannot be shown; the message travels with it in the HTML and is
+    read back by `value_errors` once the page is converted (no state kept on the extension)."""
+    span = etree.Element("span")
+    span.set("class", "lr-missing")
+    span.set("data-lr-error", message)
+    span.set("data-lr-token", token)
+    span.text = f"[{token}?]"
+    return span
+
+
+_ERROR_SPAN = re.compile(r'<span class="lr-missing" data-lr-error="([^"]*)" data-lr-token="([^"]*)">')
+
+
+def take_value_errors(page_html: str) -> tuple[str, list[tuple[str, str]]]:
+    """A converted page without the messages its inline value markers carry, and those (token, message) pairs
+    in page order: the markers stay visible, the messages become warnings."""
+    if "data-lr-error" not in page_html:
+        return page_html, []
+    errors = [(html.unescape(m.group(2)), html.unescape(m.group(1))) for m in _ERROR_SPAN.finditer(page_html)]
+    return _ERROR_SPAN.sub('<span class="lr-missing">', page_html), errors
 
 
 class _ValueProcessor(InlineProcessor):
@@ -118,12 +140,9 @@ class _ValueProcessor(InlineProcessor):
         result: ValueLookup | str = (
             resolver(m.group(1), m.group(2), m.group(3)) if resolver else "no evidence data is loaded"
         )
-        span = etree.Element("span")
         if isinstance(result, str):
-            self.ext.value_errors.append((m.group(0), result))
-            span.set("class", "lr-missing")
-            span.text = f"[{m.group(0)}?]"
-            return span, m.start(0), m.end(0)
+            return error_marker(m.group(0), result), m.start(0), m.end(0)
+        span = etree.Element("span")
         span.set("class", "lr-value")
         span.text = result.text
         if result.citation is not None:
@@ -152,11 +171,7 @@ class _MalformedValueProcessor(InlineProcessor):
         parts = m.group(1).split(".")
         if len(parts) == 3 or self.ext.is_dataset is None or not self.ext.is_dataset(parts[0]):
             return None, None, None
-        self.ext.value_errors.append((m.group(0), malformed_value_message(parts)))
-        span = etree.Element("span")
-        span.set("class", "lr-missing")
-        span.text = f"[{m.group(0)}?]"
-        return span, m.start(0), m.end(0)
+        return error_marker(m.group(0), malformed_value_message(parts)), m.start(0), m.end(0)
 
 
 def _detach(parent: etree.Element, el: etree.Element) -> None:
@@ -232,7 +247,6 @@ class CitationExtension(Extension):
         super().__init__(**kwargs)
         self.value_resolver = value_resolver
         self.is_dataset = is_dataset
-        self.value_errors: list[tuple[str, str]] = []
 
     def extendMarkdown(self, md: Markdown) -> None:  # noqa: N802
         if "@" not in md.ESCAPED_CHARS:
@@ -241,8 +255,8 @@ class CitationExtension(Extension):
         md.inlinePatterns.register(_ValueProcessor(r"\{\{\s*([\w-]+)\.([\w-]+)\.([\w-]+)\s*\}\}", self), "lr-value", 87)
         md.inlinePatterns.register(_MalformedValueProcessor(MALFORMED_VALUE_RE.pattern, self), "lr-value-malformed",
                                    86.5)
-        md.inlinePatterns.register(_BracketProcessor(r"\[", md), "lr-cite-bracket", 86)
-        md.inlinePatterns.register(_NarrativeProcessor(r"@", md), "lr-cite-narrative", 85)
+        md.inlinePatterns.register(_CitationProcessor(r"\[", md, parse_bracketed_at, False), "lr-cite-bracket", 86)
+        md.inlinePatterns.register(_CitationProcessor(r"@", md, parse_narrative_at, True), "lr-cite-narrative", 85)
         md.treeprocessors.register(_UnnestFromLinks(md), "lr-unnest", 5)
         md.parser.blockprocessors.register(_ForeignMarkers(md.parser), "lr-foreign-markers", 12)
 

@@ -10,7 +10,7 @@ NAME_RE = re.compile(r"^[A-Za-z0-9_-]+$")
 ID_RE = re.compile(r"^[A-Za-z][\w-]*$")  # an HTML id that is also safe inside SVG attributes and file names
 OPTIONS = {
     "evidence-table": {"columns", "filter", "sort", "caption", "id"},
-    "evidence-chart": {"column", "type", "caption", "id", "filter", "label"},
+    "evidence-chart": {"column", "type", "caption", "id", "filter"},
     "comparison-table": {"caption", "id"},
 }
 
