@@ -281,3 +281,45 @@ def test_every_library_weasyprint_loads_comes_from_the_setup_script(tmp_path: Pa
     assert not strays, f"WeasyPrint loads libraries that scripts/setup-system.sh does not install: {strays}"
     assert any("harfbuzz-subset" in lib or "libharfbuzz-subset" in lib for lib in owners), \
         "HarfBuzz subset was not loaded: WeasyPrint falls back to fontTools"
+
+
+# ------------------------------------------------------------------------------------------ what is published
+
+ZOTERO = """\
+@article{zed2022trial,
+  author = {Zed, Zoe and Yu, Yan},
+  title = {A trial of embolization},
+  journal = {J Test},
+  year = {2022},
+  abstract = {An abstract nobody checked.},
+  keywords = {embolization; liver},
+  urldate = {2024-01-05},
+  note = {Authors' remark: pages not seen.},
+  verifiedfields = {authors, title, year, journal},
+  verifiedsource = {https://example.org/record}
+}
+"""
+
+
+@pytest.mark.parametrize("policy", ["all", "verified"])
+def test_export_fields_verified_publishes_only_what_was_seen(tmp_path: Path, policy: str) -> None:
+    write_site(tmp_path, {"index.md": "# T\n\nSee [@zed2022trial].\n"}, ZOTERO,
+               options={"export_fields": policy, "exports": True})
+    result = build_site(tmp_path, strict=True)
+    assert result.error is None, result.warnings
+    folder = result.site / "bibliography"
+    texts = {p.suffix: p.read_text(encoding="utf-8") for p in folder.iterdir() if p.name.startswith("library")}
+    assert set(texts) == {".bib", ".ris", ".json"}
+    for text in texts.values():
+        assert "Zed" in text and "A trial of embolization" in text
+        assert ("An abstract nobody checked" in text) == (policy == "all")
+        assert ("embolization; liver" in text) == (policy == "all")
+    assert ("abstract" in texts[".bib"]) == (policy == "all")
+    assert ("urldate" in texts[".bib"]) == (policy == "all")
+    assert "Authors' remark" in texts[".bib"]  # the review authors' own note is published either way
+    from litreview.lint import check_project
+
+    advice = [f.message for f in check_project(tmp_path / "mkdocs.yml") if f.code == "unverified-field"]
+    assert advice == ([] if policy == "all" else [
+        "entry 'zed2022trial': abstract, keywords, urldate not verified, left out of the downloads (export_fields: "
+        "verified); list a field in verifiedfields once you have seen it"])

@@ -65,6 +65,9 @@ class LitReviewConfig(Config):
     Markdown extensions and the evidence data are unchanged. Off by itself with `pymdownx.snippets`."""
     exports = c.Type(bool, default=True)
     """Offer the library as BibTeX, RIS and CSL-JSON, and each entry as .bib/.ris, for reference managers."""
+    export_fields = c.Choice(("all", "verified"), default="all")
+    """Which fields the downloads carry: every field of the entry (`all`), or only those its `verifiedfields`
+    lists (`verified`: nothing that was not checked against a source reaches readers' reference managers)."""
     exports_folder = c.Type(str, default="bibliography")
     """Site folder of those downloads."""
     allow_network = c.Type(bool, default=False)

@@ -308,9 +308,10 @@ class LitReviewPlugin(BasePlugin[LitReviewConfig]):
         site_dir = Path(config.site_dir)
         self.tables.write_downloads(site_dir)
         if self.config.exports:
-            from .bibliography.export import write_library_exports
+            from .bibliography.export import publishable_library, write_library_exports
 
-            write_library_exports(self.citations.bib, list(self.citations.bib.entries), site_dir,
+            library = publishable_library(self.citations.bib, self.config.export_fields)
+            write_library_exports(library, list(library.entries), site_dir,
                                   self.config.exports_folder, per_entry=self.citations.listed,
                                   cache_dir=self.cache_dir / "exports" if self.cache_dir else None)
         if self._pdf_wanted():

@@ -6,6 +6,7 @@ import json
 import re
 import shutil
 from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -41,6 +42,39 @@ _DATE = re.compile(r"^(\d{4})(?:-(\d{1,2})(?:-(\d{1,2}))?)?")
 _PAGES = re.compile(r"^\s*([^\s\u2013\u2014-]+)\s*(?:-+|\u2013|\u2014)\s*([^\s\u2013\u2014-]+)\s*$")
 EXPORT_VERSION = "exports-1"
 _SAFE = re.compile(r"[^A-Za-z0-9._-]+")
+
+
+# How `verifiedfields` names some fields (records list people in the plural).
+_VERIFIED_ALIASES = {"authors": "author", "editors": "editor", "journal_title": "journal"}
+
+
+# `note` holds the review authors' own remark on an entry (e.g. that its authors were not shown where it was
+# checked); it claims nothing about the publication, so it is published with the verified fields.
+AUTHORS_REMARKS = frozenset({"note"})
+
+
+def verified_fields(entry: Entry) -> set[str]:
+    """The BibTeX fields an entry says were seen in a source (its `verifiedfields`)."""
+    listed = entry.raw.get("verifiedfields", "")
+    return {_VERIFIED_ALIASES.get(n.strip().lower(), n.strip().lower()) for n in listed.split(",") if n.strip()}
+
+
+def publishable(entry: Entry, policy: str) -> Entry:
+    """The entry as it may be published in the downloads: everything (`all`), or only the fields named in its
+    `verifiedfields` (`verified`), so an abstract or keywords nobody checked never reach readers' libraries."""
+    if policy != "verified":
+        return entry
+    seen = verified_fields(entry) | AUTHORS_REMARKS
+    return replace(entry, raw={k: v for k, v in entry.raw.items() if k in seen},
+                   fields={k: v for k, v in entry.fields.items() if k in seen},
+                   persons={k: v for k, v in entry.persons.items() if k in seen})
+
+
+def publishable_library(bib: Bibliography, policy: str) -> Bibliography:
+    if policy != "verified":
+        return bib
+    return replace(bib, entries={k: publishable(e, policy) for k, e in bib.entries.items()},
+                   cache_key=f"{bib.cache_key}:verified")
 
 
 def _kept(entry: Entry) -> list[tuple[str, str]]:

@@ -70,3 +70,23 @@ def same_work(bib: Bibliography) -> list[Finding]:
                                     f"entry '{entry.key}' is the same work as '{other.key}' ({other.location}): "
                                     f"same {kind} '{shown}'; keep one key and cite it everywhere"))
     return findings
+
+
+# Bookkeeping fields of a verified record: what was seen and where, not bibliographic data.
+_PROVENANCE = frozenset({"verifiedfields", "verifiedsource", "verifiednote"})
+
+
+def unpublished_fields(bib: Bibliography, policy: str) -> list[Finding]:
+    """With `export_fields: verified`, say which fields of each entry stay out of the downloads (advice)."""
+    if policy != "verified":
+        return []
+    from ..bibliography.export import AUTHORS_REMARKS, verified_fields
+
+    findings = []
+    for entry in bib.entries.values():
+        left = sorted(k for k in entry.raw if k not in verified_fields(entry) | AUTHORS_REMARKS | _PROVENANCE)
+        if left:
+            findings.append(Finding(entry.location.path, entry.location.line, "warning", "unverified-field",
+                                    f"entry '{entry.key}': {', '.join(left)} not verified, left out of the downloads "
+                                    "(export_fields: verified); list a field in verifiedfields once you have seen it"))
+    return findings

@@ -123,6 +123,7 @@ class Project:
     config_problems: list[tuple[Severity, str]] = field(default_factory=list)  # (severity, message) on mkdocs.yml
     numbers_need_citations: bool = False  # check.numbers_need_citations: this project's editorial rule
     number_allowlist: Path | None = None  # check.number_allowlist, when set
+    export_fields: str = "all"  # export_fields: which fields the downloads carry
     findings: list[Finding] = field(default_factory=list)  # found while reading the configuration (unread files)
     nav_pages: list[str] = field(default_factory=list)  # docs-relative files named in `nav:`
 
@@ -207,5 +208,6 @@ def load_project(config_file: Path) -> Project:
         cache_dir=root / options.cache_dir / "bib" if options.cache_dir else None,
         generated=frozenset({options.pdf.filename} if options.pdf.enabled else ()),
         numbers_need_citations=options.check.numbers_need_citations,
+        export_fields=options.export_fields,
         number_allowlist=root / options.check.number_allowlist if options.check.number_allowlist else None,
     )

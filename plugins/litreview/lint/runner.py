@@ -6,7 +6,7 @@ from pathlib import Path
 
 from ..bibliography.load import load_cached
 from ..markdown_text import UNCLOSED_COMMENT, MarkdownPage, unclosed_comment
-from .bibliography import bib_problems, malformed_identifiers, same_work
+from .bibliography import bib_problems, malformed_identifiers, same_work, unpublished_fields
 from .citations import page_citations, unknown_keys, unused_entries
 from .data import data_problems, load_manager, page_data
 from .findings import Finding, sort_findings
@@ -43,6 +43,7 @@ def run_checks(project: Project) -> list[Finding]:
                 for severity, message in project.config_problems] + project.findings
     bib = load_cached(project.bib_paths, project.root, project.cache_dir, project.required_fields)
     findings += bib_problems(bib) + malformed_identifiers(bib) + same_work(bib)
+    findings += unpublished_fields(bib, project.export_fields)
 
     manager = load_manager(project.data_dir, project.root)
     findings += data_problems(manager, bib.entries)
