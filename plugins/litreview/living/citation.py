@@ -52,7 +52,9 @@ def version_of(root: Path, configured: str) -> tuple[str, str]:
 
 # --------------------------------------------------------------------------------------------- exports
 _BIB_SPECIAL = re.compile(r"([\\{}%&#$_^~])")
-_BIB_REPLACE = {"\\": r"\textbackslash{}", "^": r"\textasciicircum{}", "~": r"\textasciitilde{}"}
+# BibTeX counts every brace, escaped or not, so braces become commands whose own braces are balanced.
+_BIB_REPLACE = {"\\": r"\textbackslash{}", "^": r"\textasciicircum{}", "~": r"\textasciitilde{}",
+                "{": r"\textbraceleft{}", "}": r"\textbraceright{}"}
 
 
 def bib_escape(text: str) -> str:

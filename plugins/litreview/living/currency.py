@@ -42,13 +42,22 @@ def add_months(day: dt.date, months: int) -> dt.date:
     return dt.date(year, month, min(day.day, calendar.monthrange(year, month)[1]))
 
 
+class _TextDates(yaml.SafeLoader):
+    """SafeLoader that leaves dates as text: `2026-13-01` must be a clear message, not a ValueError from PyYAML."""
+
+
+_TextDates.yaml_implicit_resolvers = {
+    first: [(tag, rx) for tag, rx in resolvers if tag != "tag:yaml.org,2002:timestamp"]
+    for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()}
+
+
 def front_matter(source: str) -> tuple[dict[str, Any], dict[str, int]]:
     """The YAML front matter as data and the 1-based line of each top-level key; ({}, {}) without one."""
     m = _FRONT.match(source)
     if not m or not m.group(1):
         return {}, {}
     try:
-        data = yaml.safe_load(m.group(1))
+        data = yaml.load(m.group(1), Loader=_TextDates)  # noqa: S506 - a SafeLoader
     except yaml.YAMLError:
         return {}, {}  # MkDocs reports unreadable front matter itself
     if not isinstance(data, dict):
@@ -153,6 +162,7 @@ def currency_table(rows: list[tuple[str, str, Currency]]) -> str:
 
     body = "".join(f'<tr><td><a href="{escape(url)}">{escape(title)}</a></td>{cell(c.searched)}{cell(c.assessed)}'
                    f"{cell(c.next_review)}</tr>\n" for title, url, c in rows)
-    return ('<table class="lr-currency-table">\n<thead><tr><th>Chapter</th><th>Evidence searched to</th>'
+    return ('<h2 id="lr-currency">How current each chapter is</h2>\n<table class="lr-currency-table">\n'
+            "<thead><tr><th>Chapter</th><th>Evidence searched to</th>"
             "<th>Assessed as up to date</th><th>Next review due</th></tr></thead>\n"
             f"<tbody>\n{body}</tbody>\n</table>\n")

@@ -213,7 +213,7 @@ def _md_code(text: str) -> str:
 
 def format_markdown(diff: EvidenceDiff) -> str:
     """For a pull-request comment: a heading, the summary and one list per kind of change."""
-    lines = [f"### Evidence diff `{diff.old}` → `{diff.new}`", "",
+    lines = [f"### Evidence diff {_md_code(diff.old)} → {_md_code(diff.new)}", "",
              md_escape(diff.summary()) + "." if not diff.empty else "No change in the references, evidence tables "
              "or citation numbers."]
     for title, items in _lines(diff, md_escape, _md_code):
