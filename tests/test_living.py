@@ -13,9 +13,8 @@ from typing import Any
 
 import pytest
 from helpers import bib_entry, build_both, build_site, write_site
-from pybtex.database import parse_string
-
 from litreview.cli import main
+from pybtex.database import parse_string
 
 ATOM = "{http://www.w3.org/2005/Atom}"
 DOE = bib_entry("doe2020title", title="Liver embolization in practice")
@@ -69,7 +68,8 @@ def repo(tmp_path: Path, options: dict[str, Any] | None = None, extra: dict[str,
     git(root, "tag", "-a", "v1.0", "-m", "First release: embolization", when="2026-01-15T10:00:00+00:00")
     (root / "docs/data/tace.yaml").write_text(DATA.replace("n: 26", "n: 27") + "  - {id: roe, source: roe2021other, "
                                               "n: 12, orr: null}\n", encoding="utf-8")
-    (root / "docs/index.md").write_text("# Overview\n\nAbout [@doe2020title] and [@roe2021other]; new [@poe2022new].\n", encoding="utf-8")
+    (root / "docs/index.md").write_text("# Overview\n\nAbout [@doe2020title] and [@roe2021other]; new "
+                                        "[@poe2022new].\n", encoding="utf-8")
     (root / "refs.bib").write_text(DOE.replace("2020}", "2020},\n  doi = {10.1000/x.1}") + ROE
                                    + bib_entry("poe2022new", title="A new <trial>", year="2022"), encoding="utf-8")
     commit(root, "Update embolization", "2026-03-02T09:30:00+01:00")
@@ -93,9 +93,8 @@ def test_diff_text_between_tags(tmp_path: Path) -> None:
     root = repo(tmp_path)
     code, out, err = run(root, "diff", "v1.0", "v1.1")
     assert (code, err) == (0, "")
-    assert out == """\
-Evidence diff v1.0 → v1.1: 1 reference added, 1 reference changed, 1 table row added, 1 value changed, 2 chapters renumbered
-
+    assert out == ("Evidence diff v1.0 → v1.1: 1 reference added, 1 reference changed, 1 table row added, 1 value "
+                   "changed, 2 chapters renumbered\n") + """
 References added:
   poe2022new
 

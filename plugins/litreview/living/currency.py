@@ -57,7 +57,7 @@ def front_matter(source: str) -> tuple[dict[str, Any], dict[str, int]]:
     if not m or not m.group(1):
         return {}, {}
     try:
-        data = yaml.load(m.group(1), Loader=_TextDates)  # noqa: S506 - a SafeLoader
+        data = yaml.load(m.group(1), Loader=_TextDates)
     except yaml.YAMLError:
         return {}, {}  # MkDocs reports unreadable front matter itself
     if not isinstance(data, dict):

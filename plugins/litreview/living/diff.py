@@ -166,26 +166,44 @@ def _short(text: str, limit: int = 80) -> str:
     return text if len(text) <= limit else text[:limit - 1] + "…"
 
 
-def _shifts(shifts: list[tuple[str, int, int]]) -> str:
-    return ", ".join(f"[{a}]→[{b}] {k}" for k, a, b in shifts)
+def _pair(old: str, new: str, limit: int = 80) -> tuple[str, str]:
+    """Both values shortened around where they first differ, so a change deep in a long text stays visible."""
+    old, new = re.sub(r"\s+", " ", old).strip(), re.sub(r"\s+", " ", new).strip()
+    if max(len(old), len(new)) <= limit:
+        return old, new
+    start = 0
+    while start < min(len(old), len(new)) and old[start] == new[start]:
+        start += 1
+    start = max(0, old.rfind(" ", 0, max(0, start - 20)) + 1) if start > 30 else 0
+    lead = "…" if start else ""
+    return _short(lead + old[start:], limit), _short(lead + new[start:], limit)
+
+
+def _shifts(shifts: list[tuple[str, int, int]], shown: int = 6) -> str:
+    text = ", ".join(f"[{a}]→[{b}] {k}" for k, a, b in shifts[:shown])
+    return text + (f" and {len(shifts) - shown} more" if len(shifts) > shown else "")
 
 
 def _lines(diff: EvidenceDiff, esc: Any, code: Any) -> list[tuple[str, list[str]]]:
     """(section heading, items) with every value passed through `esc` (plain text) or `code` (a key, a row)."""
     def value(text: str) -> str:
-        return esc(_short(text)) if text else "(empty)"
+        return esc(text) if text else "(empty)"
+
+    def change(old: str, new: str) -> str:
+        a, b = _pair(old, new)
+        return f"{value(a)} → {value(b)}"
 
     sections = [
         ("References added", [code(k) for k in diff.references_added]),
         ("References removed", [code(k) for k in diff.references_removed]),
-        ("References changed", [f"{code(k)}: " + "; ".join(f"{esc(c.field)}: {value(c.old)} → {value(c.new)}"
+        ("References changed", [f"{code(k)}: " + "; ".join(f"{esc(c.field)}: {change(c.old, c.new)}"
                                                          for c in changes)
                                 for k, changes in diff.references_changed.items()]),
         ("Table rows added", [f"{code(r['row'])} ({esc(r['table'])}; {code(r['source']) if r['source'] else '–'})"
                               for r in diff.rows_added]),
         ("Table rows removed", [f"{code(r['row'])} ({esc(r['table'])}; {code(r['source']) if r['source'] else '–'})"
                                 for r in diff.rows_removed]),
-        ("Values changed", [f"{code(v.row)} {esc(v.column)}: {value(v.old)} → {value(v.new)}"
+        ("Values changed", [f"{code(v.row)} {esc(v.column)}: {change(v.old, v.new)}"
                             + (f" ({code(v.source)})" if v.source else "") for v in diff.values_changed]),
         ("Citation numbers shift", [f"{code(ch)}: {esc(_shifts(s))}" for ch, s in diff.renumbered.items()]),
     ]

@@ -6,11 +6,10 @@ import json
 from pathlib import Path
 
 import pytest
-from pybtex.database import parse_string
-
 from litreview.living.citation import ReviewRecord, highwire_tags, insert_in_head, to_bibtex, to_csl, to_ris
 from litreview.living.currency import Currency, add_months, currency_sentence, overdue, parse_currency
-from litreview.living.diff import EvidenceDiff, ValueChange, format_markdown, md_escape
+from litreview.living.diff import EvidenceDiff, ValueChange, format_markdown, format_text, md_escape
+from pybtex.database import parse_string
 
 D = dt.date
 
@@ -39,8 +38,8 @@ def test_accepted_currency(front: str, searched: D | None, assessed: D | None, d
      "'review_interval_months': expected a whole number of months from 1 to 120, got 'twelve'"),
     ("assessed: 2026-11-15\nreview_interval_months: true\n", "content/a.md:3: front matter "
      "'review_interval_months': expected a whole number of months from 1 to 120, got 'True'"),
-    ("searched: 2026-12-01\nassessed: 2026-11-15\n", "content/a.md:2: front matter 'searched' (2026-12-01) is after "
-                                                      "'assessed' (2026-11-15); evidence is assessed after it is searched"),
+    ("searched: 2026-12-01\nassessed: 2026-11-15\n", "content/a.md:2: front matter 'searched' (2026-12-01) is "
+     "after 'assessed' (2026-11-15); evidence is assessed after it is searched"),
     ("review_interval_months: 12\n", "content/a.md:2: front matter 'review_interval_months' needs 'assessed:' (the "
                                      "next review is due that many months after the assessment)"),
 ])
@@ -109,12 +108,20 @@ def test_highwire_tags_are_escaped_and_go_before_head_end() -> None:
                     '<meta name="citation_author" content="The authors}">\n'
                     '<meta name="citation_author" content="Ann Roe">\n'
                     '<meta name="citation_publication_date" content="2026/11/20">\n'
-                    '<meta name="citation_inbook_title" content="Liver {therapy} &amp; &quot;NEN&quot; 100% &lt;b&gt;">\n'
+                    '<meta name="citation_inbook_title" '
+                    'content="Liver {therapy} &amp; &quot;NEN&quot; 100% &lt;b&gt;">\n'
                     '<meta name="citation_pdf_url" content="https://example.org/r/review.pdf">\n'
                     '<meta name="citation_doi" content="10.5281/zenodo.101">\n')
     assert insert_in_head("<html><head><title>x</title></head></html>", "<m>") == \
         "<html><head><title>x</title><m></head></html>"
     assert insert_in_head("<p>no head</p>", "<m>") == "<p>no head</p>"
+
+
+def test_long_values_are_shortened_around_the_change() -> None:
+    head = "Control arm median OS 36.3 months; HR 0.84 (0.60–1.17), P=0.30; 36% of control patients crossed over "
+    diff = EvidenceDiff("a", "b", values_changed=[ValueChange("t/r", "T", "k", "Notes", head + "later",
+                                                              head + "to PRRT")])
+    assert "  t/r Notes: …patients crossed over later → …patients crossed over to PRRT (k)\n" in format_text(diff)
 
 
 def test_markdown_diff_escapes_hostile_values() -> None:
