@@ -327,3 +327,14 @@ def test_configured_version_wins_and_pdf_url_is_absolute(tmp_path: Path) -> None
 
     cover = PdfReader(result.site / "review.pdf").pages[0].extract_text()
     assert "Version: 2026.1 (2026-03-02)" in cover
+
+
+def test_citation_cff_has_the_required_keys() -> None:
+    import yaml
+    from helpers import ROOT
+
+    cff = yaml.safe_load((ROOT / "CITATION.cff").read_text(encoding="utf-8"))
+    assert cff["cff-version"] == "1.2.0"
+    assert {"message", "title", "authors"} <= set(cff) and cff["authors"][0]["name"]
+    assert cff["title"] == yaml.safe_load((ROOT / "mkdocs.yml").read_text(encoding="utf-8").split("\ntheme:")[0])[
+        "site_name"]
