@@ -220,9 +220,12 @@ def test_shallow_clone_gets_a_clear_fallback(tmp_path: Path) -> None:
 
 
 def test_no_git_at_all(tmp_path: Path) -> None:
-    write_site(tmp_path, {"index.md": "# A\n\nText [@doe2020title].\n"}, DOE)
+    write_site(tmp_path, {"index.md": "# A\n\nText [@doe2020title].\n", "news.md": "# News\n\n"
+                          "<!-- litreview:whats-new -->\n"}, DOE, options={"living": {"whats_new": "news.md"}})
     result = build_both(tmp_path, [])
-    assert "not built from a git repository" in result.article("whats-new.html")
+    assert not (result.site / "whats-new.html").exists()  # no generated page without git
+    assert ('<p class="lr-history-note">The history is not available: the review is not built from a git '
+            'repository.</p>') in result.article("news.html")  # a page of the site's own still says why
     assert 'Version unreleased' not in result.article()  # no git, no version: no version line
     assert '<p class="lr-version"><span class="lr-cite-version">Cite this version:' in result.article()
 

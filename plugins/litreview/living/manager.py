@@ -21,6 +21,7 @@ from .citation import (
 )
 from .currency import MARKER, Currency, currency_html, currency_table, parse_currency
 from .feed import atom_feed
+from .git import is_repository
 from .history import History, load_history, whats_new_html
 
 WHATS_NEW_MARKER = "<!-- litreview:whats-new -->"
@@ -116,6 +117,10 @@ class LivingManager:
         if not name:
             return
         page = files.get_file_from_path(name)
+        if page is None and not is_repository(self.root):
+            # Without git there is no history to show: no page and no feed (a page of its own still gets the note).
+            log.info("litreview: What's new and the feed are left out: the review is not in a git repository")
+            return
         if page is None:
             page = File.generated(config, name, content=self.whats_new_source())
             files.append(page)
@@ -126,13 +131,13 @@ class LivingManager:
 
     def feed_url(self, page_url: str) -> str:
         feed = str(self.opt("feed"))
-        return get_relative_url(feed, page_url) if feed and self.opt("whats_new") else ""
+        return get_relative_url(feed, page_url) if feed and self.whats_new_url else ""
 
     def post_build(self, site_dir: Path, site_url: str) -> None:
         """The "Cite this version" files and the Atom feed."""
         write_cite_files(self.record, site_dir)
         feed = str(self.opt("feed"))
-        if not (feed and self.opt("whats_new")):
+        if not (feed and self.whats_new_url):
             return
         base = site_url.rstrip("/") + "/" if site_url else ""
         data = atom_feed(self.history(), self.record.title, ", ".join(self.record.authors), base,
