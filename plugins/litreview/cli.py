@@ -1,4 +1,5 @@
-"""The `litreview` command: `new` (a starter review), `check` (checks without a build), `fmt` (normalise BibTeX)."""
+"""The `litreview` command: `new` (a starter review), `check` (checks without a build), `diff` (the evidence diff
+between revisions), `fmt` (normalise BibTeX)."""
 from __future__ import annotations
 
 import argparse
@@ -6,8 +7,11 @@ import os
 import sys
 import time
 from collections.abc import Sequence
+from datetime import date
 from pathlib import Path
 from typing import TextIO
+
+FORMAT_NAMES = ("text", "markdown", "json")
 
 
 def _display_path(path: str | Path, root: Path) -> str:
@@ -29,7 +33,11 @@ def cmd_check(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     except ProjectError as exc:
         print(f"litreview check: {exc}", file=err)
         return 2
-    findings = [replace(f, file=_display_path(f.file, project.root)) for f in run_checks(project)]
+    from .lint.findings import sort_findings
+    from .living.check import currency_findings
+
+    found = sort_findings(run_checks(project) + currency_findings(project, args.today or date.today()))
+    findings = [replace(f, file=_display_path(f.file, project.root)) for f in found]
     out.write(FORMATTERS[args.format](findings))
     errors = sum(f.severity == "error" for f in findings)
     warnings = len(findings) - errors
@@ -133,6 +141,28 @@ def cmd_assets(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     return 0
 
 
+def cmd_diff(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+    from .lint import ProjectError
+    from .living.diff import FORMATS, evidence_diff
+    from .living.git import GitError
+
+    config = Path(args.config).resolve()
+    try:
+        diff = evidence_diff(config.parent, args.old, args.new, config.name)
+    except (GitError, ProjectError) as exc:
+        print(f"litreview diff: {exc}", file=err)
+        return 2
+    out.write(FORMATS[args.format](diff))
+    return 0
+
+
+def _day(text: str) -> date:
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a date as YYYY-MM-DD, got {text!r}") from None
+
+
 def build_parser() -> argparse.ArgumentParser:
     from . import __version__
 
@@ -152,7 +182,16 @@ def build_parser() -> argparse.ArgumentParser:
     check.add_argument("--format", choices=("text", "github", "json"), default="text",
                        help="text: path:line: severity: message; github: workflow annotations; json: a list")
     check.add_argument("--warnings-as-errors", action="store_true", help="exit 1 on warnings too")
+    check.add_argument("--today", type=_day, help="the date overdue reviews are judged against (default: today)")
     check.set_defaults(run=cmd_check)
+    diff = sub.add_parser("diff", help="the evidence diff between two git revisions: references, table rows, values, "
+                          "citation numbers")
+    diff.add_argument("old", help="the earlier revision (a tag, branch or commit)")
+    diff.add_argument("new", nargs="?", help="the later revision (default: the working tree)")
+    diff.add_argument("--format", choices=sorted(FORMAT_NAMES), default="text",
+                      help="text, markdown (for a pull-request comment) or json")
+    diff.add_argument("--config", "-f", default="mkdocs.yml", help="the MkDocs configuration (default: mkdocs.yml)")
+    diff.set_defaults(run=cmd_diff)
     fmt = sub.add_parser("fmt", help="normalise BibTeX files (default: every bib file of the configuration)")
     fmt.add_argument("files", nargs="*", help=".bib files (default: bib_dir / bib_files of mkdocs.yml)")
     fmt.add_argument("--check", action="store_true", help="change nothing; exit 1 and list files that would change")

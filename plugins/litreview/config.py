@@ -38,6 +38,28 @@ class CheckConfig(Config):
     ("90Y", "phase 3"), one per line with a `# reason`. Only read when numbers_need_citations is on."""
 
 
+class LivingConfig(Config):
+    version = c.Type(str, default="")
+    """The review's version (e.g. "v1.2"); by default the `v*` git tag of HEAD (`git describe`), else none."""
+    doi = c.Type(str, default="")
+    """Concept DOI of the review (all versions), e.g. a Zenodo concept DOI; shown and exported when set."""
+    version_doi = c.Type(str, default="")
+    """DOI of this version (a Zenodo release gives one per tag); shown and exported when set."""
+    review_interval_months = c.Optional(c.Type(int))
+    """Default review interval of chapters whose front matter sets no `review_interval_months` or `next_review`."""
+    overdue_is_error = c.Type(bool, default=False)
+    """`litreview check` reports an overdue chapter review as an error instead of a warning."""
+    currency_page = c.Type(str, default="index.md")
+    """Page (relative to docs_dir) that lists every chapter's currency dates unless a page has
+    `<!-- litreview:currency -->`; an empty string lists them nowhere."""
+    whats_new = c.Type(str, default="whats-new.md")
+    """The generated "What's new" page (add it to nav to list it); an empty string turns it and the feed off."""
+    feed = c.Type(str, default="feed.xml")
+    """Atom feed of the same versions, in site_dir."""
+    history_limit = c.Type(int, default=10)
+    """How many versions (tags `v*`, else content commits) What's new and the feed show."""
+
+
 class LitReviewConfig(Config):
     enabled = c.Type(bool, default=True)
     """Turn the whole plugin off (for example `enabled: !ENV [LITREVIEW, true]`), as Material's plugins allow."""
@@ -79,3 +101,5 @@ class LitReviewConfig(Config):
     """The offline PDF of the whole review."""
     check = c.SubConfig(CheckConfig)
     """Editorial rules of `litreview check` that not every project wants."""
+    living = c.SubConfig(LivingConfig)
+    """A living review: chapter currency dates, versions, What's new, the feed and citation of this version."""

@@ -64,7 +64,7 @@ def git_epoch(root: Path) -> str:
     return out.stdout.strip() if out.returncode == 0 else ""
 
 
-def page_info_html(meta: dict[str, str]) -> str:
+def page_info_html(meta: dict[str, str], version_html: str = "") -> str:
     """The box after a page's content: last change, PDF link, "How to cite this page". Theme-independent HTML."""
     if not meta.get("lr_cite_text"):
         return ""
@@ -76,7 +76,7 @@ def page_info_html(meta: dict[str, str]) -> str:
         parts.append(f'<a class="lr-pdf-link" href="{escape(meta["lr_pdf"])}">Download the whole review as PDF</a>.')
     entries = f' data-lr-entries="{escape(meta["lr_entries_js"])}"' if meta.get("lr_entries_js") else ""
     return (f'\n<aside class="lr-page-info" aria-label="About this page"{entries}>\n'
-            f'<p class="lr-page-meta">{" ".join(parts)}</p>\n'
+            f'<p class="lr-page-meta">{" ".join(parts)}</p>\n{version_html}'
             '<details class="lr-cite-this">\n<summary>How to cite this page</summary>\n'
             f'<p>{escape(meta["lr_cite_text"])}</p>\n'
             f'<pre><code>{escape(meta.get("lr_cite_bibtex", ""))}</code></pre>\n'

@@ -26,6 +26,7 @@ from .config import LitReviewConfig
 from .confine import confine, refusal
 from .errors import LitReviewError, Problem, SourceLocation
 from .jsonstore import JsonStore, prune_unused
+from .living.manager import LivingManager
 from .pagecache import MessageRecorder, cacheable, page_key, replay, restore, site_key, snapshot
 from .pageinfo import git_dates, git_epoch, how_to_cite, page_info_html
 from .pdf.assemble import PdfMeta, PdfPage, slug_for
@@ -116,6 +117,11 @@ class LitReviewPlugin(BasePlugin[LitReviewConfig]):
         self.nav: Navigation | None = None
         self.rendered: dict[str, PdfPage] = {}
         self.dates = git_dates(self.root, self.docs_dir)
+        self.living = LivingManager.create(self.config.living, self.root, config.config_file_path or "mkdocs.yml",
+                                           title=self.config.pdf.title or config.site_name,
+                                           authors=self.config.pdf.authors or config.site_author or "",
+                                           site_url=config.site_url or "",
+                                           content_paths=[str(p) for p in (self.docs_dir, *self._bib_paths())])
         use_cache = cache is not None and self.config.page_cache and cacheable(config.markdown_extensions)
         self.page_cache = JsonStore(cache / "pages" if use_cache and cache else None, memory.get("pages"))
         self.fixed_cache = JsonStore(cache / "fixed" if use_cache and cache else None, memory.get("fixed"))
@@ -145,6 +151,7 @@ class LitReviewPlugin(BasePlugin[LitReviewConfig]):
         # The PDF is written after the build; registering its name keeps links to it valid for MkDocs.
         if self._pdf_wanted() and files.get_file_from_path(self.config.pdf.filename) is None:
             files.append(File.generated(config, self.config.pdf.filename, content=b""))
+        self.living.add_files(files, config)  # What's new and its feed
         return files
 
     def _bib_paths(self) -> list[Path]:
@@ -182,6 +189,8 @@ class LitReviewPlugin(BasePlugin[LitReviewConfig]):
         if not self._on:
             return nav
         self.nav = nav
+        self._report(self.living.read_pages((f.src_uri, self._rel_file(f), f.content_string)
+                                            for f in files.documentation_pages()))
         return nav
 
     def _add_page(self, markdown: str, *, page: Page, config: MkDocsConfig, files: Files) -> str:
@@ -266,6 +275,9 @@ class LitReviewPlugin(BasePlugin[LitReviewConfig]):
         # reference lists as plain text); the full page is put back after it (on_page_context below, priority -100).
         if page.toc and (titles := cited_heading_titles(html)):
             retitle(page.toc.items, titles)  # a citation in a heading keeps its text in the table of contents
+        rows = [(p.title or "", get_relative_url(p.url, page.url), p.file.src_uri) for p in self.nav.pages] \
+            if self.nav else []
+        html = self.living.page_html(page.file.src_uri, html, rows, self.living.feed_url(page.url))
         page.content = self.citations.search_html(page.file.src_uri) or html
         self._report(problems)
         if self._pdf_wanted():  # the PDF is assembled from every page's final HTML after the build
@@ -274,7 +286,7 @@ class LitReviewPlugin(BasePlugin[LitReviewConfig]):
         meta = self._page_meta(page, config, html)
         page.meta.update(meta)
         # Shown after the content by every theme (no template override needed): last change, PDF, how to cite.
-        self._final_html = html + page_info_html(meta)
+        self._final_html = html + page_info_html(meta, self.living.box_html(_root_prefix(page)))
         return context
 
     def _page_meta(self, page: Page, config: MkDocsConfig, html: str) -> dict[str, str]:
@@ -284,6 +296,9 @@ class LitReviewPlugin(BasePlugin[LitReviewConfig]):
         url = f"{site_url}/{page.url}" if site_url else page.url
         title = page.toc.items[0].title if page.toc.items else (page.title or "")
         cite_text, cite_bib = how_to_cite(config.site_name, self.config.pdf.authors, title, url, date)
+        pdf = self.config.pdf.filename if self._pdf_wanted() else ""
+        self.living.remember_head(page.file.src_uri, title, date, f"{site_url}/{pdf}" if site_url and pdf else
+                                  get_relative_url(pdf, page.url) if pdf else "")
         meta = {"lr_updated": date, "lr_cite_text": cite_text, "lr_cite_bibtex": cite_bib,
                 "lr_pdf": get_relative_url(self.config.pdf.filename, page.url) if self._pdf_wanted() else ""}
         if self.config.exports and 'class="lr-references lr-bibliography"' in html:
@@ -298,6 +313,10 @@ class LitReviewPlugin(BasePlugin[LitReviewConfig]):
         return context
 
     on_page_context = CombinedEvent(_fix_page, _restore_page)
+
+    def on_post_page(self, output: str, *, page: Page, config: MkDocsConfig) -> str:
+        # Highwire citation_* tags for reference managers: a public hook and a string edit, so every theme gets them.
+        return self.living.add_head(page.file.src_uri, output) if self._on else output
 
     def on_build_error(self, *, error: Exception) -> None:
         self._end_recording()
@@ -314,6 +333,7 @@ class LitReviewPlugin(BasePlugin[LitReviewConfig]):
             write_library_exports(library, list(library.entries), site_dir,
                                   self.config.exports_folder, per_entry=self.citations.listed,
                                   cache_dir=self.cache_dir / "exports" if self.cache_dir else None)
+        self.living.post_build(site_dir, config.site_url or "")  # "Cite this version" files, the Atom feed
         if self._pdf_wanted():
             self._write_pdf(config, site_dir)
         elif self.config.pdf.enabled:
@@ -340,8 +360,9 @@ class LitReviewPlugin(BasePlugin[LitReviewConfig]):
         pages = [self.rendered[p] for p in order if p in self.rendered]
         bib_slug = next((p.slug for p in pages if 'class="lr-references lr-bibliography"' in p.html), None)
         options = self.config.pdf
+        version = self.living.cover_version() or git_version(self.root)
         meta = PdfMeta(title=options.title or config.site_name, subtitle=options.subtitle or
-                       config.site_description or "", authors=options.authors, version=git_version(self.root),
+                       config.site_description or "", authors=options.authors, version=version,
                        cover_text=options.cover_text, keywords=tuple(options.keywords),
                        site_url=config.site_url or "")
         extra, problems = confine([self.root / s for s in options.extra_css], self.root, self.root)
@@ -356,13 +377,16 @@ class LitReviewPlugin(BasePlugin[LitReviewConfig]):
 
     def _rel(self, page: Page) -> str:
         """The page's path relative to the project, for messages (resolved once per page and build)."""
-        path = self._paths.get(page.file.src_uri)
+        return self._rel_file(page.file)
+
+    def _rel_file(self, file: File) -> str:
+        path = self._paths.get(file.src_uri)
         if path is None:
             try:
-                path = Path(page.file.abs_src_path or "").resolve().relative_to(self.root).as_posix()
+                path = Path(file.abs_src_path or "").resolve().relative_to(self.root).as_posix()
             except ValueError:
-                path = page.file.src_uri
-            self._paths[page.file.src_uri] = path
+                path = file.src_uri
+            self._paths[file.src_uri] = path
         return path
 
 
