@@ -26,11 +26,10 @@ from markdown.extensions import Extension
 from markdown.postprocessors import Postprocessor
 from markdown.preprocessors import Preprocessor
 
-from .bibliography.load import Bibliography, bib_folder, load_cached
-from .bibliography.style import short_label
+from .bibliography.load import Bibliography
 from .citations.manager import CitationManager, relative_url
 from .citations.markdown_ext import CitationExtension, take_value_errors
-from .confine import confine
+from .core import load_inputs
 from .errors import Problem
 from .site import Site, SiteConfigError, find_config, fingerprint, read_site
 from .tables.manager import TableManager
@@ -81,20 +80,8 @@ class Engine:
     def build(cls, site: Site | None, options: dict[str, Any]) -> Engine:
         root = site.root if site else Path.cwd().resolve()
         docs_dir = site.docs_dir if site else root
-        problems: list[Problem] = []
-        if options["bib_files"]:
-            paths, refused = confine([root / str(f) for f in options["bib_files"]], root, root)
-        else:
-            folder = root / str(options["bib_dir"])
-            found, refused = bib_folder(folder, str(options["bib_dir"])) if folder.is_dir() else ([], [])
-            paths, more = confine(found, root, root)
-            refused = [*refused, *more]
-        problems += refused
-        bib = load_cached(paths, root, None, tuple(options["required_fields"]))
-        problems += bib.problems
-        tables = TableManager.load(docs_dir / str(options["data_dir"]), root, docs_dir, None)
-        tables.labels = {key: short_label(entry) for key, entry in bib.entries.items()}
-        problems += tables.problems_for(bib.entries)
+        inputs = load_inputs(root, docs_dir, options, bib_required=False)
+        bib, tables, problems = inputs.bib, inputs.tables, inputs.problems
         engine = cls(root, site, bib, tables, None, {}, options, problems)
         if site is not None:
             engine.citations = engine._site_pass(site)

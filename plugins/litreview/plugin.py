@@ -16,22 +16,18 @@ from mkdocs.structure.pages import Page
 from mkdocs.utils import get_relative_url
 
 from . import assets
-from .bibliography.identifiers import identifier_problems
-from .bibliography.load import bib_folder, load_cached
-from .bibliography.style import short_label
-from .citations.manager import CitationManager
 from .citations.markdown_ext import CitationExtension, take_value_errors
 from .citations.render import cited_heading_titles, retitle
 from .config import LitReviewConfig
 from .confine import confine, refusal
-from .errors import LitReviewError, Problem, SourceLocation
+from .core import load_inputs
+from .errors import LitReviewError, Problem
 from .jsonstore import JsonStore, prune_unused
 from .living.manager import LivingManager
 from .pagecache import MessageRecorder, cacheable, page_key, replay, restore, site_key, snapshot
 from .pageinfo import git_dates, git_epoch, how_to_cite, page_info_html
 from .pdf.assemble import PdfMeta, PdfPage, slug_for
 from .sanitize import refuse_active_content, svg_refusal
-from .tables.manager import TableManager
 
 log = logging.getLogger("mkdocs.plugins.litreview")
 
@@ -96,24 +92,16 @@ class LitReviewPlugin(BasePlugin[LitReviewConfig]):
                 os.environ["SOURCE_DATE_EPOCH"] = epoch
         memory: dict[str, Any] = getattr(self, "_memory", None) or {}  # only `mkdocs serve` remembers
         try:
-            bib = load_cached(self._bib_paths(), self.root, cache / "bib" if cache else None,
-                              self.config.required_fields, memory.get("bib"))
-            self.tables = TableManager.load(self.docs_dir / self.config.data_dir, self.root, self.docs_dir, cache)
+            inputs = load_inputs(self.root, self.docs_dir, self.config, cache, memory,
+                                 self.config.exports_folder if self.config.exports else None)
         except LitReviewError as exc:
             raise PluginError(str(exc)) from exc
-        self.citations = CitationManager(bib, self.config.style, self.config.citation_style,
-                                         self.config.references_heading,
-                                         self.config.exports_folder if self.config.exports else None,
-                                         cache / "bib" if cache else None)
-        self.tables.labels = {key: short_label(entry) for key, entry in bib.entries.items()}
+        self.bib_files, self.tables, self.citations = inputs.bib_paths, inputs.tables, inputs.citations
         self.extension = CitationExtension(value_resolver=self.tables.resolve_value,
                                            is_dataset=self.tables.datasets.__contains__)
         config.markdown_extensions.append(self.extension)  # type: ignore[arg-type]
         assets.add_to_config(config.extra_css, config.extra_javascript, config.extra)
-        self._report(bib.problems)
-        self._report([Problem(e.location, f"entry '{e.key}': {msg}")
-                      for e in bib.entries.values() for msg in identifier_problems(e)])
-        self._report(self.tables.problems_for(bib.entries))
+        self._report(inputs.problems)
         self.nav: Navigation | None = None
         self.rendered: dict[str, PdfPage] = {}
         self.dates = git_dates(self.root, self.docs_dir)
@@ -121,7 +109,7 @@ class LitReviewPlugin(BasePlugin[LitReviewConfig]):
                                            title=self.config.pdf.title or config.site_name,
                                            authors=self.config.pdf.authors or config.site_author or "",
                                            site_url=config.site_url or "",
-                                           content_paths=[str(p) for p in (self.docs_dir, *self._bib_paths())])
+                                           content_paths=[str(p) for p in (self.docs_dir, *self.bib_files)])
         use_cache = cache is not None and self.config.page_cache and cacheable(config.markdown_extensions)
         self.page_cache = JsonStore(cache / "pages" if use_cache and cache else None, memory.get("pages"))
         self.fixed_cache = JsonStore(cache / "fixed" if use_cache and cache else None, memory.get("fixed"))
@@ -153,23 +141,6 @@ class LitReviewPlugin(BasePlugin[LitReviewConfig]):
             files.append(File.generated(config, self.config.pdf.filename, content=b""))
         self.living.add_files(files, config)  # What's new and its feed
         return files
-
-    def _bib_paths(self) -> list[Path]:
-        if self.config.bib_files:
-            paths = [self.root / f for f in self.config.bib_files]
-            missing = [p for p in paths if not p.exists() and not p.is_symlink()]
-            kept, problems = confine([p for p in paths if p not in missing], self.root, self.root)
-            kept = [p for p in paths if p in kept or p in missing]  # a missing file is reported by the loader
-        else:
-            folder = self.root / self.config.bib_dir
-            if not folder.is_dir():
-                raise LitReviewError(SourceLocation(self.config.bib_dir), "the bibliography folder does not exist; "
-                                     "create it or set `bib_dir` / `bib_files` of the litreview plugin")
-            found, problems = bib_folder(folder, self.config.bib_dir)
-            kept, refused = confine(found, self.root, self.root)
-            problems = [*problems, *refused]
-        self._report(problems)
-        return kept
 
     def _read_as_data(self, path: Path) -> bool:
         """An evidence data file: the data loader reports (or reads, inside the project) it; it is only not copied."""
