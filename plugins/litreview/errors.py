@@ -1,7 +1,7 @@
 """Where a problem is, and the one message template every litreview warning and error uses."""
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 
 @dataclass(frozen=True, order=True)
@@ -23,6 +23,7 @@ class Problem:
 
     location: SourceLocation
     message: str
+    code: str = field(default="", compare=False)  # its family for `litreview check`, e.g. "duplicate-key"
 
     def __str__(self) -> str:
         return f"{self.location}: {self.message}"

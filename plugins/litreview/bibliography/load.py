@@ -311,7 +311,8 @@ def _resolve_crossrefs(entries: dict[str, Entry], problems: list[Problem]) -> No
         parent = entries.get(lowered.get(parent_key.lower(), ""))
         if parent is None:
             problems.append(Problem(entry.location, f"entry '{key}' has crossref '{parent_key}', which is not "
-                                    "in the bibliography; add the parent entry or remove the crossref"))
+                                    "in the bibliography; add the parent entry or remove the crossref",
+                                    code="bib-crossref"))
             continue
         plain, raw = dict(entry.fields), dict(entry.raw)
         persons = dict(entry.persons)
@@ -343,7 +344,7 @@ def _check_fields(entry: Entry, required: Iterable[str], problems: list[Problem]
     if missing:
         problems.append(Problem(entry.location, f"entry '{entry.key}' lacks {', '.join(missing)}, which "
                                 "required_fields of the litreview plugin asks for; add the field(s) as seen in the "
-                                "source"))
+                                "source", code="missing-field"))
 
 
 _NOT_BIBTEX = ("readme", "license", "licence", "changelog")
@@ -402,9 +403,11 @@ def load_bibliography(paths: Iterable[Path], root: Path,
                 # the second one; neither is silently the one that counts.
                 kept = entries[first].location
                 problems.append(Problem(kept, f"duplicate key '{entries[first].key}': also defined at {raw.location}; "
-                                        "rename or remove one of them (until then this entry is used)"))
+                                        "rename or remove one of them (until then this entry is used)",
+                                        code="duplicate-key"))
                 problems.append(Problem(raw.location, f"duplicate key '{raw.key}': also defined at {kept}; rename "
-                                        f"or remove one of them (until then the entry at {kept} is used)"))
+                                        f"or remove one of them (until then the entry at {kept} is used)",
+                                        code="duplicate-key"))
                 continue
             entries[raw.key] = _build_entry(raw, problems)
             lowered[raw.key.lower()] = raw.key

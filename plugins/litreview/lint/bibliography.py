@@ -10,17 +10,12 @@ from ..bibliography.load import Bibliography, Entry
 from ..errors import Problem
 from .findings import Finding, from_problem
 
-# load_bibliography reports every problem as text; the code says which family it belongs to.
-_CODES = (
-    ("lacks ", "missing-field"),
-    ("duplicate key", "duplicate-key"),
-    ("has crossref", "bib-crossref"),
-)
 _CONTAINER_TYPES = frozenset({"set", "xdata"})
 
 
 def problem_code(problem: Problem) -> str:
-    return next((code for marker, code in _CODES if marker in problem.message), "bib-syntax")
+    """The family load_bibliography gave the problem; anything else it reports is a syntax problem."""
+    return problem.code or "bib-syntax"
 
 
 def bib_problems(bib: Bibliography) -> list[Finding]:
