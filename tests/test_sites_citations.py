@@ -174,3 +174,14 @@ def test_search_index_gets_the_same_text_with_fewer_tags(tmp_path: Path) -> None
     assert "References Kim A. Second work." in texts["index.html"]
     assert "lr-cite" not in json.dumps(index) and "\u21a9" not in json.dumps(index)
     assert 'class="lr-cite-link"' in result.page() and 'class="lr-backref"' in result.page()
+
+
+def test_a_citation_in_image_alt_text_follows_the_image(tmp_path: Path) -> None:
+    """pandoc cites from a figure caption; alt text cannot hold a link, so the citation follows the image."""
+    write_site(tmp_path, {"index.md": "# A\n\n![Survival by arm [@kim2019] (mail: a@b.org)](km.png)\n"}, BIB)
+    (tmp_path / "docs" / "km.png").write_bytes(b"\x89PNG\r\n\x1a\n")
+    result = build_site(tmp_path, strict=True)
+    assert result.error is None, result.warnings
+    html = result.article()
+    assert '<img alt="Survival by arm (mail: a@b.org)" src="km.png" /> <span class="lr-cite" id="cite-1">[' in html
+    assert '<li id="ref-kim2019"' in html

@@ -15,7 +15,7 @@ from markdown.extensions import Extension
 from markdown.inlinepatterns import InlineProcessor
 from markdown.treeprocessors import Treeprocessor
 
-from .syntax import Citation, parse_bracketed_at, parse_narrative_at
+from .syntax import Citation, find_citations, parse_bracketed_at, parse_narrative_at
 
 PLACEHOLDER_TAG = "lr-cite"
 _PLACEHOLDER_RE = re.compile(r'<lr-cite data-cite="([^"]*)"></lr-cite>')
@@ -209,6 +209,33 @@ class _UnnestFromLinks(Treeprocessor):
             cites[-1].tail, link.tail = link.tail, None
 
 
+class _ImageCitations(Treeprocessor):
+    """`![Survival curves [@doe2020]](km.png)`: pandoc cites from a caption; alt text is an attribute, which
+    cannot hold a link, so the citation leaves the alt text and follows the image."""
+
+    def run(self, root: etree.Element) -> None:
+        for parent in list(root.iter()):
+            for img in [child for child in parent if child.tag == "img" and "@" in (child.get("alt") or "")]:
+                alt = img.get("alt") or ""
+                found = find_citations(alt)
+                if not found:
+                    continue
+                kept, at = [], 0
+                for start, end, _ in found:
+                    kept.append(alt[at:start])
+                    at = end
+                kept.append(alt[at:])
+                img.set("alt", re.sub(r"\s+", " ", "".join(kept)).strip())
+                position = list(parent).index(img)
+                tail, img.tail = img.tail, None
+                cites = [_element(citation) for _, _, citation in found]
+                for offset, cite in enumerate(cites, start=1):
+                    cite.tail = " " if offset < len(cites) else None
+                    parent.insert(position + offset, cite)
+                img.tail = " "
+                cites[-1].tail = tail
+
+
 # Where other tools put references: mkdocs-bibtex's `\bibliography` (this page's) and `\full_bibliography`
 # (every entry), pandoc's and Quarto's `::: {#refs}` div (this page's, or on a page that cites nothing, the whole
 # book's). Each becomes our own directive, so the page reads as its author meant.
@@ -258,6 +285,7 @@ class CitationExtension(Extension):
         md.inlinePatterns.register(_CitationProcessor(r"\[", md, parse_bracketed_at, False), "lr-cite-bracket", 86)
         md.inlinePatterns.register(_CitationProcessor(r"@", md, parse_narrative_at, True), "lr-cite-narrative", 85)
         md.treeprocessors.register(_UnnestFromLinks(md), "lr-unnest", 5)
+        md.treeprocessors.register(_ImageCitations(md), "lr-image-citations", 4)
         md.parser.blockprocessors.register(_ForeignMarkers(md.parser), "lr-foreign-markers", 12)
 
 
