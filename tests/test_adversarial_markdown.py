@@ -97,8 +97,9 @@ CASES = [
        f'<a href="https://example.org">see </a><span class="lr-cite" id="cite-2">Alpha [{link(2, "a")}]')]),
     ("citation-in-link-attributes",
      '# T\n\n![alt [@a]](https://e.org/x.png) and [x](https://e.org "title [@a]") and [y](https://e.org/@nokey).\n', [],
-     [('<img alt="alt [@a]" src="https://e.org/x.png" /> and <a href="https://e.org" title="title [@a]">x</a> and '
-      '<a href="https://e.org/@nokey">y</a>.')]),
+     # alt text cites (as a pandoc caption does) and the citation follows the image; a title or a URL never cites
+     [(f'<img alt="alt" src="https://e.org/x.png" /> {cite(1, "a")} and <a href="https://e.org" title="title [@a]">x'
+       '</a> and <a href="https://e.org/@nokey">y</a>.')]),
     ("citation-in-heading", "# Title [@a]\n\n## [Linked [@b]](https://e.org) {#custom}\n\n## Gone [@nokey]\n", [
         unknown(5, "nokey")],
      [f'<h1 id="title">Title {cite(1, "a")}<a class="headerlink" href="#title" title="Permanent link">&para;</a></h1>',
