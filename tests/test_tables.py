@@ -155,8 +155,9 @@ def test_inline_values(tmp_path: Path) -> None:
     html = result.page()
     assert re.search(r'<span class="lr-value">26\u00a0<span class="lr-cite" id="cite-1">\[<a class="lr-cite-link" '
                      r'href="#ref-maire2012"', html)
-    assert '<span class="lr-value">24.1 (18.0\u201330.2) months\u00a0' in html
-    assert '<span class="lr-value">38%\u00a0' in html
+    # The same source in the same sentence is cited once, at its first value.
+    assert '<span class="lr-value">24.1 (18.0\u201330.2) months</span>; response <span class="lr-value">38%</span>' \
+        in html
     assert '<span class="lr-missing">[{{tace.nobody.n}}?]</span>' in html
     assert result.litreview_warnings == ["docs/index.md:1: {{tace.nobody.n}}: data set 'tace' has no row 'nobody' "
                                          "(rows: maire, kim, lee)"]
@@ -258,3 +259,32 @@ def test_libyaml_reader_gives_the_same_data_and_lines_as_pyyaml() -> None:
     # On an error the message is PyYAML's own, tab hint included, not libyaml's shorter one.
     with pytest.raises(yaml_load.YamlProblem, match=r"'\\t' that cannot start any token \(YAML does not allow tabs"):
         yaml_load.load_yaml("a:\n\t- 1\n")
+
+
+def _cite(n: int, key: str, ref: int) -> str:
+    return (f'<span class="lr-cite" id="cite-{n}">[<a class="lr-cite-link" href="#ref-{key}" '
+            f'aria-describedby="ref-text-{ref}">{ref}</a>]</span>')
+
+
+def test_quoted_values_cite_only_where_the_sentence_does_not(tmp_path: Path) -> None:
+    page = ("The RCT [@maire2012] had {{tace.maire.n}} patients. Kim had {{tace.kim.n}} patients, see "
+            "{{tace.kim.os}}.\n\nForced [@maire2012] {{tace.maire.n | cite}}; dropped {{tace.kim.n | nocite}}. "
+            "Bad {{tace.kim.n | often}}.\n\n- In @lee2020 {{tace.lee.n}}\n- {{tace.lee.n}} later [@lee2020]\n"
+            "- {{tace.lee.n}} alone\n")
+    result = build_site(site(tmp_path, page))
+    html = result.page()
+    assert (f'<p>The RCT {_cite(1, "maire2012", 1)} had <span class="lr-value">26</span> patients. Kim had '
+            f'<span class="lr-value">120\u00a0{_cite(2, "kim2019", 2)}</span> patients, see '
+            '<span class="lr-value">41.9 months</span>.</p>') in html
+    assert (f'<p>Forced {_cite(3, "maire2012", 1)} <span class="lr-value">26\u00a0{_cite(4, "maire2012", 1)}</span>; '
+            'dropped <span class="lr-value">120</span>. Bad <span class="lr-missing">[{{tace.kim.n | often}}?]'
+            '</span>.</p>') in html
+    items = re.findall(r"<li>.*?</li>", html, re.S)
+    assert items[0] == ('<li>In <span class="lr-cite" id="cite-5">Lee [<a class="lr-cite-link" href="#ref-lee2020" '
+                        'aria-describedby="ref-text-3">3</a>]</span> <span class="lr-value">8</span></li>')
+    assert items[1].startswith('<li><span class="lr-value">8</span> later <span class="lr-cite"')  # cited after
+    assert re.match(r'<li><span class="lr-value">8\u00a0<span class="lr-cite"[^>]*>\[<a class="lr-cite-link" '
+                    r'href="#ref-lee2020"', items[2])  # a new list item is a new sentence
+    assert "data-lr-cite" not in html
+    assert result.litreview_warnings == ["docs/index.md:3: {{tace.kim.n | often}}: unknown option 'often'; use "
+                                         "| cite or | nocite"]

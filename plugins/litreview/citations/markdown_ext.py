@@ -15,8 +15,8 @@ from markdown.inlinepatterns import InlineProcessor
 from markdown.treeprocessors import Treeprocessor
 
 from .syntax import Citation, parse_bracketed_at, parse_narrative_at
+from .values import FORCE_ATTR, FORCE_FLAGS, PLACEHOLDER_TAG, settle_value_citations
 
-PLACEHOLDER_TAG = "lr-cite"
 _PLACEHOLDER_RE = re.compile(r'<lr-cite data-cite="([^"]*)"></lr-cite>')
 
 
@@ -110,9 +110,12 @@ class _ValueProcessor(InlineProcessor):
 
     def handleMatch(self, m: re.Match[str], data: str) -> tuple[Any, Any, Any]:  # noqa: N802
         resolver = self.ext.value_resolver
+        flag = m.group(4)
         result: ValueLookup | str = (
             resolver(m.group(1), m.group(2), m.group(3)) if resolver else "no evidence data is loaded"
         )
+        if flag is not None and flag not in FORCE_FLAGS:
+            result = f"unknown option '{flag}'; use | cite or | nocite"
         span = etree.Element("span")
         if isinstance(result, str):
             self.ext.value_errors.append((m.group(0), result))
@@ -120,6 +123,7 @@ class _ValueProcessor(InlineProcessor):
             span.text = f"[{m.group(0)}?]"
             return span, m.start(0), m.end(0)
         span.set("class", "lr-value")
+        span.set(FORCE_ATTR, flag or "auto")  # read and removed by _ValueCitations once the sentence is known
         span.text = result.text
         if result.citation is not None:
             span.text += "\u00a0"
@@ -162,6 +166,14 @@ class _UnnestFromLinks(Treeprocessor):
             cites[-1].tail, link.tail = link.tail, None
 
 
+class _ValueCitations(Treeprocessor):
+    """After inline parsing: drop a value's citation where its sentence already cites that source."""
+
+    def run(self, root: etree.Element) -> None:
+        if next((el for el in root.iter("span") if el.get(FORCE_ATTR) is not None), None) is not None:
+            settle_value_citations(root)
+
+
 class CitationExtension(Extension):
     """Registers the citation and value syntax. `value_resolver` answers `{{set.row.column}}`."""
 
@@ -174,10 +186,13 @@ class CitationExtension(Extension):
         if "@" not in md.ESCAPED_CHARS:
             md.ESCAPED_CHARS.append("@")
         # After code spans, escapes, links, autolinks and inline HTML (90), so none of them is read as a citation.
-        md.inlinePatterns.register(_ValueProcessor(r"\{\{\s*([\w-]+)\.([\w-]+)\.([\w-]+)\s*\}\}", self), "lr-value", 87)
+        # `{{set.row.column}}`, optionally `{{set.row.column | cite}}` or `| nocite` to force the citation.
+        md.inlinePatterns.register(_ValueProcessor(
+            r"\{\{\s*([\w-]+)\.([\w-]+)\.([\w-]+)\s*(?:\|\s*([\w-]*)\s*)?\}\}", self), "lr-value", 87)
         md.inlinePatterns.register(_BracketProcessor(r"\[", md), "lr-cite-bracket", 86)
         md.inlinePatterns.register(_NarrativeProcessor(r"@", md), "lr-cite-narrative", 85)
         md.treeprocessors.register(_UnnestFromLinks(md), "lr-unnest", 5)
+        md.treeprocessors.register(_ValueCitations(md), "lr-value-citations", 4)
 
 
 def makeExtension(**kwargs: Any) -> CitationExtension:  # noqa: N802 (Markdown entry point)
