@@ -83,8 +83,8 @@ def test_wrong_types_name_line_path_and_value(tmp_path: Path) -> None:
          "  - id: fourth\n    source:\n")
     result = build_both(tmp_path, [
         'docs/data/tace.yaml:14: rows[1].n: expected an integer, got "about 60"',
-        ('docs/data/tace.yaml:15: rows[1].orr: expected a percentage 0\u201310' '0 such as 38 or "38 (22\u201354)", '
-        "got 120"),
+        ("docs/data/tace.yaml:15: rows[1].orr: expected a percentage 0\u2013100 such as 38 or {value: 38, lower: 22, "
+         "upper: 54, interval: ci95}, got 120"),
         "docs/data/tace.yaml:19: rows[2].design: expected text, got a list",
         "docs/data/tace.yaml:18: rows[2].n: expected an integer, got true",
         'docs/data/tace.yaml:17: rows[2].source: expected a BibTeX key or a list of keys, got ""',
@@ -99,8 +99,10 @@ def test_not_a_number_and_infinity_are_refused(tmp_path: Path) -> None:
     site(tmp_path, HEAD.replace("type: percent}", "type: percent}\n  - {id: os, label: OS, type: months}")
          + "  - id: first\n    source: good\n    orr: .nan\n    os: .inf\n")
     result = build_both(tmp_path, [
-        'docs/data/tace.yaml:12: rows[0].orr: expected a percentage 0\u2013100 such as 38 or "38 (22\u201354)", got nan',
-        'docs/data/tace.yaml:13: rows[0].os: expected months such as 24.1, "24.1 (18.0\u201330.2)" or "NR", got inf',
+        "docs/data/tace.yaml:12: rows[0].orr: expected a percentage 0\u2013100 such as 38 or {value: 38, lower: 22, "
+        "upper: 54, interval: ci95}, got nan",
+        "docs/data/tace.yaml:13: rows[0].os: expected months such as 24.1, {value: 24.1, lower: 18.0, upper: 30.2, "
+        'interval: ci95} or "NR", got inf',
     ])
     downloads = sorted((result.site / "downloads").iterdir())
     json_text = next(p for p in downloads if p.suffix == ".json").read_text(encoding="utf-8")

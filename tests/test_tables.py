@@ -1,6 +1,7 @@
 """Evidence data: schema accept/reject, table HTML, inline values, charts (SVG parsed), caching, errors."""
 from __future__ import annotations
 
+import json
 import re
 import xml.etree.ElementTree as ET
 from pathlib import Path
@@ -31,8 +32,8 @@ rows:
     design: RCT
     n: 26
     orr: 38
-    os: "24.1 (18.0–30.2)"
-    hr: "HR 0.84 (0.60–1.17)"
+    os: {value: 24.1, lower: "18.0", upper: 30.2, interval: ci95}
+    hr: {measure: HR, value: 0.84, lower: "0.60", upper: 1.17, interval: ci95}
   - id: kim
     source: kim2019
     design: retrospective, see [@lee2020]
@@ -56,14 +57,20 @@ def test_schema_accepts_and_parses(tmp_path: Path) -> None:
     assert [r.id for r in ds.rows] == ["maire", "kim", "lee"]
     maire = ds.rows[0]
     assert ds.cell(maire, ds.column("os")).value == 24.1  # type: ignore[arg-type]
-    assert ds.cell(maire, ds.column("hr")).display == "HR 0.84 (0.60\u20131.17)"  # type: ignore[arg-type]
+    assert ds.cell(maire, ds.column("hr")).display == "HR 0.84 (95% CI 0.60\u20131.17)"  # type: ignore[arg-type]
 
 
 @pytest.mark.parametrize(("kind", "raw", "display", "value"), [
-    ("percent", 38, "38%", 38.0), ("percent", "38 (22-54)", "38% (22\u201354)", 38.0), ("months", 24.1, "24.1", 24.1),
+    ("percent", 38, "38%", 38.0), ("percent", "38 (22-54)", "38% (22\u201354; interval not specified)", 38.0), ("months", 24.1, "24.1", 24.1),
     ("months", "NR", "NR", None), ("integer", 26, "26", 26.0), ("ratio", "OR 2.1", "OR 2.1", 2.1),
     ("ratio", 0.5, "0.5", 0.5), ("text", "RCT", "RCT", None), ("citation", ["a", "b"], "a, b", None),
-    ("percent", None, "", None),
+    ("percent", None, "", None), ("percent", {"value": 50, "lower": 38, "upper": 62, "interval": "ci95"},
+                                  "50% (95% CI 38\u201362)", 50.0),
+    ("months", {"value": 29, "lower": 26, "upper": 33, "interval": "unspecified"},
+     "29 (26\u201333; interval not specified)", 29.0),
+    ("percent", {"value": 65, "lower": 36, "upper": 97.2, "interval": "range"}, "65% (range 36\u201397.2)", 65.0),
+    ("months", {"value": "48.0", "lower": 37.4, "upper": 55.2, "interval": "iqr"}, "48.0 (IQR 37.4\u201355.2)", 48.0),
+    ("ratio", "HR 0.84 (95% CI 0.60-1.17)", "HR 0.84 (95% CI 0.60\u20131.17)", 0.84),
 ])
 def test_parse_cell(kind: str, raw: object, display: str, value: float | None) -> None:
     cell = parse_cell(kind, raw)
@@ -73,10 +80,27 @@ def test_parse_cell(kind: str, raw: object, display: str, value: float | None) -
 REJECTED = [
     ("    n: 26\n", "    n: about 60\n", 'rows[0].n: expected an integer, got "about 60"'),
     ("    n: 26\n", "    n: -3\n", "rows[0].n: expected an integer, got -3"),
-    ("    orr: 38\n", "    orr: 130\n", "rows[0].orr: expected a percentage 0–100 such as 38 or \"38 (22–54)\", got 130"),
-    ("    os: \"24.1 (18.0–30.2)\"\n", "    os: soon\n",
-     'rows[0].os: expected months such as 24.1, "24.1 (18.0–30.2)" or "NR", got "soon"'),
-    ("    hr: \"HR 0.84 (0.60–1.17)\"\n", "    hr: big\n", 'rows[0].hr: expected a ratio such as "HR 0.84 (0.60–1.17)", got "big"'),
+    ("    orr: 38\n", "    orr: 130\n",
+     "rows[0].orr: expected a percentage 0–100 such as 38 or {value: 38, lower: 22, upper: 54, interval: ci95}, got 130"),
+    ("    os: {value: 24.1, lower: \"18.0\", upper: 30.2, interval: ci95}\n", "    os: soon\n",
+     'rows[0].os: expected months such as 24.1, {value: 24.1, lower: 18.0, upper: 30.2, interval: ci95} or "NR", '
+     'got "soon"'),
+    ("    hr: {measure: HR, value: 0.84, lower: \"0.60\", upper: 1.17, interval: ci95}\n", "    hr: big\n",
+     'rows[0].hr: expected a ratio such as {measure: HR, value: 0.84, lower: 0.60, upper: 1.17, interval: ci95}, '
+     'got "big"'),
+    ("interval: ci95}\n    hr", "interval: sd}\n    hr",
+     "rows[0].os.interval: got 'sd', expected one of: ci95, ci90, ci99, range, iqr, unspecified"),
+    ("upper: 30.2, interval: ci95}", "upper: 30.2}",
+     "rows[0].os: say what the interval is: interval: ci95, ci90, ci99, range, iqr, or unspecified when the source "
+     "does not say"),
+    ("upper: 30.2, interval: ci95}", "upper: 20, interval: ci95}",
+     "rows[0].os: expected lower ≤ value ≤ upper, got 18.0 ≤ 24.1 ≤ 20"),
+    ("lower: \"18.0\", upper: 30.2", "lower: \"18.0\"",
+     "rows[0].os: an interval needs both lower and upper (only lower is given)"),
+    ("measure: HR, value: 0.84", "measure: HR, value: about",
+     "rows[0].hr.value: expected a number (quote it, as \"0.60\", to keep trailing zeros), got 'about'"),
+    ("{measure: HR, value: 0.84", "{measure: HR, size: 3, value: 0.84",
+     "rows[0].hr.size: unknown field 'size' of an estimate (known: measure, value, lower, upper, interval)"),
     ("    n: 26\n", "    n: 26\n    colour: red\n",
      "rows[0].colour: unknown column 'colour'; declare it under columns (declared: design, hr, n, orr, os, source)"),
 ]
@@ -132,15 +156,22 @@ def test_table_html_sorting_markup_and_citations(tmp_path: Path) -> None:
     assert '<th scope="col" data-type="integer"><button type="button" class="lr-sort" aria-label="Sort by Patients">' \
            'Patients</button></th>' in table
     assert re.findall(r'<tr id="table-tace-1-(\w+)"', table) == ["kim", "maire", "lee"]
-    assert '<td class="lr-num" data-sort="24.1">24.1 (18.0\u201330.2)</td>' in table
+    assert '<td class="lr-num" data-sort="24.1">24.1 (95% CI 18.0\u201330.2)</td>' in table
     assert '<td data-sort="" class="lr-empty">' in table  # orr missing for kim
     assert '<abbr title="not reached">NR</abbr>' in table
     assert re.search(r'retrospective, see <span class="lr-cite" id="cite-\d+">\[<a class="lr-cite-link" '
                      r'href="#ref-lee2020"', table)
     assert 'id="ref-maire2012"' in html  # table citations count for the reference list
     csv_text = (result.site / "downloads/index-table-tace-1.csv").read_text(encoding="utf-8")
-    assert csv_text.splitlines()[0] == "id,source,design,n,orr,os,hr"
-    assert csv_text.splitlines()[1] == "kim,kim2019,\"retrospective, see [@lee2020]\",120,,41.9,"
+    assert csv_text.splitlines()[0] == ("id,source,design,n,orr,os,os_lower,os_upper,os_interval,"
+                                        "hr,hr_measure,hr_lower,hr_upper,hr_interval")
+    assert csv_text.splitlines()[1] == "kim,kim2019,\"retrospective, see [@lee2020]\",120,,41.9,,,,,,,,"
+    assert csv_text.splitlines()[2] == "maire,maire2012,RCT,26,38,24.1,18.0,30.2,ci95,0.84,HR,0.60,1.17,ci95"
+    assert csv_text.splitlines()[3] == "lee,lee2020,retrospective,8,60,NR,,,,,,,,"
+    data = json.loads((result.site / "downloads/index-table-tace-1.json").read_text(encoding="utf-8"))
+    assert data["rows"][1]["os"] == {"value": 24.1, "lower": 18.0, "upper": 30.2, "interval": "ci95"}
+    assert data["rows"][1]["hr"] == {"measure": "HR", "value": 0.84, "lower": 0.6, "upper": 1.17, "interval": "ci95"}
+    assert data["rows"][0]["os"] == 41.9 and data["rows"][2]["os"] == "NR"
 
 
 def test_columns_and_filter_options(tmp_path: Path) -> None:
@@ -156,8 +187,8 @@ def test_inline_values(tmp_path: Path) -> None:
     assert re.search(r'<span class="lr-value">26\u00a0<span class="lr-cite" id="cite-1">\[<a class="lr-cite-link" '
                      r'href="#ref-maire2012"', html)
     # The same source in the same sentence is cited once, at its first value.
-    assert '<span class="lr-value">24.1 (18.0\u201330.2) months</span>; response <span class="lr-value">38%</span>' \
-        in html
+    assert '<span class="lr-value">24.1 months (95% CI 18.0\u201330.2)</span>; response <span class="lr-value">38%' \
+        '</span>' in html
     assert '<span class="lr-missing">[{{tace.nobody.n}}?]</span>' in html
     assert result.litreview_warnings == ["docs/index.md:1: {{tace.nobody.n}}: data set 'tace' has no row 'nobody' "
                                          "(rows: maire, kim, lee)"]

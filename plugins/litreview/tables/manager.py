@@ -120,7 +120,9 @@ class TableManager:
             keys = [str(k) for k in (raw if isinstance(raw, list) else [raw])]
             return ValueLookup("", Citation(tuple(CiteItem(k) for k in keys)))
         cell = ds.cell(row, column)
-        text = cell.display + (f" {column.unit}" if column.unit and column.type != "percent" else "")
+        unit = f" {column.unit}" if column.unit and column.type != "percent" else ""
+        # "48.0 months (95% CI 37.4–55.2)": the unit belongs to the estimate, before its interval.
+        text = cell.point + unit + cell.interval_text if cell.point else cell.display + unit
         source = ds.keys_of(row)[:1] or []
         return ValueLookup(text, Citation(tuple(CiteItem(k) for k in source)) if source else None)
 
