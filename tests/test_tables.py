@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from helpers import ROOT, bib_entry, build_site, write_site
+from helpers import ROOT, bib_entry, build_site, chart_boxes, chart_overlaps, write_site
 from litreview.tables.directives import DirectiveError, parse_directive
 from litreview.tables.load import load_dataset
 from litreview.tables.schema import parse_cell
@@ -319,3 +319,48 @@ def test_quoted_values_cite_only_where_the_sentence_does_not(tmp_path: Path) -> 
     assert "data-lr-cite" not in html
     assert result.litreview_warnings == ["docs/index.md:3: {{tace.kim.n | often}}: unknown option 'often'; use "
                                          "| cite or | nocite"]
+
+
+def test_chart_legends_sit_above_the_plot_and_overlap_nothing(tmp_path: Path) -> None:
+    other = TACE.replace("modality: Embolization", "modality: Radioembolization").replace("id: maire", "id: m2")
+    mixed = TACE.replace("    os: 41.9\n", "    os: {value: 41.9, lower: 30, upper: 60, interval: range}\n")
+    write_site(tmp_path, {"index.md": "<!-- evidence-chart tace,re column=orr type=bar -->\n\n"
+                                      "<!-- evidence-chart tace column=orr type=bar -->\n\n"
+                                      "<!-- evidence-chart mixed column=os type=forest -->\n\n"
+                                      "<!-- evidence-chart tace column=os type=forest -->\n"},
+               BIB, data={"tace.yaml": TACE, "re.yaml": other, "mixed.yaml": mixed})
+    result = build_site(tmp_path)
+    assert result.litreview_warnings == []
+    svgs = [ET.fromstring(s) for s in re.findall(r"<svg.*?</svg>", result.page(), re.S)]
+    assert len(svgs) == 4
+    boxes = [chart_boxes(svg) for svg in svgs]
+    for svg in svgs:
+        assert chart_overlaps(svg) == []
+    # Two groups and two kinds of interval have a key, above the plot; one series has none.
+    for index in (0, 2):
+        assert boxes[index]["legend"] and max(b[3] for b in boxes[index]["legend"]) < boxes[index]["plot"][0][1]
+    assert boxes[1]["legend"] == [] and boxes[3]["legend"] == []
+    legend_text = ["".join(t.itertext()) for t in svgs[2].iter("{http://www.w3.org/2000/svg}text")]
+    assert "confidence interval" in legend_text and "range or IQR" in legend_text
+    # Greyscale: the second group is hatched, the first is not.
+    fills = re.findall(r'<g id="mark-(\w+)-\w+">\s*<path[^>]*style="fill: ([^;]+);', result.page())
+    assert {group: fill.startswith("url(") for group, fill in fills} == {"tace": False, "re": True}
+
+
+def test_chart_data_table_and_whiskers(tmp_path: Path) -> None:
+    result = build_site(site(tmp_path, "<!-- evidence-chart tace column=os type=forest caption=\"Median OS\" -->\n"))
+    html = result.page()
+    details = re.search(r'<details class="lr-chart-data">.*?</details>', html, re.S).group(0)  # type: ignore[union-attr]
+    assert details.startswith('<details class="lr-chart-data"><summary>The data in this chart, as a table</summary>'
+                              '<div class="lr-table-scroll" tabindex="0" role="region" aria-label="Data: Median OS">'
+                              '<table class="lr-evidence lr-chart-table" id="chart-tace-os-1-data"><caption>Median OS: '
+                              'the values charted</caption><thead><tr><th scope="col">Study</th><th scope="col">'
+                              'Median OS (months)</th></tr></thead><tbody><tr><th scope="row">Maire 2012\u00a0<span '
+                              'class="lr-cite"')
+    assert '<td class="lr-num">24.1 (95% CI 18.0\u201330.2)</td></tr>' in details
+    assert '<td class="lr-num">41.9</td></tr>' in details
+    root = chart_svg(html)
+    interval = next(g for g in root.iter("{http://www.w3.org/2000/svg}g") if g.get("id") == "mark-tace-maire-interval")
+    xs = sorted({float(x) for x, _ in re.findall(r"([\d.]+) ([\d.]+)", interval.find(
+        "{http://www.w3.org/2000/svg}path").get("d"))})  # type: ignore[union-attr,arg-type]
+    assert len(xs) == 2 and xs[0] < xs[1]  # a whisker from lower to upper

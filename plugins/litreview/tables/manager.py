@@ -19,10 +19,10 @@ from ..markdown_text import mask_code_blocks, mask_inline
 from .directives import DIRECTIVE_RE, Directive, DirectiveError, parse_directive
 from .export import to_csv, to_json
 from .load import Column, DataSet, Row, load_datasets
-from .render import cite_html, comparison_html, table_html
+from .render import chart_data_html, cite_html, comparison_html, table_html
 from .yaml_load import problem
 
-CHART_VERSION = "charts-1"
+CHART_VERSION = "charts-2"
 # One line of words, digits and harmless punctuation, starting with a letter, digit or "(" so it cannot
 # open a list, heading, quote or code block; the same text comes back from Markdown, in a paragraph.
 _PLAIN_CELL = re.compile(r"[A-Za-z0-9(][^`\\*_\[\]@&<>{}#\n\r\t]*(?<=\S)\Z")
@@ -251,18 +251,21 @@ class TableManager:
         groups: list[tuple[str, list[charts.Point]]] = []
         keys: list[str] = []
         unit = ""
+        ratio = False
         for ds in datasets:
             column = ds.column(column_id)
             if column is None or column.type not in ("percent", "months", "integer", "ratio"):
                 raise DirectiveError(f"'{ds.name}' has no numeric column '{column_id}'")
-            unit = column.heading
+            unit = column.heading + (" (%)" if column.type == "percent" and not column.unit else "")
+            ratio = ratio or column.type == "ratio"
             points = []
             for row in self._rows(ds, directive):
                 cell = ds.cell(row, column)
                 if cell.value is None:
                     continue
                 label = self.labels.get(row.source, row.id)
-                points.append(charts.Point(label, cell.value, cell.lower, cell.upper, f"mark-{ds.name}-{row.id}"))
+                points.append(charts.Point(label, cell.value, cell.lower, cell.upper, f"mark-{ds.name}-{row.id}",
+                                           cell.interval, cell.display, row.source))
                 keys += ds.keys_of(row)[:1]
             groups.append((ds.modality, points))
         if not any(points for _, points in groups):
@@ -272,15 +275,16 @@ class TableManager:
         desc = "; ".join(f"{p.label}: {p.value:g}" + (f" ({p.lower:g}\u2013{p.upper:g})" if p.lower is not None
                                                        and p.upper is not None else "")
                          for _, pts in groups for p in pts)
-        svg = self._cached_svg(kind, groups, unit, caption, desc, chart_id, datasets)
+        svg = self._cached_svg(kind, groups, unit, caption, desc, chart_id, datasets, 1.0 if ratio else None)
         return (f'<figure class="lr-chart" id="{escape(chart_id, quote=True)}">{svg}'
-                f"<figcaption>{escape(caption.rstrip('.'))}. Sources: {cite_html(keys)}</figcaption></figure>")
+                f"<figcaption>{escape(caption.rstrip('.'))}. Sources: {cite_html(keys)}</figcaption>"
+                f"{chart_data_html(chart_id, groups, unit, caption)}</figure>")
 
     def _cached_svg(self, kind: str, groups: list[Any], unit: str, caption: str, desc: str, chart_id: str,
-                    datasets: list[DataSet]) -> str:
+                    datasets: list[DataSet], reference: float | None = None) -> str:
         from . import charts
 
-        digest = hashlib.sha256(repr((CHART_VERSION, kind, groups, unit, caption, desc, chart_id,
+        digest = hashlib.sha256(repr((CHART_VERSION, kind, groups, unit, caption, desc, chart_id, reference,
                                       [d.digest for d in datasets])).encode()).hexdigest()[:32]
         cached = self.cache_dir / f"{digest}.svg" if self.cache_dir else None
         if cached and cached.exists():
@@ -288,7 +292,7 @@ class TableManager:
             return cached.read_text(encoding="utf-8")
         if kind == "forest":
             points = [p for _, pts in groups for p in pts]
-            svg = charts.forest_svg(points, unit, caption, desc, chart_id)
+            svg = charts.forest_svg(points, unit, caption, desc, chart_id, reference)
         else:
             svg = charts.bar_svg(groups, unit, caption, desc, chart_id)
         if cached:

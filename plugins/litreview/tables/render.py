@@ -3,10 +3,14 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from html import escape
+from typing import TYPE_CHECKING
 
 from ..citations.markdown_ext import placeholder
 from ..citations.syntax import Citation, CiteItem, find_citations
 from .load import Column, DataSet, Row
+
+if TYPE_CHECKING:
+    from .charts import Point
 
 CellMarkup = Callable[[str], str]  # renders author text (may hold citations) to safe inline HTML
 
@@ -87,3 +91,20 @@ def comparison_html(datasets: Sequence[DataSet], caption: str, table_id: str, ma
             f'<div class="lr-table-scroll" tabindex="0" role="region" aria-label="{escape(caption, quote=True)}">'
             f'<table class="lr-evidence"><caption>{escape(caption)}</caption><thead><tr>{head}</tr></thead>'
             f'<tbody>{"".join(rows)}</tbody></table></div></div>')
+
+
+def chart_data_html(chart_id: str, groups: Sequence[tuple[str, Sequence[Point]]], heading: str, caption: str) -> str:
+    """The numbers behind a chart as a table, folded under the figure: for readers who cannot see the chart."""
+    several = sum(1 for _, points in groups if points) > 1
+    head = '<th scope="col">Study</th>' + ('<th scope="col">Group</th>' if several else "") + \
+        f'<th scope="col">{escape(heading)}</th>'
+    body = "".join(
+        f'<tr><th scope="row">{escape(p.label)}\u00a0{cite_html([p.key])}</th>'
+        + (f"<td>{escape(group)}</td>" if several else "")
+        + f'<td class="lr-num">{escape(p.text)}</td></tr>'
+        for group, points in groups for p in points)
+    return (f'<details class="lr-chart-data"><summary>The data in this chart, as a table</summary>'
+            f'<div class="lr-table-scroll" tabindex="0" role="region" aria-label="Data: {escape(caption, quote=True)}">'
+            f'<table class="lr-evidence lr-chart-table" id="{escape(chart_id, quote=True)}-data">'
+            f"<caption>{escape(caption.rstrip('.'))}: the values charted</caption><thead><tr>{head}</tr></thead>"
+            f"<tbody>{body}</tbody></table></div></details>")
