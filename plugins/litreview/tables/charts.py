@@ -15,8 +15,11 @@ from typing import Any
 PALETTE = ("#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00", "#7F7F7F")
 HATCHES = ("", "///", "...", "xxx", "\\\\\\", "+++", "ooo")
 # How an interval is drawn: a confidence interval solid, a range or IQR dashed, an unstated kind dotted.
-WHISKER_STYLES: dict[str, tuple[Any, str]] = {"ci": ("-", "confidence interval"), "spread": ((0, (4, 2)), "range or IQR"),
-                  "unspecified": ((0, (1, 1.5)), "interval of unstated kind")}
+WHISKER_STYLES: dict[str, tuple[Any, str]] = {
+    "ci": ("-", "confidence interval"),
+    "spread": ((0, (4, 2)), "range or IQR"),
+    "unspecified": ((0, (1, 1.5)), "interval of unstated kind"),
+}
 INK = "#1a1a1a"
 
 
