@@ -153,10 +153,12 @@ def test_table_html_sorting_markup_and_citations(tmp_path: Path) -> None:
     html = result.page()
     table = re.search(r'<div class="lr-table".*?</table></div>', html, re.S).group(0)  # type: ignore[union-attr]
     assert '<caption>Studies</caption>' in table
-    assert '<th scope="col" data-type="integer"><button type="button" class="lr-sort" aria-label="Sort by Patients">' \
-           'Patients</button></th>' in table
+    assert '<th scope="col" data-type="integer" data-col="n"><button type="button" class="lr-sort" aria-label="Sort by ' \
+           'Patients">Patients</button></th>' in table
     assert re.findall(r'<tr id="table-tace-1-(\w+)"', table) == ["kim", "maire", "lee"]
-    assert '<td class="lr-num" data-sort="24.1">24.1 (95% CI 18.0\u201330.2)</td>' in table
+    assert '<td class="lr-num" data-sort="24.1"><span class="lr-point">24.1</span> <span class="lr-interval">' \
+           '(95% CI 18.0\u201330.2)</span></td>' in table
+    assert "lr-more" not in table  # no long text: nothing folded
     assert '<td data-sort="" class="lr-empty">' in table  # orr missing for kim
     assert '<abbr title="not reached">NR</abbr>' in table
     assert re.search(r'retrospective, see <span class="lr-cite" id="cite-\d+">\[<a class="lr-cite-link" '
@@ -364,3 +366,34 @@ def test_chart_data_table_and_whiskers(tmp_path: Path) -> None:
     xs = sorted({float(x) for x, _ in re.findall(r"([\d.]+) ([\d.]+)", interval.find(
         "{http://www.w3.org/2000/svg}path").get("d"))})  # type: ignore[union-attr,arg-type]
     assert len(xs) == 2 and xs[0] < xs[1]  # a whisker from lower to upper
+
+
+LONG = "A long note on this study that runs well past forty characters, with a citation [@lee2020]."
+
+
+def test_long_text_columns_fold_under_their_row(tmp_path: Path) -> None:
+    data = TACE.replace("    design: RCT\n", f"    design: RCT\n    notes: \"{LONG}\"\n").replace(
+        "  - {id: n, label: Patients, type: integer}\n",
+        "  - {id: n, label: Patients, type: integer}\n  - {id: notes, label: Notes <&>, type: text}\n")
+    write_site(tmp_path, {"index.md": "<!-- evidence-table tace -->\n\n<!-- evidence-table tace details=none -->\n\n"
+                                      "<!-- evidence-table tace details=design,notes -->\n\n"
+                                      "<!-- evidence-table tace details=source -->\n"}, BIB, data={"tace.yaml": data})
+    result = build_site(tmp_path)
+    assert result.litreview_warnings == ["docs/index.md:7: details: 'source' is the first column, which stays in the row"]
+    html = result.page()
+    first = re.search(r'<div class="lr-table" id="table-tace-1">.*?</table>', html, re.S).group(0)  # type: ignore[union-attr]
+    assert '<table class="lr-evidence" data-lr-sortable data-lr-more="notes">' in first
+    assert 'data-col="notes"><button' not in first  # not a column of the row
+    row = re.search(r'<tr id="table-tace-1-maire">.*?</tr><tr class="lr-more".*?</tr>', first, re.S).group(0)  # type: ignore[union-attr]
+    assert row.count("<td") == 7  # 6 cells and the folded row's one
+    assert ('<tr class="lr-more" id="table-tace-1-maire-more"><td colspan="6"><details><summary>Notes &lt;&amp;&gt;'
+            '<span class="lr-sr-only"> (Maire 2012)</span></summary><dl><div><dt>Notes &lt;&amp;&gt;</dt>'
+            '<dd data-col="notes">A long note on this study that runs well past forty characters, with a citation '
+            '<span class="lr-cite"') in row
+    assert 'id="table-tace-1-kim-more"' not in first  # kim has no notes: no folded row
+    second = re.search(r'<div class="lr-table" id="table-tace-2">.*?</table>', html, re.S).group(0)  # type: ignore[union-attr]
+    assert "lr-more" not in second and 'data-col="notes"><button' in second
+    third = re.search(r'<div class="lr-table" id="table-tace-3">.*?</table>', html, re.S).group(0)  # type: ignore[union-attr]
+    assert 'data-lr-more="design notes"' in third and "<summary>Design \u00b7 Notes &lt;&amp;&gt;" in third
+    csv_text = (result.site / "downloads/index-table-tace-1.csv").read_text(encoding="utf-8")
+    assert csv_text.splitlines()[0].startswith("id,source,design,n,notes,orr,")  # downloads keep every column

@@ -19,7 +19,7 @@ from ..markdown_text import mask_code_blocks, mask_inline
 from .directives import DIRECTIVE_RE, Directive, DirectiveError, parse_directive
 from .export import to_csv, to_json
 from .load import Column, DataSet, Row, load_datasets
-from .render import chart_data_html, cite_html, comparison_html, table_html
+from .render import chart_data_html, cite_html, comparison_html, long_text_columns, table_html
 from .yaml_load import problem
 
 CHART_VERSION = "charts-2"
@@ -236,7 +236,27 @@ class TableManager:
         self.downloads[stem + ".csv"] = to_csv(rows, columns)
         self.downloads[stem + ".json"] = to_json(ds, rows, columns)
         links = (root_prefix + stem + ".csv", root_prefix + stem + ".json")
-        return table_html(ds, rows, columns, caption, table_id, links, self.markup)
+        more = self._details(ds, rows, columns, directive)
+        return table_html(ds, rows, columns, caption, table_id, links, self.markup, more,
+                          lambda row: self.labels.get(row.source, row.id))
+
+    def _details(self, ds: DataSet, rows: list[Row], columns: list[Column], directive: Directive) -> list[Column]:
+        """The columns shown folded under each row: `details=a,b`, `details=none`, or long text columns."""
+        wanted = directive.options.get("details")
+        if wanted is None:
+            return long_text_columns(ds, rows, columns)
+        if wanted == "none":
+            return []
+        chosen = []
+        for column_id in (w.strip() for w in wanted.split(",")):
+            column = ds.column(column_id)
+            if column is None or column not in columns:
+                raise DirectiveError(f"details: '{column_id}' is not a column of this table (columns: "
+                                     f"{', '.join(c.id for c in columns)})")
+            if column is columns[0]:
+                raise DirectiveError(f"details: '{column_id}' is the first column, which stays in the row")
+            chosen.append(column)
+        return chosen
 
     def _chart(self, directive: Directive, index: int) -> str:
         from . import charts  # matplotlib is heavy: imported only when a page has a chart
