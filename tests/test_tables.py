@@ -159,7 +159,7 @@ def test_table_html_sorting_markup_and_citations(tmp_path: Path) -> None:
     assert '<td class="lr-num" data-sort="24.1"><span class="lr-point">24.1</span> <span class="lr-interval">' \
            '(95% CI 18.0\u201330.2)</span></td>' in table
     assert "lr-more" not in table  # no long text: nothing folded
-    assert '<td data-sort="" class="lr-empty">' in table  # orr missing for kim
+    assert '<td data-sort="" class="lr-num lr-empty">' in table  # orr missing for kim: aligned as a number
     assert '<abbr title="not reached">NR</abbr>' in table
     assert re.search(r'retrospective, see <span class="lr-cite" id="cite-\d+">\[<a class="lr-cite-link" '
                      r'href="#ref-lee2020"', table)
@@ -355,8 +355,8 @@ def test_chart_data_table_and_whiskers(tmp_path: Path) -> None:
     details = re.search(r'<details class="lr-chart-data">.*?</details>', html, re.S).group(0)  # type: ignore[union-attr]
     assert details.startswith('<details class="lr-chart-data"><summary>The data in this chart, as a table</summary>'
                               '<div class="lr-table-scroll" tabindex="0" role="region" aria-label="Data: Median OS">'
-                              '<table class="lr-evidence lr-chart-table" id="chart-tace-os-1-data"><caption>Median OS: '
-                              'the values charted</caption><thead><tr><th scope="col">Study</th><th scope="col">'
+                              '<table class="lr-evidence lr-chart-table" id="chart-tace-os-1-data"><caption>Values in the '
+                              'chart above</caption><thead><tr><th scope="col">Study</th><th scope="col">'
                               'Median OS (months)</th></tr></thead><tbody><tr><th scope="row">Maire 2012\u00a0<span '
                               'class="lr-cite"')
     assert '<td class="lr-num">24.1 (95% CI 18.0\u201330.2)</td></tr>' in details

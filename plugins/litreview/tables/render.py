@@ -46,8 +46,8 @@ def cell_html(dataset: DataSet, row: Row, column: Column, markup: CellMarkup) ->
         keys = [str(k) for k in (raw if isinstance(raw, list) else [raw]) if k]
         return f'<td data-sort="{escape(keys[0] if keys else "")}">{cite_html(keys)}</td>'
     if raw is None or raw == "":
-        return '<td data-sort="" class="lr-empty"><span aria-hidden="true">\u2014</span>' \
-               '<span class="lr-sr-only">not reported</span></td>'
+        return f'<td data-sort="" class="{"lr-num lr-empty" if numeric else "lr-empty"}"><span aria-hidden="true">' \
+               '\u2014</span><span class="lr-sr-only">not reported</span></td>'
     if column.type == "text":
         content = markup(str(raw))
     elif cell.label == "not reached":
@@ -148,5 +148,5 @@ def chart_data_html(chart_id: str, groups: Sequence[tuple[str, Sequence[Point]]]
     return (f'<details class="lr-chart-data"><summary>The data in this chart, as a table</summary>'
             f'<div class="lr-table-scroll" tabindex="0" role="region" aria-label="Data: {escape(caption, quote=True)}">'
             f'<table class="lr-evidence lr-chart-table" id="{escape(chart_id, quote=True)}-data">'
-            f"<caption>{escape(caption.rstrip('.'))}: the values charted</caption><thead><tr>{head}</tr></thead>"
+            f"<caption>Values in the chart above</caption><thead><tr>{head}</tr></thead>"
             f"<tbody>{body}</tbody></table></div></details>")
