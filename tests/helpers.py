@@ -115,3 +115,70 @@ def build_both(root: Path, expected: list[str]) -> BuildResult:
     else:
         assert strict.error is None, strict.error
     return plain
+
+
+# --- SVG geometry (charts): boxes of labels, legend entries and the plot area, to check that none overlap ------
+SVG_NS = "{http://www.w3.org/2000/svg}"
+Box = tuple[float, float, float, float]  # x0, y0, x1, y1 in the SVG's user units
+
+
+def _text_box(el: Any) -> Box:
+    """A text element's box from its position, anchor and font size (DejaVu Sans: ~0.62 em per character, a
+    generous average, so the estimate errs towards finding an overlap)."""
+    style = el.get("style", "")
+    size = float(re.search(r"font-size: ([\d.]+)px", style).group(1))  # type: ignore[union-attr]
+    width = 0.62 * size * len("".join(el.itertext()))
+    x, y = float(el.get("x")), float(el.get("y"))
+    anchor = re.search(r"text-anchor: (\w+)", style)
+    start = {"middle": x - width / 2, "end": x - width}.get(anchor.group(1) if anchor else "start", x)
+    return (start, y - 0.78 * size, start + width, y + 0.24 * size)
+
+
+def _path_box(d: str) -> Box:
+    xs_ys = [(float(a), float(b)) for a, b in re.findall(r"(-?[\d.]+) (-?[\d.]+)", d)]
+    return (min(x for x, _ in xs_ys), min(y for _, y in xs_ys), max(x for x, _ in xs_ys), max(y for _, y in xs_ys))
+
+
+def chart_boxes(svg: Any) -> dict[str, list[Box]]:
+    """Boxes of a chart's parts: 'legend' (each handle and entry text), 'xlabel', 'xticks', 'yticks', 'plot'."""
+    def local(gid: str) -> str:
+        """An id without the chart's own prefix (`chart-<sets>-<column>-<n>-`), which keeps ids unique per page."""
+        m = re.match(r"^chart-.+?-\d+-(.+)$", gid)
+        return m.group(1) if m else gid
+
+    def group(gid: str) -> Any:
+        return next((g for g in svg.iter(f"{SVG_NS}g") if local(g.get("id") or "") == gid), None)
+
+    out: dict[str, list[Box]] = {"legend": [], "xlabel": [], "xticks": [], "yticks": [], "plot": []}
+    legend = group("lr-legend")
+    if legend is not None:
+        out["legend"] = [_text_box(t) for t in legend.iter(f"{SVG_NS}text")] + \
+            [_path_box(p.get("d")) for p in legend.iter(f"{SVG_NS}path")]
+    for name, gid in (("xlabel", "lr-xlabel"), ("plot", "lr-plot")):
+        g = group(gid)
+        if g is not None:
+            out[name] = [_text_box(t) for t in g.iter(f"{SVG_NS}text")] or [_path_box(p.get("d"))
+                                                                             for p in g.iter(f"{SVG_NS}path")]
+    for name, prefix in (("xticks", "xtick_"), ("yticks", "ytick_")):
+        out[name] = [_text_box(t) for g in svg.iter(f"{SVG_NS}g") if local(g.get("id") or "").startswith(prefix)
+                     for t in g.iter(f"{SVG_NS}text")]
+    return out
+
+
+def overlaps(a: Box, b: Box) -> bool:
+    return a[0] < b[2] and b[0] < a[2] and a[1] < b[3] and b[1] < a[3]
+
+
+def chart_overlaps(svg: Any) -> list[str]:
+    """Every pair of chart parts that overlap: legend entries with anything else, labels with each other."""
+    boxes = chart_boxes(svg)
+    found = []
+    for other in ("xlabel", "xticks", "yticks", "plot"):
+        for i, a in enumerate(boxes["legend"]):
+            found += [f"legend[{i}] overlaps {other}[{j}]" for j, b in enumerate(boxes[other]) if overlaps(a, b)]
+    for first, second in (("xlabel", "xticks"), ("yticks", "yticks"), ("xticks", "xticks"), ("yticks", "plot")):
+        for i, a in enumerate(boxes[first]):
+            for j, b in enumerate(boxes[second]):
+                if (first != second or i < j) and overlaps(a, b):
+                    found.append(f"{first}[{i}] overlaps {second}[{j}]")
+    return found

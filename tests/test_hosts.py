@@ -121,8 +121,9 @@ def run(args: list[str], cwd: Path, env: dict[str, str] | None = None) -> None:
 
 EXPECTED_NUMBERS = {
     "index.md": ["1", "1", "2"],  # [@roe] then [@doe; @roe], listed by number
-    # admonition, narrative @doe, the inline value, the table's three rows, the chart's two cited bars
-    "part/chapter.md": ["3", "2", "2", "2", "3", "4", "2", "4"],
+    # admonition, narrative @doe (the inline value does not repeat it), the table's three rows, the chart's
+    # bars and its data table
+    "part/chapter.md": ["3", "2", "2", "3", "4", "2", "4", "2", "3", "4"],
     "other.md": ["4", "3"],
     "references.md": [],
 }
@@ -145,7 +146,7 @@ def test_plain_python_markdown_numbers_globally_in_nav_order(plain: dict[str, di
     assert plain["index.md"]["references"] == ["roe2021radio", "doe2020liver"]
     assert plain["other.md"]["references"] == ["kim2019abl", "lee2018prrt"]
     assert plain["references.md"]["references"] == ["roe2021radio", "doe2020liver", "kim2019abl", "lee2018prrt"]
-    assert plain["part/chapter.md"]["value"] == ["26\u00a0"]
+    assert plain["part/chapter.md"]["value"] == ["26"]  # its sentence already cites the row's source
     assert plain["part/chapter.md"]["tables"][0] == [["Study", "Patients", "Response"], ["[2]", "26", "38%"],
                                                     ["[3]", "40", "\u2014not reported"], ["[4]", "31", "51%"]]
     assert all(not f["missing"] for f in plain.values())

@@ -1,13 +1,14 @@
 """Evidence data: schema accept/reject, table HTML, inline values, charts (SVG parsed), caching, errors."""
 from __future__ import annotations
 
+import json
 import re
 import xml.etree.ElementTree as ET
 from pathlib import Path
 
 import pytest
 
-from helpers import ROOT, bib_entry, build_site, write_site
+from helpers import ROOT, bib_entry, build_site, chart_boxes, chart_overlaps, write_site
 from litreview.tables.directives import DirectiveError, parse_directive
 from litreview.tables.load import load_dataset
 from litreview.tables.schema import parse_cell
@@ -31,8 +32,8 @@ rows:
     design: RCT
     n: 26
     orr: 38
-    os: "24.1 (18.0–30.2)"
-    hr: "HR 0.84 (0.60–1.17)"
+    os: {value: 24.1, lower: "18.0", upper: 30.2, interval: ci95}
+    hr: {measure: HR, value: 0.84, lower: "0.60", upper: 1.17, interval: ci95}
   - id: kim
     source: kim2019
     design: retrospective, see [@lee2020]
@@ -56,14 +57,20 @@ def test_schema_accepts_and_parses(tmp_path: Path) -> None:
     assert [r.id for r in ds.rows] == ["maire", "kim", "lee"]
     maire = ds.rows[0]
     assert ds.cell(maire, ds.column("os")).value == 24.1  # type: ignore[arg-type]
-    assert ds.cell(maire, ds.column("hr")).display == "HR 0.84 (0.60\u20131.17)"  # type: ignore[arg-type]
+    assert ds.cell(maire, ds.column("hr")).display == "HR 0.84 (95% CI 0.60\u20131.17)"  # type: ignore[arg-type]
 
 
 @pytest.mark.parametrize(("kind", "raw", "display", "value"), [
-    ("percent", 38, "38%", 38.0), ("percent", "38 (22-54)", "38% (22\u201354)", 38.0), ("months", 24.1, "24.1", 24.1),
+    ("percent", 38, "38%", 38.0), ("percent", "38 (22-54)", "38% (22\u201354; interval not specified)", 38.0), ("months", 24.1, "24.1", 24.1),
     ("months", "NR", "NR", None), ("integer", 26, "26", 26.0), ("ratio", "OR 2.1", "OR 2.1", 2.1),
     ("ratio", 0.5, "0.5", 0.5), ("text", "RCT", "RCT", None), ("citation", ["a", "b"], "a, b", None),
-    ("percent", None, "", None),
+    ("percent", None, "", None), ("percent", {"value": 50, "lower": 38, "upper": 62, "interval": "ci95"},
+                                  "50% (95% CI 38\u201362)", 50.0),
+    ("months", {"value": 29, "lower": 26, "upper": 33, "interval": "unspecified"},
+     "29 (26\u201333; interval not specified)", 29.0),
+    ("percent", {"value": 65, "lower": 36, "upper": 97.2, "interval": "range"}, "65% (range 36\u201397.2)", 65.0),
+    ("months", {"value": "48.0", "lower": 37.4, "upper": 55.2, "interval": "iqr"}, "48.0 (IQR 37.4\u201355.2)", 48.0),
+    ("ratio", "HR 0.84 (95% CI 0.60-1.17)", "HR 0.84 (95% CI 0.60\u20131.17)", 0.84),
 ])
 def test_parse_cell(kind: str, raw: object, display: str, value: float | None) -> None:
     cell = parse_cell(kind, raw)
@@ -73,10 +80,27 @@ def test_parse_cell(kind: str, raw: object, display: str, value: float | None) -
 REJECTED = [
     ("    n: 26\n", "    n: about 60\n", 'rows[0].n: expected an integer, got "about 60"'),
     ("    n: 26\n", "    n: -3\n", "rows[0].n: expected an integer, got -3"),
-    ("    orr: 38\n", "    orr: 130\n", "rows[0].orr: expected a percentage 0–100 such as 38 or \"38 (22–54)\", got 130"),
-    ("    os: \"24.1 (18.0–30.2)\"\n", "    os: soon\n",
-     'rows[0].os: expected months such as 24.1, "24.1 (18.0–30.2)" or "NR", got "soon"'),
-    ("    hr: \"HR 0.84 (0.60–1.17)\"\n", "    hr: big\n", 'rows[0].hr: expected a ratio such as "HR 0.84 (0.60–1.17)", got "big"'),
+    ("    orr: 38\n", "    orr: 130\n",
+     "rows[0].orr: expected a percentage 0–100 such as 38 or {value: 38, lower: 22, upper: 54, interval: ci95}, got 130"),
+    ("    os: {value: 24.1, lower: \"18.0\", upper: 30.2, interval: ci95}\n", "    os: soon\n",
+     'rows[0].os: expected months such as 24.1, {value: 24.1, lower: 18.0, upper: 30.2, interval: ci95} or "NR", '
+     'got "soon"'),
+    ("    hr: {measure: HR, value: 0.84, lower: \"0.60\", upper: 1.17, interval: ci95}\n", "    hr: big\n",
+     'rows[0].hr: expected a ratio such as {measure: HR, value: 0.84, lower: 0.60, upper: 1.17, interval: ci95}, '
+     'got "big"'),
+    ("interval: ci95}\n    hr", "interval: sd}\n    hr",
+     "rows[0].os.interval: got 'sd', expected one of: ci95, ci90, ci99, range, iqr, unspecified"),
+    ("upper: 30.2, interval: ci95}", "upper: 30.2}",
+     "rows[0].os: say what the interval is: interval: ci95, ci90, ci99, range, iqr, or unspecified when the source "
+     "does not say"),
+    ("upper: 30.2, interval: ci95}", "upper: 20, interval: ci95}",
+     "rows[0].os: expected lower ≤ value ≤ upper, got 18.0 ≤ 24.1 ≤ 20"),
+    ("lower: \"18.0\", upper: 30.2", "lower: \"18.0\"",
+     "rows[0].os: an interval needs both lower and upper (only lower is given)"),
+    ("measure: HR, value: 0.84", "measure: HR, value: about",
+     "rows[0].hr.value: expected a number (quote it, as \"0.60\", to keep trailing zeros), got 'about'"),
+    ("{measure: HR, value: 0.84", "{measure: HR, size: 3, value: 0.84",
+     "rows[0].hr.size: unknown field 'size' of an estimate (known: measure, value, lower, upper, interval)"),
     ("    n: 26\n", "    n: 26\n    colour: red\n",
      "rows[0].colour: unknown column 'colour'; declare it under columns (declared: design, hr, n, orr, os, source)"),
 ]
@@ -129,18 +153,27 @@ def test_table_html_sorting_markup_and_citations(tmp_path: Path) -> None:
     html = result.page()
     table = re.search(r'<div class="lr-table".*?</table></div>', html, re.S).group(0)  # type: ignore[union-attr]
     assert '<caption>Studies</caption>' in table
-    assert '<th scope="col" data-type="integer"><button type="button" class="lr-sort" aria-label="Sort by Patients">' \
-           'Patients</button></th>' in table
+    assert '<th scope="col" data-type="integer" data-col="n"><button type="button" class="lr-sort" aria-label="Sort by ' \
+           'Patients">Patients</button></th>' in table
     assert re.findall(r'<tr id="table-tace-1-(\w+)"', table) == ["kim", "maire", "lee"]
-    assert '<td class="lr-num" data-sort="24.1">24.1 (18.0\u201330.2)</td>' in table
-    assert '<td data-sort="" class="lr-empty">' in table  # orr missing for kim
+    assert '<td class="lr-num" data-sort="24.1"><span class="lr-point">24.1</span> <span class="lr-interval">' \
+           '(95% CI 18.0\u201330.2)</span></td>' in table
+    assert "lr-more" not in table  # no long text: nothing folded
+    assert '<td data-sort="" class="lr-num lr-empty">' in table  # orr missing for kim: aligned as a number
     assert '<abbr title="not reached">NR</abbr>' in table
     assert re.search(r'retrospective, see <span class="lr-cite" id="cite-\d+">\[<a class="lr-cite-link" '
                      r'href="#ref-lee2020"', table)
     assert 'id="ref-maire2012"' in html  # table citations count for the reference list
     csv_text = (result.site / "downloads/index-table-tace-1.csv").read_text(encoding="utf-8")
-    assert csv_text.splitlines()[0] == "id,source,design,n,orr,os,hr"
-    assert csv_text.splitlines()[1] == "kim,kim2019,\"retrospective, see [@lee2020]\",120,,41.9,"
+    assert csv_text.splitlines()[0] == ("id,source,design,n,orr,os,os_lower,os_upper,os_interval,"
+                                        "hr,hr_measure,hr_lower,hr_upper,hr_interval")
+    assert csv_text.splitlines()[1] == "kim,kim2019,\"retrospective, see [@lee2020]\",120,,41.9,,,,,,,,"
+    assert csv_text.splitlines()[2] == "maire,maire2012,RCT,26,38,24.1,18.0,30.2,ci95,0.84,HR,0.60,1.17,ci95"
+    assert csv_text.splitlines()[3] == "lee,lee2020,retrospective,8,60,NR,,,,,,,,"
+    data = json.loads((result.site / "downloads/index-table-tace-1.json").read_text(encoding="utf-8"))
+    assert data["rows"][1]["os"] == {"value": 24.1, "lower": 18.0, "upper": 30.2, "interval": "ci95"}
+    assert data["rows"][1]["hr"] == {"measure": "HR", "value": 0.84, "lower": 0.6, "upper": 1.17, "interval": "ci95"}
+    assert data["rows"][0]["os"] == 41.9 and data["rows"][2]["os"] == "NR"
 
 
 def test_columns_and_filter_options(tmp_path: Path) -> None:
@@ -155,8 +188,9 @@ def test_inline_values(tmp_path: Path) -> None:
     html = result.page()
     assert re.search(r'<span class="lr-value">26\u00a0<span class="lr-cite" id="cite-1">\[<a class="lr-cite-link" '
                      r'href="#ref-maire2012"', html)
-    assert '<span class="lr-value">24.1 (18.0\u201330.2) months\u00a0' in html
-    assert '<span class="lr-value">38%\u00a0' in html
+    # The same source in the same sentence is cited once, at its first value.
+    assert '<span class="lr-value">24.1 months (95% CI 18.0\u201330.2)</span>; response <span class="lr-value">38%' \
+        '</span>' in html
     assert '<span class="lr-missing">[{{tace.nobody.n}}?]</span>' in html
     assert result.litreview_warnings == ["docs/index.md:1: {{tace.nobody.n}}: data set 'tace' has no row 'nobody' "
                                          "(rows: maire, kim, lee)"]
@@ -274,3 +308,108 @@ def test_libyaml_reader_gives_the_same_data_and_lines_as_pyyaml() -> None:
     # On an error the message is PyYAML's own, tab hint included, not libyaml's shorter one.
     with pytest.raises(yaml_load.YamlProblem, match=r"'\\t' that cannot start any token \(YAML does not allow tabs"):
         yaml_load.load_yaml("a:\n\t- 1\n")
+
+
+def _cite(n: int, key: str, ref: int) -> str:
+    return (f'<span class="lr-cite" id="cite-{n}">[<a class="lr-cite-link" href="#ref-{key}" '
+            f'aria-describedby="ref-text-{ref}">{ref}</a>]</span>')
+
+
+def test_quoted_values_cite_only_where_the_sentence_does_not(tmp_path: Path) -> None:
+    page = ("The RCT [@maire2012] had {{tace.maire.n}} patients. Kim had {{tace.kim.n}} patients, see "
+            "{{tace.kim.os}}.\n\nForced [@maire2012] {{tace.maire.n | cite}}; dropped {{tace.kim.n | nocite}}. "
+            "Bad {{tace.kim.n | often}}.\n\n- In @lee2020 {{tace.lee.n}}\n- {{tace.lee.n}} later [@lee2020]\n"
+            "- {{tace.lee.n}} alone\n")
+    result = build_site(site(tmp_path, page))
+    html = result.page()
+    assert (f'<p>The RCT {_cite(1, "maire2012", 1)} had <span class="lr-value">26</span> patients. Kim had '
+            f'<span class="lr-value">120\u00a0{_cite(2, "kim2019", 2)}</span> patients, see '
+            '<span class="lr-value">41.9 months</span>.</p>') in html
+    assert (f'<p>Forced {_cite(3, "maire2012", 1)} <span class="lr-value">26\u00a0{_cite(4, "maire2012", 1)}</span>; '
+            'dropped <span class="lr-value">120</span>. Bad <span class="lr-missing">[{{tace.kim.n | often}}?]'
+            '</span>.</p>') in html
+    items = re.findall(r"<li>.*?</li>", html, re.S)
+    assert items[0] == ('<li>In <span class="lr-cite" id="cite-5">Lee [<a class="lr-cite-link" href="#ref-lee2020" '
+                        'aria-describedby="ref-text-3">3</a>]</span> <span class="lr-value">8</span></li>')
+    assert items[1].startswith('<li><span class="lr-value">8</span> later <span class="lr-cite"')  # cited after
+    assert re.match(r'<li><span class="lr-value">8\u00a0<span class="lr-cite"[^>]*>\[<a class="lr-cite-link" '
+                    r'href="#ref-lee2020"', items[2])  # a new list item is a new sentence
+    assert "data-lr-cite" not in html
+    assert result.litreview_warnings == ["docs/index.md:3: {{tace.kim.n | often}}: unknown option 'often'; use "
+                                         "| cite or | nocite"]
+
+
+def test_chart_legends_sit_above_the_plot_and_overlap_nothing(tmp_path: Path) -> None:
+    other = TACE.replace("modality: Embolization", "modality: Radioembolization").replace("id: maire", "id: m2")
+    mixed = TACE.replace("    os: 41.9\n", "    os: {value: 41.9, lower: 30, upper: 60, interval: range}\n")
+    write_site(tmp_path, {"index.md": "<!-- evidence-chart tace,re column=orr type=bar -->\n\n"
+                                      "<!-- evidence-chart tace column=orr type=bar -->\n\n"
+                                      "<!-- evidence-chart mixed column=os type=forest -->\n\n"
+                                      "<!-- evidence-chart tace column=os type=forest -->\n"},
+               BIB, data={"tace.yaml": TACE, "re.yaml": other, "mixed.yaml": mixed})
+    result = build_site(tmp_path)
+    assert result.litreview_warnings == []
+    svgs = [ET.fromstring(s) for s in re.findall(r"<svg.*?</svg>", result.page(), re.S)]
+    assert len(svgs) == 4
+    boxes = [chart_boxes(svg) for svg in svgs]
+    for svg in svgs:
+        assert chart_overlaps(svg) == []
+    # Two groups and two kinds of interval have a key, above the plot; one series has none.
+    for index in (0, 2):
+        assert boxes[index]["legend"] and max(b[3] for b in boxes[index]["legend"]) < boxes[index]["plot"][0][1]
+    assert boxes[1]["legend"] == [] and boxes[3]["legend"] == []
+    legend_text = ["".join(t.itertext()) for t in svgs[2].iter("{http://www.w3.org/2000/svg}text")]
+    assert "confidence interval" in legend_text and "range or IQR" in legend_text
+    # Greyscale: the second group is hatched, the first is not.
+    fills = re.findall(r'<g id="mark-(\w+)-\w+">\s*<path[^>]*style="fill: ([^;]+);', result.page())
+    assert {group: fill.startswith("url(") for group, fill in fills} == {"tace": False, "re": True}
+
+
+def test_chart_data_table_and_whiskers(tmp_path: Path) -> None:
+    result = build_site(site(tmp_path, "<!-- evidence-chart tace column=os type=forest caption=\"Median OS\" -->\n"))
+    html = result.page()
+    details = re.search(r'<details class="lr-chart-data">.*?</details>', html, re.S).group(0)  # type: ignore[union-attr]
+    assert details.startswith('<details class="lr-chart-data"><summary>The data in this chart, as a table</summary>'
+                              '<div class="lr-table-scroll" tabindex="0" role="region" aria-label="Data: Median OS">'
+                              '<table class="lr-evidence lr-chart-table" id="chart-tace-os-1-data"><caption>Values in the '
+                              'chart above</caption><thead><tr><th scope="col">Study</th><th scope="col">'
+                              'Median OS (months)</th></tr></thead><tbody><tr><th scope="row">Maire 2012\u00a0<span '
+                              'class="lr-cite"')
+    assert '<td class="lr-num">24.1 (95% CI 18.0\u201330.2)</td></tr>' in details
+    assert '<td class="lr-num">41.9</td></tr>' in details
+    root = chart_svg(html)
+    interval = next(g for g in root.iter("{http://www.w3.org/2000/svg}g") if g.get("id") == "mark-tace-maire-interval")
+    xs = sorted({float(x) for x, _ in re.findall(r"([\d.]+) ([\d.]+)", interval.find(
+        "{http://www.w3.org/2000/svg}path").get("d"))})  # type: ignore[union-attr,arg-type]
+    assert len(xs) == 2 and xs[0] < xs[1]  # a whisker from lower to upper
+
+
+LONG = "A long note on this study that runs well past forty characters, with a citation [@lee2020]."
+
+
+def test_long_text_columns_fold_under_their_row(tmp_path: Path) -> None:
+    data = TACE.replace("    design: RCT\n", f"    design: RCT\n    notes: \"{LONG}\"\n").replace(
+        "  - {id: n, label: Patients, type: integer}\n",
+        "  - {id: n, label: Patients, type: integer}\n  - {id: notes, label: Notes <&>, type: text}\n")
+    write_site(tmp_path, {"index.md": "<!-- evidence-table tace -->\n\n<!-- evidence-table tace details=none -->\n\n"
+                                      "<!-- evidence-table tace details=design,notes -->\n\n"
+                                      "<!-- evidence-table tace details=source -->\n"}, BIB, data={"tace.yaml": data})
+    result = build_site(tmp_path)
+    assert result.litreview_warnings == ["docs/index.md:7: details: 'source' is the first column, which stays in the row"]
+    html = result.page()
+    first = re.search(r'<div class="lr-table" id="table-tace-1">.*?</table>', html, re.S).group(0)  # type: ignore[union-attr]
+    assert '<table class="lr-evidence" data-lr-sortable data-lr-more="notes">' in first
+    assert 'data-col="notes"><button' not in first  # not a column of the row
+    row = re.search(r'<tr id="table-tace-1-maire">.*?</tr><tr class="lr-more".*?</tr>', first, re.S).group(0)  # type: ignore[union-attr]
+    assert row.count("<td") == 7  # 6 cells and the folded row's one
+    assert ('<tr class="lr-more" id="table-tace-1-maire-more"><td colspan="6"><details><summary>Notes &lt;&amp;&gt;'
+            '<span class="lr-sr-only"> (Maire 2012)</span></summary><dl><div><dt>Notes &lt;&amp;&gt;</dt>'
+            '<dd data-col="notes">A long note on this study that runs well past forty characters, with a citation '
+            '<span class="lr-cite"') in row
+    assert 'id="table-tace-1-kim-more"' not in first  # kim has no notes: no folded row
+    second = re.search(r'<div class="lr-table" id="table-tace-2">.*?</table>', html, re.S).group(0)  # type: ignore[union-attr]
+    assert "lr-more" not in second and 'data-col="notes"><button' in second
+    third = re.search(r'<div class="lr-table" id="table-tace-3">.*?</table>', html, re.S).group(0)  # type: ignore[union-attr]
+    assert 'data-lr-more="design notes"' in third and "<summary>Design \u00b7 Notes &lt;&amp;&gt;" in third
+    csv_text = (result.site / "downloads/index-table-tace-1.csv").read_text(encoding="utf-8")
+    assert csv_text.splitlines()[0].startswith("id,source,design,n,notes,orr,")  # downloads keep every column

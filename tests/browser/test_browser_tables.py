@@ -20,7 +20,8 @@ CHAPTER = "prrt.html"
 READ_TABLE = """table => ({
     heads: Array.from(table.tHead.rows[0].cells).map(th => ({type: th.dataset.type, sort: th.getAttribute('aria-sort'),
                                                              label: th.innerText.trim()})),
-    rows: Array.from(table.tBodies[0].rows).map(row => ({id: row.id,
+    more: (table.dataset.lrMore || '').split(' ').filter(Boolean),
+    rows: Array.from(table.tBodies[0].rows).filter(row => !row.classList.contains('lr-more')).map(row => ({id: row.id,
         cells: Array.from(row.cells).map(td => {
             const copy = td.cloneNode(true);
             const keys = [];
@@ -110,7 +111,8 @@ def test_every_numeric_column_sorts_numerically(site, desktop):
                     # the header button's own click (test_sort_by_a_numeric_column clicks with the mouse)
                     values = table.evaluate("""(t, i) => {
                         t.tHead.rows[0].cells[i].querySelector('button.lr-sort').click();
-                        return Array.from(t.tBodies[0].rows).map(r => r.cells[i].getAttribute('data-sort'));
+                        return Array.from(t.tBodies[0].rows).filter(r => !r.classList.contains('lr-more'))
+                            .map(r => r.cells[i].getAttribute('data-sort'));
                     }""", index)
                     check_order(values, ascending, where)
                     checked += 1
@@ -145,33 +147,67 @@ def same_value(csv_value: str, yaml_value: object) -> bool:
         return False
 
 
+KIND_TEXT = {"ci95": "95% CI", "ci90": "90% CI", "ci99": "99% CI", "range": "range", "iqr": "IQR"}
+
+
+def shown_estimate(kind: str, fields: dict[str, str], column: str) -> str:
+    """What the page should show for a numeric cell, from the CSV's fields: "50% (95% CI 38–62)"."""
+    point = fields[column]
+    if fields.get("measure"):
+        point = f"{fields['measure']} {point}"
+    if kind == "percent":
+        point += "%"
+    if not fields.get("lower"):
+        return point
+    label = KIND_TEXT.get(fields["interval"])
+    bounds = f"{fields['lower']}\u2013{fields['upper']}"
+    return f"{point} ({label} {bounds})" if label else f"{point} ({bounds}; interval not specified)"
+
+
 def check_csv_against_page_and_yaml(table_id: str, text: str, page_table: dict, where: str) -> None:
     rows = list(csv.reader(io.StringIO(text)))
     assert rows, f"{where}: empty CSV"
     header, body = rows[0], rows[1:]
     assert header[0] == "id", f"{where}: the CSV's first column is {header[0]!r}, not id"
-    columns = header[1:]
 
     name = re.fullmatch(r"table-(.+)-\d+", table_id)
     assert name, f"{where}: table id {table_id!r} does not name its data set"
     data = yaml_data(name.group(1))
     labels = {c["id"]: c for c in data["columns"]}
     yaml_rows = {row["id"]: row for row in data["rows"]}
+    # An estimate column with intervals is followed by <id>_lower, <id>_upper, <id>_interval (<id>_measure first
+    # for ratios): one number per field.
+    columns = [c for c in header[1:] if c in labels]
+    extra = {c: [h for h in header[1:] if h.startswith(c + "_") and h not in labels] for c in columns}
+    assert sum(1 + len(v) for v in extra.values()) == len(header) - 1, f"{where}: unexpected CSV columns {header}"
 
-    # Columns: the page's headers, in order, are the YAML labels of the CSV's columns.
+    # Columns: the page's headers, in order, are the YAML labels of the CSV's columns; long text columns are folded
+    # under each row instead (the CSV keeps them all).
+    folded = page_table["more"]
+    assert set(folded) <= set(columns), f"{where}: folded columns {folded} are not in the CSV"
+    columns = [c for c in columns if c not in folded]
     assert [h["label"] for h in page_table["heads"]] == [labels[c]["label"] for c in columns], where
     assert [h["type"] for h in page_table["heads"]] == [labels[c]["type"] for c in columns], where
 
     # Rows: the same rows in the same order as on the page (before any sorting).
     assert [r[0] for r in body] == [r["id"].removeprefix(table_id + "-") for r in page_table["rows"]], \
         f"{where}: CSV rows differ from the page's rows"
-    for row, page_row in zip(body, page_table["rows"]):
+    for row, page_row in zip(body, page_table["rows"], strict=True):
         assert len(row) == len(header), f"{where}: row {row[0]} has {len(row)} fields for {len(header)} columns"
+        fields = dict(zip(header, row, strict=True))
         source = yaml_rows.get(row[0])
         assert source is not None, f"{where}: row {row[0]} is not in content/data/{name.group(1)}.yaml"
-        for column, value, cell in zip(columns, row[1:], page_row["cells"]):
+        for column, cell in zip(columns, page_row["cells"], strict=True):
+            value = fields[column]
             at = f"{where}, row {row[0]}, column {column}"
-            assert same_value(value, source.get(column)), f"{at}: CSV {value!r} but YAML {source.get(column)!r}"
+            written = source.get(column)
+            if isinstance(written, dict):  # an estimate: every field, number for number
+                for key, field_value in written.items():
+                    got = fields[column] if key == "value" else fields.get(f"{column}_{key}")
+                    assert got is not None and same_value(got, field_value), f"{at}.{key}: CSV {got!r}, YAML " \
+                                                                             f"{field_value!r}"
+            elif not extra[column] or written is None or not isinstance(written, str) or "(" not in written:
+                assert same_value(value, written), f"{at}: CSV {value!r} but YAML {written!r}"
             kind = labels[column]["type"]
             if value == "":
                 assert cell["empty"], f"{at}: empty in the CSV, {cell['text']!r} on the page"
@@ -185,7 +221,8 @@ def check_csv_against_page_and_yaml(table_id: str, text: str, page_table: dict, 
                 number = re.search(r"-?\d+(?:\.\d+)?", value)
                 if number:
                     assert float(cell["sort"]) == float(number.group()), f"{at}: sorts by {cell['sort']!r}"
-                assert cell["text"].replace("%", "") == value.replace("%", "").strip(), \
+                assert cell["text"] == shown_estimate(kind, {k.removeprefix(column + "_"): fields[k]
+                                                             for k in [column, *extra[column]]}, column), \
                     f"{at}: page shows {cell['text']!r}, CSV has {value!r}"
             else:
                 keys = re.findall(r"@([\w:.\-/]+)", value)

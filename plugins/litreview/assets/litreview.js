@@ -20,21 +20,36 @@
     return x.localeCompare(y);
   }
 
+  /* A row and the folded row of long text under it (class lr-more) move, hide and show together. */
+  function mainRows(table) {
+    return Array.prototype.filter.call(table.tBodies[0].rows, function (row) {
+      return !row.classList.contains("lr-more");
+    });
+  }
+
+  function moreOf(row) {
+    var next = row.nextElementSibling;
+    return next && next.classList.contains("lr-more") ? next : null;
+  }
+
   function sortTable(table, index, type) {
     var header = table.tHead.rows[0].cells[index];
     var ascending = header.getAttribute("aria-sort") !== "ascending";
     var numeric = NUMERIC.indexOf(type) >= 0;
     var body = table.tBodies[0];
-    var rows = Array.prototype.slice.call(body.rows);
-    rows.sort(function (a, b) {
-      var x = cellValue(a, index), y = cellValue(b, index);
+    var rows = mainRows(table).map(function (row) { return [row, moreOf(row)]; });
+    rows.sort(function (p, q) {
+      var x = cellValue(p[0], index), y = cellValue(q[0], index);
       if (x === "" && y === "") return 0;
       if (x === "") return 1;        /* empty cells last, whatever the direction */
       if (y === "") return -1;
       var result = numeric ? compareNumeric(x, y) : x.localeCompare(y);
       return ascending ? result : -result;
     });
-    rows.forEach(function (row) { body.appendChild(row); });
+    rows.forEach(function (pair) {
+      body.appendChild(pair[0]);
+      if (pair[1]) body.appendChild(pair[1]);
+    });
     Array.prototype.forEach.call(table.tHead.rows[0].cells, function (th) { th.removeAttribute("aria-sort"); });
     header.setAttribute("aria-sort", ascending ? "ascending" : "descending");
   }
@@ -51,10 +66,152 @@
     document.head.appendChild(script);
   }
 
+  function element(tag, attrs, text) {
+    var el = document.createElement(tag);
+    Object.keys(attrs || {}).forEach(function (name) { el.setAttribute(name, attrs[name]); });
+    if (text) el.textContent = text;
+    return el;
+  }
+
+  function headingText(th) {
+    var button = th.querySelector("button");
+    return (button || th).textContent.replace(/\s+/g, " ").trim();
+  }
+
+  function cellText(cell) {
+    return cell && !cell.classList.contains("lr-empty") ? cell.textContent.replace(/\s+/g, " ").trim() : "";
+  }
+
+  /* Text columns with a handful of distinct values (device, topic) get a menu; any text can be typed. */
+  function choiceColumns(table) {
+    var rows = mainRows(table), out = [];
+    Array.prototype.forEach.call(table.tHead.rows[0].cells, function (th, index) {
+      if (index === 0 || th.getAttribute("data-type") !== "text") return;
+      var seen = {};
+      rows.forEach(function (row) {
+        var text = cellText(row.cells[index]);
+        if (text) seen[text] = true;
+      });
+      var values = Object.keys(seen).sort();
+      if (values.length >= 2 && values.length <= 6 && values.length < rows.length) out.push([index, values]);
+    });
+    return out;
+  }
+
+  function applyFilters(table, tools) {
+    var query = tools.querySelector("input[type='search']").value.trim().toLowerCase();
+    var selects = tools.querySelectorAll("select[data-lr-column]");
+    var rows = mainRows(table), shown = 0;
+    rows.forEach(function (row) {
+      var more = moreOf(row);
+      var text = (row.textContent + " " + (more ? more.textContent : "")).toLowerCase();
+      var ok = !query || text.indexOf(query) >= 0;
+      Array.prototype.forEach.call(selects, function (select) {
+        var cell = row.cells[parseInt(select.getAttribute("data-lr-column"), 10)];
+        if (select.value && cellText(cell) !== select.value) ok = false;
+      });
+      row.hidden = !ok;
+      if (more) more.hidden = !ok;
+      if (ok) shown += 1;
+    });
+    tools.querySelector(".lr-table-count").textContent = shown + " of " + rows.length + " rows shown";
+  }
+
+  function setColumn(table, index, visible) {
+    table.tHead.rows[0].cells[index].classList.toggle("lr-col-hidden", !visible);
+    mainRows(table).forEach(function (row) {
+      if (row.cells[index]) row.cells[index].classList.toggle("lr-col-hidden", !visible);
+    });
+    var span = Array.prototype.filter.call(table.tHead.rows[0].cells, function (th) {
+      return !th.classList.contains("lr-col-hidden");
+    }).length;
+    Array.prototype.forEach.call(table.querySelectorAll("tr.lr-more > td"), function (td) {
+      td.setAttribute("colspan", String(span));
+    });
+  }
+
+  /* Filter, column and fold controls, built only with script (without it there is nothing that would not work).
+     Native controls only, so each is reachable and operable by keyboard and named for screen readers; the row
+     count is a polite live region. */
+  function addTools(table, number) {
+    var box = table.closest(".lr-table");
+    if (!box || box.querySelector(".lr-table-tools")) return;
+    var rows = mainRows(table);
+    if (rows.length < 2) return;
+    var name = table.caption ? table.caption.textContent.trim() : "the table";
+    var tools = element("div", { "class": "lr-table-tools", role: "group",
+                                 "aria-label": "Table controls: " + name });
+    var id = (box.id || "lr-table-" + number) + "-";
+    var label = element("label", { "for": id + "filter" }, "Filter rows");
+    var input = element("input", { type: "search", id: id + "filter", autocomplete: "off",
+                                   placeholder: "e.g. RCT, resin" });
+    label.appendChild(input);
+    tools.appendChild(label);
+    choiceColumns(table).forEach(function (choice) {
+      var th = table.tHead.rows[0].cells[choice[0]];
+      var select = element("select", { id: id + "choice-" + choice[0], "data-lr-column": String(choice[0]) });
+      select.appendChild(element("option", { value: "" }, "all"));
+      choice[1].forEach(function (value) { select.appendChild(element("option", { value: value }, value)); });
+      var wrap = element("label", { "for": select.id }, headingText(th));
+      wrap.appendChild(select);
+      tools.appendChild(wrap);
+      select.addEventListener("change", function () { applyFilters(table, tools); });
+    });
+    var columns = element("details", {});
+    columns.appendChild(element("summary", {}, "Columns"));
+    var set = element("fieldset", {});
+    set.appendChild(element("legend", {}, "Show columns"));
+    Array.prototype.forEach.call(table.tHead.rows[0].cells, function (th, index) {
+      if (index === 0) return;  /* the study column identifies the row: always shown */
+      var check = element("input", { type: "checkbox", id: id + "col-" + index });
+      check.checked = true;
+      check.addEventListener("change", function () { setColumn(table, index, check.checked); });
+      var item = element("label", { "for": check.id });
+      item.appendChild(check);
+      item.appendChild(document.createTextNode(" " + headingText(th)));
+      set.appendChild(item);
+    });
+    columns.appendChild(set);
+    columns.addEventListener("keydown", function (event) {
+      if (event.key === "Escape" && columns.open) {
+        columns.open = false;
+        columns.querySelector("summary").focus();
+      }
+    });
+    tools.appendChild(columns);
+    var folds = table.querySelectorAll("tr.lr-more details");
+    if (folds.length) {
+      var toggle = element("button", { type: "button", "aria-pressed": "false" }, "Open all details");
+      toggle.addEventListener("click", function () {
+        var open = toggle.getAttribute("aria-pressed") !== "true";
+        Array.prototype.forEach.call(folds, function (d) { d.open = open; });
+        toggle.setAttribute("aria-pressed", open ? "true" : "false");
+        toggle.textContent = open ? "Close all details" : "Open all details";
+      });
+      tools.appendChild(toggle);
+    }
+    tools.appendChild(element("span", { "class": "lr-table-count", role: "status", "aria-live": "polite" }));
+    input.addEventListener("input", function () { applyFilters(table, tools); });
+    box.insertBefore(tools, box.firstChild);
+    applyFilters(table, tools);
+  }
+
+  /* Printing from the browser: every folded row open, so paper shows all the text. */
+  window.addEventListener("beforeprint", function () {
+    Array.prototype.forEach.call(document.querySelectorAll("tr.lr-more details, details.lr-chart-data"),
+      function (d) { if (!d.open) { d.open = true; d.setAttribute("data-lr-printed", ""); } });
+  });
+  window.addEventListener("afterprint", function () {
+    Array.prototype.forEach.call(document.querySelectorAll("details[data-lr-printed]"), function (d) {
+      d.open = false;
+      d.removeAttribute("data-lr-printed");
+    });
+  });
+
   function setup(root) {
     loadEntries(root);
     var tables = (root || document).querySelectorAll("table[data-lr-sortable]");
-    Array.prototype.forEach.call(tables, function (table) {
+    Array.prototype.forEach.call(tables, function (table, number) {
       if (table.getAttribute("data-lr-ready")) return;
       table.setAttribute("data-lr-ready", "1");
       Array.prototype.forEach.call(table.tHead.rows[0].cells, function (th, index) {
@@ -62,6 +219,7 @@
         if (!button) return;
         button.addEventListener("click", function () { sortTable(table, index, th.getAttribute("data-type")); });
       });
+      addTools(table, number);
     });
     /* Material's search panel is a dialog without a name (axe: aria-dialog-name). */
     Array.prototype.forEach.call((root || document).querySelectorAll(".md-search[role='dialog']"), function (el) {

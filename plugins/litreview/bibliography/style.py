@@ -262,5 +262,25 @@ def short_label(entry: Entry) -> str:
     people = entry.authors or entry.persons.get("editor", ())
     if people:
         return f"{people[0].particle} {people[0].family} {entry.year}".strip()
-    words = (entry.get("shorttitle") or entry.get("title") or entry.key).split()
-    return " ".join(words[:3]) + ("… " if len(words) > 3 else " ") + entry.year
+    return f"{short_title(entry.get('shorttitle') or entry.get('title') or entry.key)} {entry.year}".strip()
+
+
+_TRAILING_SMALL_WORDS = frozenset({"a", "an", "and", "as", "at", "by", "for", "from", "in", "into", "of", "on", "or",
+                                   "the", "to", "versus", "vs", "with", "after", "before", "without"})
+
+
+def short_title(title: str, limit: int = 32) -> str:
+    """The start of a title in whole words, at most `limit` characters, never ending on "for" or "of";
+    "…" marks a cut. A subtitle (after ":") is dropped first."""
+    words = " ".join(title.split(":")[0].split()).split(" ")
+    kept: list[str] = []
+    for word in words:
+        if kept and len(" ".join([*kept, word])) > limit:
+            break
+        kept.append(word)
+    cut = len(kept) < len(words) or ":" in title
+    while len(kept) > 1 and kept[-1].lower().strip(",;") in _TRAILING_SMALL_WORDS:
+        kept.pop()
+        cut = True
+    text = " ".join(kept).rstrip(",;")
+    return text + "\u2026" if cut else text

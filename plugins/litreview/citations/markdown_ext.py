@@ -16,8 +16,8 @@ from markdown.inlinepatterns import InlineProcessor
 from markdown.treeprocessors import Treeprocessor
 
 from .syntax import Citation, find_citations, parse_bracketed_at, parse_narrative_at
+from .values import FORCE_ATTR, FORCE_FLAGS, PLACEHOLDER_TAG, settle_value_citations
 
-PLACEHOLDER_TAG = "lr-cite"
 _PLACEHOLDER_RE = re.compile(r'<lr-cite data-cite="([^"]*)"></lr-cite>')
 
 
@@ -137,13 +137,17 @@ class _ValueProcessor(InlineProcessor):
 
     def handleMatch(self, m: re.Match[str], data: str) -> tuple[Any, Any, Any]:  # noqa: N802
         resolver = self.ext.value_resolver
+        flag = m.group(4)
         result: ValueLookup | str = (
             resolver(m.group(1), m.group(2), m.group(3)) if resolver else "no evidence data is loaded"
         )
+        if flag is not None and flag not in FORCE_FLAGS:
+            result = f"unknown option '{flag}'; use | cite or | nocite"
         if isinstance(result, str):
             return error_marker(m.group(0), result), m.start(0), m.end(0)
         span = etree.Element("span")
         span.set("class", "lr-value")
+        span.set(FORCE_ATTR, flag or "auto")  # read and removed by _ValueCitations once the sentence is known
         span.text = result.text
         if result.citation is not None:
             span.text += "\u00a0"
@@ -266,6 +270,14 @@ class _ForeignMarkers(BlockProcessor):
         return True
 
 
+class _ValueCitations(Treeprocessor):
+    """After inline parsing: drop a value's citation where its sentence already cites that source."""
+
+    def run(self, root: etree.Element) -> None:
+        if next((el for el in root.iter("span") if el.get(FORCE_ATTR) is not None), None) is not None:
+            settle_value_citations(root)
+
+
 class CitationExtension(Extension):
     """Registers the citation and value syntax. `value_resolver` answers `{{set.row.column}}`."""
 
@@ -279,13 +291,16 @@ class CitationExtension(Extension):
         if "@" not in md.ESCAPED_CHARS:
             md.ESCAPED_CHARS.append("@")
         # After code spans, escapes, links, autolinks and inline HTML (90), so none of them is read as a citation.
-        md.inlinePatterns.register(_ValueProcessor(r"\{\{\s*([\w-]+)\.([\w-]+)\.([\w-]+)\s*\}\}", self), "lr-value", 87)
+        # `{{set.row.column}}`, optionally `{{set.row.column | cite}}` or `| nocite` to force the citation.
+        md.inlinePatterns.register(_ValueProcessor(
+            r"\{\{\s*([\w-]+)\.([\w-]+)\.([\w-]+)\s*(?:\|\s*([\w-]*)\s*)?\}\}", self), "lr-value", 87)
         md.inlinePatterns.register(_MalformedValueProcessor(MALFORMED_VALUE_RE.pattern, self), "lr-value-malformed",
                                    86.5)
         md.inlinePatterns.register(_CitationProcessor(r"\[", md, parse_bracketed_at, False), "lr-cite-bracket", 86)
         md.inlinePatterns.register(_CitationProcessor(r"@", md, parse_narrative_at, True), "lr-cite-narrative", 85)
         md.treeprocessors.register(_UnnestFromLinks(md), "lr-unnest", 5)
-        md.treeprocessors.register(_ImageCitations(md), "lr-image-citations", 4)
+        md.treeprocessors.register(_ValueCitations(md), "lr-value-citations", 4)
+        md.treeprocessors.register(_ImageCitations(md), "lr-image-citations", 3)
         md.parser.blockprocessors.register(_ForeignMarkers(md.parser), "lr-foreign-markers", 12)
 
 

@@ -9,7 +9,7 @@ DIRECTIVE_RE = re.compile(r"<!--\s*(evidence-table|evidence-chart|comparison-tab
 NAME_RE = re.compile(r"^[A-Za-z0-9_-]+$")
 ID_RE = re.compile(r"^[A-Za-z][\w-]*$")  # an HTML id that is also safe inside SVG attributes and file names
 OPTIONS = {
-    "evidence-table": {"columns", "filter", "sort", "caption", "id"},
+    "evidence-table": {"columns", "filter", "sort", "caption", "id", "details"},
     "evidence-chart": {"column", "type", "caption", "id", "filter"},
     "comparison-table": {"caption", "id"},
 }

@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Any
 
 from ..errors import Problem, SourceLocation
 from ..jsonstore import code_digest, mark_used
-from .schema import EXPECTED, FILE_SCHEMA, CellValue, parse_cell, row_schema
+from .schema import ESTIMATE_COLUMNS, EXPECTED, FILE_SCHEMA, CellValue, estimate_problems, parse_cell, row_schema
 from .yaml_load import Lines, YamlProblem, load_yaml, problem
 
 if TYPE_CHECKING:
@@ -231,6 +231,10 @@ def load_dataset(path: Path, name: str, rel: str,
             reported.add(_error_path(error, base))
             problems.append(problem(rel, lines, _error_path(error, base), _message(error, types)))
         if isinstance(raw_row, dict):
+            for key, cell in raw_row.items():
+                if types.get(key) in ESTIMATE_COLUMNS and isinstance(cell, dict):
+                    for name, message in estimate_problems(types[key], cell):
+                        problems.append(problem(rel, lines, f"{base}.{key}" + (f".{name}" if name else ""), message))
             for key in _non_finite(raw_row):
                 if f"{base}.{key}" not in reported:
                     wanted = EXPECTED.get(types.get(key, ""), "a number")

@@ -19,10 +19,10 @@ from ..markdown_text import mask_code_blocks, mask_inline
 from .directives import DIRECTIVE_RE, Directive, DirectiveError, parse_directive
 from .export import to_csv, to_json
 from .load import Column, DataSet, Row, load_datasets
-from .render import cite_html, comparison_html, table_html
+from .render import chart_data_html, cite_html, comparison_html, long_text_columns, table_html
 from .yaml_load import problem
 
-CHART_VERSION = "charts-2"  # 2: each chart's SVG ids carry its own prefix
+CHART_VERSION = "charts-3"  # 2: each chart's SVG ids carry its own prefix; 3: labels, legends, whiskers
 # One line of words, digits and harmless punctuation, starting with a letter, digit or "(" so it cannot
 # open a list, heading, quote or code block; the same text comes back from Markdown, in a paragraph.
 _PLAIN_CELL = re.compile(r"[A-Za-z0-9(][^`\\*_\[\]@&<>{}#\n\r\t]*(?<=\S)\Z")
@@ -120,7 +120,9 @@ class TableManager:
             keys = [str(k) for k in (raw if isinstance(raw, list) else [raw])]
             return ValueLookup("", Citation(tuple(CiteItem(k) for k in keys)))
         cell = ds.cell(row, column)
-        text = cell.display + (f" {column.unit}" if column.unit and column.type != "percent" else "")
+        unit = f" {column.unit}" if column.unit and column.type != "percent" else ""
+        # "48.0 months (95% CI 37.4–55.2)": the unit belongs to the estimate, before its interval.
+        text = cell.point + unit + cell.interval_text if cell.point else cell.display + unit
         source = ds.keys_of(row)[:1] or []
         return ValueLookup(text, Citation(tuple(CiteItem(k) for k in source)) if source else None)
 
@@ -234,7 +236,27 @@ class TableManager:
         self.downloads[stem + ".csv"] = to_csv(rows, columns)
         self.downloads[stem + ".json"] = to_json(ds, rows, columns)
         links = (root_prefix + stem + ".csv", root_prefix + stem + ".json")
-        return table_html(ds, rows, columns, caption, table_id, links, self.markup)
+        more = self._details(ds, rows, columns, directive)
+        return table_html(ds, rows, columns, caption, table_id, links, self.markup, more,
+                          lambda row: self.labels.get(row.source, row.id))
+
+    def _details(self, ds: DataSet, rows: list[Row], columns: list[Column], directive: Directive) -> list[Column]:
+        """The columns shown folded under each row: `details=a,b`, `details=none`, or long text columns."""
+        wanted = directive.options.get("details")
+        if wanted is None:
+            return long_text_columns(ds, rows, columns)
+        if wanted == "none":
+            return []
+        chosen = []
+        for column_id in (w.strip() for w in wanted.split(",")):
+            column = ds.column(column_id)
+            if column is None or column not in columns:
+                raise DirectiveError(f"details: '{column_id}' is not a column of this table (columns: "
+                                     f"{', '.join(c.id for c in columns)})")
+            if column is columns[0]:
+                raise DirectiveError(f"details: '{column_id}' is the first column, which stays in the row")
+            chosen.append(column)
+        return chosen
 
     def _chart(self, directive: Directive, index: int) -> str:
         from . import charts  # matplotlib is heavy: imported only when a page has a chart
@@ -249,18 +271,21 @@ class TableManager:
         groups: list[tuple[str, list[charts.Point]]] = []
         keys: list[str] = []
         unit = ""
+        ratio = False
         for ds in datasets:
             column = ds.column(column_id)
             if column is None or column.type not in ("percent", "months", "integer", "ratio"):
                 raise DirectiveError(f"'{ds.name}' has no numeric column '{column_id}'")
-            unit = column.heading
+            unit = column.heading + (" (%)" if column.type == "percent" and not column.unit else "")
+            ratio = ratio or column.type == "ratio"
             points = []
             for row in self._rows(ds, directive):
                 cell = ds.cell(row, column)
                 if cell.value is None:
                     continue
                 label = self.labels.get(row.source, row.id)
-                points.append(charts.Point(label, cell.value, cell.lower, cell.upper, f"mark-{ds.name}-{row.id}"))
+                points.append(charts.Point(label, cell.value, cell.lower, cell.upper, f"mark-{ds.name}-{row.id}",
+                                           cell.interval, cell.display, row.source))
                 keys += ds.keys_of(row)[:1]
             groups.append((ds.modality, points))
         if not any(points for _, points in groups):
@@ -270,15 +295,16 @@ class TableManager:
         desc = "; ".join(f"{p.label}: {p.value:g}" + (f" ({p.lower:g}\u2013{p.upper:g})" if p.lower is not None
                                                        and p.upper is not None else "")
                          for _, pts in groups for p in pts)
-        svg = self._cached_svg(kind, groups, unit, caption, desc, chart_id, datasets)
+        svg = self._cached_svg(kind, groups, unit, caption, desc, chart_id, datasets, 1.0 if ratio else None)
         return (f'<figure class="lr-chart" id="{escape(chart_id, quote=True)}">{svg}'
-                f"<figcaption>{escape(caption.rstrip('.'))}. Sources: {cite_html(keys)}</figcaption></figure>")
+                f"<figcaption>{escape(caption.rstrip('.'))}. Sources: {cite_html(keys)}</figcaption>"
+                f"{chart_data_html(chart_id, groups, unit, caption)}</figure>")
 
     def _cached_svg(self, kind: str, groups: list[Any], unit: str, caption: str, desc: str, chart_id: str,
-                    datasets: list[DataSet]) -> str:
+                    datasets: list[DataSet], reference: float | None = None) -> str:
         from . import charts
 
-        digest = hashlib.sha256(repr((CHART_VERSION, kind, groups, unit, caption, desc, chart_id,
+        digest = hashlib.sha256(repr((CHART_VERSION, kind, groups, unit, caption, desc, chart_id, reference,
                                       [d.digest for d in datasets])).encode()).hexdigest()[:32]
         cached = self.cache_dir / f"{digest}.svg" if self.cache_dir else None
         if cached and cached.exists():
@@ -286,7 +312,7 @@ class TableManager:
             return cached.read_text(encoding="utf-8")
         if kind == "forest":
             points = [p for _, pts in groups for p in pts]
-            svg = charts.forest_svg(points, unit, caption, desc, chart_id)
+            svg = charts.forest_svg(points, unit, caption, desc, chart_id, reference)
         else:
             svg = charts.bar_svg(groups, unit, caption, desc, chart_id)
         if cached:
