@@ -4,6 +4,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Iterable
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from mkdocs.config.defaults import MkDocsConfig
 from mkdocs.structure.files import File, Files
@@ -20,9 +21,10 @@ from .citation import (
     write_cite_files,
 )
 from .currency import MARKER, Currency, currency_html, currency_table, parse_currency
-from .feed import atom_feed
 from .git import is_repository
-from .history import History, load_history, whats_new_html
+
+if TYPE_CHECKING:
+    from .history import History
 
 WHATS_NEW_MARKER = "<!-- litreview:whats-new -->"
 log = logging.getLogger("mkdocs.plugins.litreview")
@@ -78,11 +80,15 @@ class LivingManager:
                                     if uri in self.currency and self.currency[uri].stated])
             html = html.replace(MARKER, table) if MARKER in html else html + table
         if WHATS_NEW_MARKER in html:
+            from .history import whats_new_html  # the history and its diffs are read only where they are shown
+
             html = html.replace(WHATS_NEW_MARKER, whats_new_html(self.history(), feed_url))
         return html
 
     # ------------------------------------------------------------------------------------ history
     def history(self) -> History:
+        from .history import load_history
+
         if self._history is None:
             self._history = load_history(self.root, self.content_paths, int(str(self.opt("history_limit"))),
                                          self.config_name)
@@ -140,6 +146,8 @@ class LivingManager:
         if not (feed and self.whats_new_url):
             return
         base = site_url.rstrip("/") + "/" if site_url else ""
+        from .feed import atom_feed
+
         data = atom_feed(self.history(), self.record.title, ", ".join(self.record.authors), base,
                          base + self.whats_new_url, base + feed)
         (site_dir / feed).write_bytes(data)
