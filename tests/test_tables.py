@@ -426,8 +426,8 @@ def test_summary_of_findings(tmp_path: Path) -> None:
     # Objective response: maire (38) and lee (60); no summary effect given, so the range, said to be unpooled.
     assert re.fullmatch(r'<tr><th scope="row">Objective response</th><td class="lr-num">2\u00a0<span class="lr-cite"'
                         r'.*?</span></td><td class="lr-num">34</td><td class="lr-num">38%\u201360% <span '
-                        r'class="lr-interval">\(range of the 2 studies\' estimates; not pooled\)</span></td><td>RCT; '
-                        r'retrospective</td><td><span class="lr-not-assessed">not assessed</span></td></tr>', rows[0])
+                        r'class="lr-interval">\(range of the 2 studies\' estimates; not pooled\)</span></td><td>RCT \(1\); '
+                        r'retrospective \(1\)</td><td><span class="lr-not-assessed">not assessed</span></td></tr>', rows[0])
     # Median OS: maire, kim (lee is NR: no value); the effect is maire's estimate with its interval.
     assert '<td class="lr-num">146</td>' in rows[1]
     assert '<td class="lr-num">24.1 (95% CI 18.0\u201330.2)\u00a0<span class="lr-cite"' in rows[1]
@@ -477,3 +477,13 @@ def test_evidence_map_links_each_study_to_its_row(tmp_path: Path) -> None:
     assert table.count('<td class="lr-map-gap">') == 2  # every study has a mapped outcome: nothing left over
     chapter = result.page("chapter.html")
     assert 'id="table-tace-2-maire"' in chapter and 'id="all-lee"' in chapter and 'id="all-kim"' in chapter
+
+
+def test_summary_of_findings_patients_and_designs(tmp_path: Path) -> None:
+    data = TACE.replace("    n: 120\n", "    n: null\n")
+    write_site(tmp_path, {"index.md": "<!-- summary-of-findings tace -->\n"}, BIB,
+               data={"tace.yaml": data, "summary-of-findings/tace.yaml": SOF})
+    html = build_site(tmp_path).page()
+    # Median OS rests on maire (26 patients) and kim (count not reported): said, not hidden in the total.
+    assert '<td class="lr-num">26<span class="lr-interval">counted in 1 of 2 studies</span></td>' in html
+    assert "<td>RCT (1); retrospective (1)</td>" in html  # kim's design "retrospective, see [@lee2020]": its kind

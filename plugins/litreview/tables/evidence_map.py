@@ -99,7 +99,8 @@ def evidence_map_html(datasets: Sequence[DataSet], outcomes: Sequence[tuple[str,
                              f' <span class="lr-map-value">{value}</span></li>' if href else
                              f'<li>{text} <span class="lr-map-value">{value}</span></li>')
             count = f"{len(rows)} stud{'y' if len(rows) == 1 else 'ies'}"
-            cells.append(f'<td class="lr-map-cell" data-count="{len(rows)}"><span class="lr-map-count">{count}'
+            other = ' lr-map-other' if not column_id else ""
+            cells.append(f'<td class="lr-map-cell{other}" data-count="{len(rows)}"><span class="lr-map-count">{count}'
                          f'</span><ul>{"".join(links)}</ul></td>')
         body.append(f'<tr><th scope="row">{escape(ds.modality)}</th>{"".join(cells)}</tr>')
     return (f'<div class="lr-table lr-map" id="{escape(map_id, quote=True)}">'

@@ -6,6 +6,7 @@ rows (never typed twice). Certainty is an author's judgement with its reason, or
 from __future__ import annotations
 
 import hashlib
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from html import escape
@@ -146,8 +147,8 @@ def check_against(sof: SummaryOfFindings, ds: DataSet | None) -> list[Problem]:
     return out
 
 
-def _count(n: int, word: str) -> str:
-    return f"{n} {word}{'' if n == 1 else 's'}"
+def _studies(n: int) -> str:
+    return f"{n} stud{'y' if n == 1 else 'ies'}"
 
 
 def _patients(ds: DataSet, rows: Sequence[Row], column_id: str) -> str:
@@ -156,8 +157,19 @@ def _patients(ds: DataSet, rows: Sequence[Row], column_id: str) -> str:
     if not known:
         return "not reported"
     total = f"{sum(known):,}"
-    missing = len(counts) - len(known)
-    return total if not missing else f"{total} ({_count(len(known), 'study')}; not reported in {missing})"
+    if len(known) == len(counts):
+        return total
+    return f'{total}<span class="lr-interval">counted in {len(known)} of {_studies(len(counts))}</span>'
+
+
+def design_kinds(designs: Sequence[str]) -> list[tuple[str, int]]:
+    """Each design's kind (its words before a bracket or comma: "meta-analysis (12 studies)" -> "meta-analysis")
+    with how many of the studies have it, in first-seen order."""
+    kinds: dict[str, int] = {}
+    for design in designs:
+        kind = re.split(r"[(,;]", design, maxsplit=1)[0].strip() or design.strip()
+        kinds[kind] = kinds.get(kind, 0) + 1
+    return list(kinds.items())
 
 
 def _effect(ds: DataSet, outcome: Outcome, rows: Sequence[Row]) -> str:
@@ -189,18 +201,23 @@ def summary_html(sof: SummaryOfFindings, ds: DataSet, caption: str, table_id: st
         wanted = outcome.rows or tuple(r.id for r in ds.rows if column and ds.cell(r, column).value is not None)
         rows = [r for r in (ds.row(i) for i in wanted) if r is not None]
         keys = [k for r in rows for k in ds.keys_of(r)[:1]]
-        designs = list(dict.fromkeys(str(r.values[sof.design]) for r in rows if r.values.get(sof.design)))
+        designs = design_kinds([str(r.values[sof.design]) for r in rows if r.values.get(sof.design)])
         certainty = (f'<strong>{escape(outcome.certainty)}</strong>: {markup(outcome.reason)}' if outcome.certainty
                      else '<span class="lr-not-assessed">not assessed</span>')
         note = f'<br><span class="lr-sof-note">{markup(outcome.note)}</span>' if outcome.note else ""
         body.append(
             f'<tr><th scope="row">{escape(outcome.outcome)}{note}</th>'
             f'<td class="lr-num">{len(rows)}\u00a0{cite_html(keys)}</td>'
-            f'<td class="lr-num">{escape(_patients(ds, rows, sof.patients))}</td>'
+            f'<td class="lr-num">{_patients(ds, rows, sof.patients)}</td>'
             f'<td class="lr-num">{_effect(ds, outcome, rows)}</td>'
-            f"<td>{'; '.join(markup(d) for d in designs) or 'not reported'}</td>"
+            f"<td>{'; '.join(f'{escape(d)} ({n})' for d, n in designs) or 'not reported'}</td>"
             f"<td>{certainty}</td></tr>")
     return (f'<div class="lr-table lr-sof" id="{escape(table_id, quote=True)}">'
             f'<div class="lr-table-scroll" tabindex="0" role="region" aria-label="{escape(caption, quote=True)}">'
             f'<table class="lr-evidence lr-sof-table"><caption>{escape(caption)}</caption>'
-            f'<thead><tr>{head}</tr></thead><tbody>{"".join(body)}</tbody></table></div></div>')
+            f'<thead><tr>{head}</tr></thead><tbody>{"".join(body)}</tbody></table></div>'
+            '<p class="lr-sof-note">Studies: rows of the evidence table with a value for the outcome. Patients: '
+            "their patient counts added up (a review and the series it pooled may count the same patients). "
+            "Effect: the summary estimate a source reports, or the range of the studies' own estimates, which is "
+            "not a pooled result. Certainty: rated only where the authors of this review state a rating and its "
+            "reason.</p></div>")
