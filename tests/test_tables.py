@@ -487,3 +487,13 @@ def test_summary_of_findings_patients_and_designs(tmp_path: Path) -> None:
     # Median OS rests on maire (26 patients) and kim (count not reported): said, not hidden in the total.
     assert '<td class="lr-num">26<span class="lr-interval">counted in 1 of 2 studies</span></td>' in html
     assert "<td>RCT (1); retrospective (1)</td>" in html  # kim's design "retrospective, see [@lee2020]": its kind
+
+
+def test_a_row_with_several_sources_is_labelled_by_its_first(tmp_path: Path) -> None:
+    data = TACE.replace("    source: lee2020\n", "    source: [lee2020, kim2019]\n")
+    write_site(tmp_path, {"index.md": "<!-- evidence-chart tace column=orr type=bar -->\n\n<!-- evidence-map tace -->\n"},
+               BIB, data={"tace.yaml": data})
+    html = build_site(tmp_path).page()
+    texts = ["".join(t.itertext()) for t in chart_svg(html).iter("{http://www.w3.org/2000/svg}text")]
+    assert "Lee 2020" in texts and "lee" not in texts
+    assert '<li>Lee 2020 <span class="lr-map-value">60%</span></li>' in html

@@ -69,7 +69,8 @@ def map_columns(datasets: Sequence[DataSet], wanted: Sequence[str]) -> list[tupl
 
 
 def evidence_map_html(datasets: Sequence[DataSet], outcomes: Sequence[tuple[str, str]],
-                      anchors: Mapping[tuple[str, str], str], link_prefix: str, label: Callable[[Row], str],
+                      anchors: Mapping[tuple[str, str], str], link_prefix: str,
+                      label: Callable[[DataSet, Row], str],
                       caption: str, map_id: str) -> str:
     """Modalities down, outcomes across; a cell lists the studies reporting that outcome, each a link to its row
     in the chapter's table (plain text where no table shows it). An empty cell is a gap, said in words."""
@@ -93,7 +94,7 @@ def evidence_map_html(datasets: Sequence[DataSet], outcomes: Sequence[tuple[str,
             links = []
             for row in rows:
                 href = anchors.get((ds.name, row.id))
-                text = escape(label(row))
+                text = escape(label(ds, row))
                 value = escape(ds.cell(row, column).display) if column is not None else ""
                 links.append(f'<li><a href="{escape(link_prefix + href, quote=True)}">{text}</a>'
                              f' <span class="lr-map-value">{value}</span></li>' if href else

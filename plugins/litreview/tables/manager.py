@@ -253,7 +253,7 @@ class TableManager:
         links = (root_prefix + stem + ".csv", root_prefix + stem + ".json")
         more = self._details(ds, rows, columns, directive)
         return table_html(ds, rows, columns, caption, table_id, links, self.markup, more,
-                          lambda row: self.labels.get(row.source, row.id))
+                          lambda row: self._label(ds, row))
 
     def _summary(self, directive: Directive, index: int) -> str:
         if len(directive.names) != 1:
@@ -283,8 +283,7 @@ class TableManager:
         anchors = row_anchors(self._page_sources(directory_urls), self.datasets,
                               self._rows)
         caption = directive.options.get("caption", "Evidence map: studies by modality and outcome")
-        return evidence_map_html(datasets, outcomes, anchors, root_prefix,
-                                 lambda row: self.labels.get(row.source, row.id), caption,
+        return evidence_map_html(datasets, outcomes, anchors, root_prefix, self._label, caption,
                                  directive.options.get("id", f"evidence-map-{index}"))
 
     def _page_sources(self, directory_urls: bool) -> list[tuple[str, str]]:
@@ -302,6 +301,11 @@ class TableManager:
                 continue  # MkDocs reports an unreadable page itself
             out.append((page_url(path.relative_to(self.docs_dir).as_posix(), directory_urls), text))
         return out
+
+    def _label(self, ds: DataSet, row: Row) -> str:
+        """ "Strosberg 2017" from the row's (first) source; the row id when the entry is unknown."""
+        keys = ds.keys_of(row)
+        return self.labels.get(keys[0], row.id) if keys else row.id
 
     def _details(self, ds: DataSet, rows: list[Row], columns: list[Column], directive: Directive) -> list[Column]:
         """The columns shown folded under each row: `details=a,b`, `details=none`, or long text columns."""
@@ -346,9 +350,9 @@ class TableManager:
                 cell = ds.cell(row, column)
                 if cell.value is None:
                     continue
-                label = self.labels.get(row.source, row.id)
+                label = self._label(ds, row)
                 points.append(charts.Point(label, cell.value, cell.lower, cell.upper, f"mark-{ds.name}-{row.id}",
-                                           cell.interval, cell.display, row.source))
+                                           cell.interval, cell.display, (ds.keys_of(row) or [""])[0]))
                 keys += ds.keys_of(row)[:1]
             groups.append((ds.modality, points))
         if not any(points for _, points in groups):
