@@ -354,7 +354,7 @@ def test_chart_data_table_and_whiskers(tmp_path: Path) -> None:
     html = result.page()
     details = re.search(r'<details class="lr-chart-data">.*?</details>', html, re.S).group(0)  # type: ignore[union-attr]
     assert details.startswith('<details class="lr-chart-data"><summary>The data in this chart, as a table</summary>'
-                              '<div class="lr-table-scroll" tabindex="0" role="region" aria-label="Data: Median OS">'
+                              '<div class="lr-table" id="chart-tace-os-1-values"><div class="lr-table-scroll" tabindex="0" role="region" aria-label="Data: Median OS">'
                               '<table class="lr-evidence lr-chart-table" id="chart-tace-os-1-data"><caption>Values in the '
                               'chart above</caption><thead><tr><th scope="col">Study</th><th scope="col">'
                               'Median OS (months)</th></tr></thead><tbody><tr><th scope="row">Maire 2012\u00a0<span '
