@@ -179,3 +179,18 @@ def test_nothing_runs_off_the_page(pdf: Path, tmp_path: Path) -> None:
     right_margin = 18 / 25.4 * 72  # print.css: 18 mm
     right_edges = [float(x) for x in re.findall(r'xMax="([\d.]+)"', text)]
     assert right_edges and max(right_edges) <= width - right_margin + 1
+
+
+def test_tables_and_charts_print_in_full(pdf: Path) -> None:
+    """Paper shows what the screen folds: long text under each row, the chart's values, summaries and the map;
+    estimates with the kind of their interval; none of the screen's table controls."""
+    text = " ".join(run("pdftotext", str(pdf), "-").split())
+    assert "Other outcomes: Very high between-study heterogeneity" in text  # radioembolization, folded on screen
+    assert "Population and regimen: Progressive SSTR-positive midgut NET" in text  # PRRT
+    assert "50% (95% CI 38–62)" in text and "65% (range 36–97.2)" in text and "HR 0.84 (95% CI 0.60–1.17)" in text
+    assert "Values in the chart above" in text
+    assert "Summary of findings: radioembolization for NEN liver metastases" in text
+    assert "range of the 3 studies' estimates; not pooled" in text
+    assert "Evidence map: studies by modality and outcome" in text
+    for screen_only in ("Filter rows", "Open all details", "rows shown", "The data in this chart, as a table"):
+        assert screen_only not in text, screen_only

@@ -110,3 +110,32 @@ def test_comparison_table_on_overview(review_site: Path) -> None:
     table = re.search(r'<div class="lr-table lr-comparison".*?</table>', html, re.S)
     assert table
     assert table.group(0).count('<th scope="row">') == 5
+
+
+def test_every_chart_of_the_review_has_no_overlap_and_a_data_table(review_site: Path) -> None:
+    import xml.etree.ElementTree as ET
+
+    from helpers import chart_boxes, chart_overlaps
+
+    charts = 0
+    for page in nav_pages():
+        html = html_of(review_site, page)
+        for figure in re.findall(r'<figure class="lr-chart".*?</figure>', html, re.S):
+            svg = ET.fromstring(re.search(r"<svg.*?</svg>", figure, re.S).group(0))  # type: ignore[union-attr]
+            assert chart_overlaps(svg) == [], page
+            labels = [t for t in ("".join(e.itertext()) for e in svg.iter("{http://www.w3.org/2000/svg}text"))
+                      if re.search(r"\b(19|20)\d\d$", t)]
+            # "First author year", or a short title in whole words ending in "…" before the year; never "for…".
+            assert all(re.fullmatch(r"[^\s].*? (19|20)\d\d", t) and not re.search(r"\b(for|of|the|and)\u2026", t)
+                       for t in labels), labels
+            boxes = chart_boxes(svg)
+            groups = len(set(re.findall(r'<td>([^<]+)</td><td class="lr-num">', figure)))
+            values = " ".join(re.findall(r'<td class="lr-num">(.*?)</td>', figure))
+            kinds = {kind for kind, found in (("ci", "% CI" in values), ("spread", "(range" in values or "(IQR" in
+                                                                        values), ("unstated", "not specified" in values))
+                     if found}
+            # A key only where there is something to tell apart: several groups, or several kinds of interval.
+            assert bool(boxes["legend"]) == (groups > 1 or len(kinds) > 1), page
+            assert '<details class="lr-chart-data">' in figure
+            charts += 1
+    assert charts >= 6

@@ -200,11 +200,11 @@ def test_yaml_text_is_escaped_in_tables_charts_and_downloads(tmp_path: Path) -> 
         assert payload not in body
     assert "<!-- evidence-table evil -->" not in body  # a directive inside data is text, never expanded
     assert body.count('<table class="lr-evidence"') == 2
-    cells = re.findall(r"<td data-sort=\"[^\"]*\">(.*?)</td>", body) + \
-        re.findall(r'<dd data-col="[^"]*">(.*?)</dd>', body)  # long text folds under its row
+    # The long notes are folded under their row (a <dd>), escaped the same way as a cell.
+    cells = re.findall(r"<td data-sort=\"[^\"]*\">(.*?)</td>|<dd data-col=\"notes\">(.*?)</dd>", body)
     assert ("&lt;/script&gt;&lt;script&gt;alert(2)&lt;/script&gt; &lt;a href='javascript:alert(6)'&gt;x"
             "&lt;/a&gt; [link](javascript:alert(6)) ![i](x.png) &lt;!-- evidence-table evil --&gt; {{evil.r1.n}}"
-            ) in cells
+            ) in [a or b for a, b in cells]
     assert "<title id=\"chart-evil-n-3-title\">&lt;script&gt;x&lt;/script&gt;</title>" in body
 
     downloads = {p.suffix: p for p in (result.site / "downloads").iterdir()}

@@ -370,7 +370,7 @@ def test_chart_data_table_and_whiskers(tmp_path: Path) -> None:
     html = result.page()
     details = re.search(r'<details class="lr-chart-data">.*?</details>', html, re.S).group(0)  # type: ignore[union-attr]
     assert details.startswith('<details class="lr-chart-data"><summary>The data in this chart, as a table</summary>'
-                              '<div class="lr-table-scroll" tabindex="0" role="region" aria-label="Data: Median OS">'
+                              '<div class="lr-table" id="chart-tace-os-1-values"><div class="lr-table-scroll" tabindex="0" role="region" aria-label="Data: Median OS">'
                               '<table class="lr-evidence lr-chart-table" id="chart-tace-os-1-data"><caption>Values in the '
                               'chart above</caption><thead><tr><th scope="col">Study</th><th scope="col">'
                               'Median OS (months)</th></tr></thead><tbody><tr><th scope="row">Maire 2012\u00a0<span '
@@ -413,3 +413,103 @@ def test_long_text_columns_fold_under_their_row(tmp_path: Path) -> None:
     assert 'data-lr-more="design notes"' in third and "<summary>Design \u00b7 Notes &lt;&amp;&gt;" in third
     csv_text = (result.site / "downloads/index-table-tace-1.csv").read_text(encoding="utf-8")
     assert csv_text.splitlines()[0].startswith("id,source,design,n,notes,orr,")  # downloads keep every column
+
+
+SOF = """\
+title: Summary of findings
+data: tace
+outcomes:
+  - outcome: Objective response
+    column: orr
+  - outcome: Median overall survival
+    column: os
+    effect: maire
+    certainty: {rating: low, reason: "One small RCT [@maire2012]"}
+"""
+
+
+def test_summary_of_findings(tmp_path: Path) -> None:
+    write_site(tmp_path, {"index.md": "<!-- summary-of-findings tace -->\n"}, BIB,
+               data={"tace.yaml": TACE, "summary-of-findings/tace.yaml": SOF})
+    result = build_site(tmp_path)
+    assert result.litreview_warnings == []
+    table = re.search(r'<table class="lr-evidence lr-sof-table">.*?</table>', result.page(), re.S).group(0)  # type: ignore[union-attr]
+    assert table.startswith('<table class="lr-evidence lr-sof-table"><caption>Summary of findings</caption><thead><tr>'
+                            '<th scope="col">Outcome</th><th scope="col">Studies</th><th scope="col">Patients</th>'
+                            '<th scope="col">Effect</th><th scope="col">Study designs</th><th scope="col">Certainty of '
+                            'evidence</th></tr></thead>')
+    rows = re.findall(r"<tr><th scope=\"row\">.*?</tr>", table, re.S)
+    # Objective response: maire (38) and lee (60); no summary effect given, so the range, said to be unpooled.
+    assert re.fullmatch(r'<tr><th scope="row">Objective response</th><td class="lr-num">2\u00a0<span class="lr-cite"'
+                        r'.*?</span></td><td class="lr-num">34</td><td class="lr-num">38%\u201360% <span '
+                        r'class="lr-interval">\(range of the 2 studies\' estimates; not pooled\)</span></td><td>RCT \(1\); '
+                        r'retrospective \(1\)</td><td><span class="lr-not-assessed">not assessed</span></td></tr>', rows[0])
+    # Median OS: maire, kim (lee is NR: no value); the effect is maire's estimate with its interval.
+    assert '<td class="lr-num">146</td>' in rows[1]
+    assert '<td class="lr-num">24.1 (95% CI 18.0\u201330.2)\u00a0<span class="lr-cite"' in rows[1]
+    assert re.search(r'<td><strong>low</strong>: One small RCT <span class="lr-cite".*?</span></td></tr>$', rows[1])
+
+
+@pytest.mark.parametrize(("sof", "message"), [
+    (SOF.replace("rating: low, ", "rating: probably low, "),
+     "docs/data/summary-of-findings/tace.yaml:9: outcomes[1].certainty.rating: got 'probably low', expected one of: "
+     "high, moderate, low, very low"),
+    (SOF.replace('certainty: {rating: low, reason: "One small RCT [@maire2012]"}', "certainty: {rating: low}"),
+     "docs/data/summary-of-findings/tace.yaml:9: outcomes[1].certainty: expected {rating: high | moderate | low | "
+     "very low, reason: why}: a rating is the author's judgement and always states its reason"),
+    (SOF.replace("column: orr", "column: design"),
+     "docs/data/summary-of-findings/tace.yaml:5: outcomes[0].column: 'design' is not a numeric column of 'tace'"),
+    (SOF.replace("effect: maire", "effect: nobody"),
+     "docs/data/summary-of-findings/tace.yaml:8: outcomes[1].effect: 'tace' has no row 'nobody'"),
+])
+def test_summary_of_findings_errors(tmp_path: Path, sof: str, message: str) -> None:
+    write_site(tmp_path, {"index.md": "<!-- summary-of-findings tace -->\n"}, BIB,
+               data={"tace.yaml": TACE, "summary-of-findings/tace.yaml": sof})
+    result = build_site(tmp_path)
+    assert result.litreview_warnings[0] == message
+    assert '<p class="lr-missing">[summary-of-findings: ' in result.page()
+
+
+def test_evidence_map_links_each_study_to_its_row(tmp_path: Path) -> None:
+    other = TACE.replace("modality: Embolization", "modality: Radioembolization").replace("id: maire", "id: m2")
+    write_site(tmp_path, {"index.md": "# Map\n\n<!-- evidence-map tace,re outcomes=\"orr:Response,os\" -->\n",
+                          "chapter.md": "# C\n\n```\n<!-- evidence-table tace -->\n```\n\n<!-- evidence-chart tace "
+                                        "column=os -->\n\n<!-- evidence-table tace filter=design=RCT -->\n\n"
+                                        "<!-- evidence-table tace id=all -->\n"},
+               BIB, data={"tace.yaml": TACE, "re.yaml": other}, nav=["index.md", "chapter.md"])
+    result = build_site(tmp_path)
+    assert result.litreview_warnings == []
+    table = re.search(r'<table class="lr-evidence lr-map-table">.*?</table>', result.page(), re.S).group(0)  # type: ignore[union-attr]
+    assert ('<thead><tr><th scope="col">Modality</th><th scope="col">Response</th><th scope="col">Median OS</th>'
+            '<th scope="col">Other outcomes (in the chapter\'s text and tables)</th></tr></thead>') in table
+    # maire is first shown by the filtered table (the 2nd directive outside code), kim and lee by the table "all".
+    assert ('<td class="lr-map-cell" data-count="2"><span class="lr-map-count">2 studies</span><ul><li><a '
+            'href="chapter.html#table-tace-2-maire">Maire 2012</a> <span class="lr-map-value">38%</span></li><li><a '
+            'href="chapter.html#all-lee">Lee 2020</a> <span class="lr-map-value">60%</span></li></ul></td>') in table
+    assert '<li><a href="chapter.html#all-kim">Kim 2019</a> <span class="lr-map-value">41.9</span></li>' in table
+    # The other data set has no table: its studies are listed without links. Lee's OS is NR, kim has no response.
+    assert ('<tr><th scope="row">Radioembolization</th><td class="lr-map-cell" data-count="2"><span class="lr-map-count">'
+            '2 studies</span><ul><li>Maire 2012 <span class="lr-map-value">38%</span></li><li>Lee 2020') in table
+    assert table.count('<td class="lr-map-gap">') == 2  # every study has a mapped outcome: nothing left over
+    chapter = result.page("chapter.html")
+    assert 'id="table-tace-2-maire"' in chapter and 'id="all-lee"' in chapter and 'id="all-kim"' in chapter
+
+
+def test_summary_of_findings_patients_and_designs(tmp_path: Path) -> None:
+    data = TACE.replace("    n: 120\n", "    n: null\n")
+    write_site(tmp_path, {"index.md": "<!-- summary-of-findings tace -->\n"}, BIB,
+               data={"tace.yaml": data, "summary-of-findings/tace.yaml": SOF})
+    html = build_site(tmp_path).page()
+    # Median OS rests on maire (26 patients) and kim (count not reported): said, not hidden in the total.
+    assert '<td class="lr-num">26<span class="lr-interval">counted in 1 of 2 studies</span></td>' in html
+    assert "<td>RCT (1); retrospective (1)</td>" in html  # kim's design "retrospective, see [@lee2020]": its kind
+
+
+def test_a_row_with_several_sources_is_labelled_by_its_first(tmp_path: Path) -> None:
+    data = TACE.replace("    source: lee2020\n", "    source: [lee2020, kim2019]\n")
+    write_site(tmp_path, {"index.md": "<!-- evidence-chart tace column=orr type=bar -->\n\n<!-- evidence-map tace -->\n"},
+               BIB, data={"tace.yaml": data})
+    html = build_site(tmp_path).page()
+    texts = ["".join(t.itertext()) for t in chart_svg(html).iter("{http://www.w3.org/2000/svg}text")]
+    assert "Lee 2020" in texts and "lee" not in texts
+    assert '<li>Lee 2020 <span class="lr-map-value">60%</span></li>' in html

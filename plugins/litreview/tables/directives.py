@@ -5,13 +5,16 @@ import re
 import shlex
 from dataclasses import dataclass, field
 
-DIRECTIVE_RE = re.compile(r"<!--\s*(evidence-table|evidence-chart|comparison-table)\b(.*?)-->", re.DOTALL)
+DIRECTIVE_RE = re.compile(r"<!--\s*(evidence-table|evidence-chart|comparison-table|summary-of-findings|evidence-map)\b"
+                          r"(.*?)-->", re.DOTALL)
 NAME_RE = re.compile(r"^[A-Za-z0-9_-]+$")
 ID_RE = re.compile(r"^[A-Za-z][\w-]*$")  # an HTML id that is also safe inside SVG attributes and file names
 OPTIONS = {
     "evidence-table": {"columns", "filter", "sort", "caption", "id", "details"},
     "evidence-chart": {"column", "type", "caption", "id", "filter"},
     "comparison-table": {"caption", "id"},
+    "summary-of-findings": {"caption", "id"},
+    "evidence-map": {"caption", "id", "outcomes"},
 }
 
 

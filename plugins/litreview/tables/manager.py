@@ -17,7 +17,10 @@ from ..errors import Problem, SourceLocation, line_of_offset
 from ..jsonstore import mark_used
 from ..markdown_text import mask_code_blocks, mask_inline
 from .directives import DIRECTIVE_RE, Directive, DirectiveError, parse_directive
+from .evidence_map import evidence_map_html, map_columns, page_url, row_anchors
 from .export import to_csv, to_json
+from .findings import FOLDER as SOF_FOLDER
+from .findings import SummaryOfFindings, check_against, load_summaries, summary_html
 from .load import Column, DataSet, Row, load_datasets
 from .render import chart_data_html, cite_html, comparison_html, long_text_columns, table_html
 from .yaml_load import problem
@@ -52,6 +55,8 @@ class TableManager:
     _md: markdown.Markdown | None = None
     refused: set[str] = field(default_factory=set)  # data files that exist but failed to load
     fingerprint: str = ""  # digest of the loaded data sets: inline values in a page's HTML depend on them
+    summaries: dict[str, SummaryOfFindings] = field(default_factory=dict)
+    docs_dir: Path | None = None  # read by the evidence map, to find where each row is shown
 
     @classmethod
     def load(cls, folder: Path, root: Path, docs_dir: Path, cache: Path | None) -> TableManager:
@@ -61,12 +66,18 @@ class TableManager:
         except ValueError:
             hint = folder.as_posix()
         refused = {Path(p.location.path).stem for p in problems}
-        manager = cls(datasets, problems, cache / "charts" if cache else None, data_hint=hint)
+        summaries, sof_problems = load_summaries(folder / SOF_FOLDER, f"{hint}/{SOF_FOLDER}")
+        for sof in summaries.values():
+            sof_problems += check_against(sof, datasets.get(sof.data))
+        manager = cls(datasets, problems + sof_problems, cache / "charts" if cache else None, data_hint=hint)
         manager.refused = refused
+        manager.summaries = summaries
+        manager.docs_dir = docs_dir
         # From the digests taken while loading, not by reading the files again; the answers of resolve_value
         # depend on the data sets that loaded (their names, paths and bytes) and on nothing else.
         manager.fingerprint = hashlib.sha256("\n".join(
-            f"{name}\0{ds.path}\0{ds.digest}" for name, ds in sorted(datasets.items())).encode()).hexdigest()
+            f"{name}\0{ds.path}\0{ds.digest}" for name, ds in sorted(datasets.items())).encode()
+            + "".join(f"\0{s.path}\0{s.digest}" for _, s in sorted(summaries.items())).encode()).hexdigest()
         return manager
 
     # ------------------------------------------------------------------ checks
@@ -223,6 +234,10 @@ class TableManager:
             return comparison_html(datasets, caption, directive.options.get("id", f"comparison-{index}"), self.markup)
         if directive.kind == "evidence-chart":
             return self._chart(directive, index)
+        if directive.kind == "summary-of-findings":
+            return self._summary(directive, index)
+        if directive.kind == "evidence-map":
+            return self._map(directive, index, page_url, root_prefix)
         if len(directive.names) != 1:
             raise DirectiveError("evidence-table takes one data set name")
         ds = self._dataset(directive.names[0])
@@ -238,7 +253,59 @@ class TableManager:
         links = (root_prefix + stem + ".csv", root_prefix + stem + ".json")
         more = self._details(ds, rows, columns, directive)
         return table_html(ds, rows, columns, caption, table_id, links, self.markup, more,
-                          lambda row: self.labels.get(row.source, row.id))
+                          lambda row: self._label(ds, row))
+
+    def _summary(self, directive: Directive, index: int) -> str:
+        if len(directive.names) != 1:
+            raise DirectiveError("summary-of-findings takes one name")
+        name = directive.names[0]
+        sof = self.summaries.get(name)
+        if sof is None:
+            known = ", ".join(sorted(self.summaries)) or "none"
+            raise DirectiveError(f"no summary of findings '{name}' (available: {known}); add "
+                                 f"{self.data_hint}/{SOF_FOLDER}/{name}.yaml")
+        ds = self._dataset(sof.data)
+        if check_against(sof, ds):
+            raise DirectiveError(f"summary of findings '{name}' does not match its data set (see the messages for "
+                                 f"{sof.path})")
+        caption = directive.options.get("caption", sof.title)
+        return summary_html(sof, ds, caption, directive.options.get("id", f"sof-{name}-{index}"), self.markup)
+
+    def _map(self, directive: Directive, index: int, page_url: str, root_prefix: str) -> str:
+        datasets = [self._dataset(n) for n in directive.names]
+        wanted = [w.strip() for w in directive.options.get("outcomes", "").split(",") if w.strip()]
+        names = dict(w.split(":", 1) for w in wanted if ":" in w)  # outcomes=orr:Objective response,os
+        outcomes = [(c, names.get(c, label)) for c, label in map_columns(datasets, [w.split(":")[0] for w in wanted])]
+        for column_id, _ in outcomes:
+            if not any(ds.column(column_id) for ds in datasets):
+                raise DirectiveError(f"outcomes: no data set of the map has a column '{column_id}'")
+        directory_urls = not page_url.endswith(".html") and page_url != ""
+        anchors = row_anchors(self._page_sources(directory_urls), self.datasets,
+                              self._rows)
+        caption = directive.options.get("caption", "Evidence map: studies by modality and outcome")
+        return evidence_map_html(datasets, outcomes, anchors, root_prefix, self._label, caption,
+                                 directive.options.get("id", f"evidence-map-{index}"))
+
+    def _page_sources(self, directory_urls: bool) -> list[tuple[str, str]]:
+        """(url, markdown) of every page under docs_dir, by path; files outside the project are skipped."""
+        if self.docs_dir is None or not self.docs_dir.is_dir():
+            return []
+        base = self.docs_dir.resolve()
+        out = []
+        for path in sorted(self.docs_dir.rglob("*.md")):
+            if not path.is_file() or not path.resolve().is_relative_to(base):
+                continue
+            try:
+                text = path.read_text(encoding="utf-8-sig")
+            except (OSError, UnicodeDecodeError):
+                continue  # MkDocs reports an unreadable page itself
+            out.append((page_url(path.relative_to(self.docs_dir).as_posix(), directory_urls), text))
+        return out
+
+    def _label(self, ds: DataSet, row: Row) -> str:
+        """ "Strosberg 2017" from the row's (first) source; the row id when the entry is unknown."""
+        keys = ds.keys_of(row)
+        return self.labels.get(keys[0], row.id) if keys else row.id
 
     def _details(self, ds: DataSet, rows: list[Row], columns: list[Column], directive: Directive) -> list[Column]:
         """The columns shown folded under each row: `details=a,b`, `details=none`, or long text columns."""
@@ -283,9 +350,9 @@ class TableManager:
                 cell = ds.cell(row, column)
                 if cell.value is None:
                     continue
-                label = self.labels.get(row.source, row.id)
+                label = self._label(ds, row)
                 points.append(charts.Point(label, cell.value, cell.lower, cell.upper, f"mark-{ds.name}-{row.id}",
-                                           cell.interval, cell.display, row.source))
+                                           cell.interval, cell.display, (ds.keys_of(row) or [""])[0]))
                 keys += ds.keys_of(row)[:1]
             groups.append((ds.modality, points))
         if not any(points for _, points in groups):

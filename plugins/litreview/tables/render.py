@@ -146,7 +146,8 @@ def chart_data_html(chart_id: str, groups: Sequence[tuple[str, Sequence[Point]]]
         + f'<td class="lr-num">{escape(p.text)}</td></tr>'
         for group, points in groups for p in points)
     return (f'<details class="lr-chart-data"><summary>The data in this chart, as a table</summary>'
+            f'<div class="lr-table" id="{escape(chart_id, quote=True)}-values">'
             f'<div class="lr-table-scroll" tabindex="0" role="region" aria-label="Data: {escape(caption, quote=True)}">'
             f'<table class="lr-evidence lr-chart-table" id="{escape(chart_id, quote=True)}-data">'
             f"<caption>Values in the chart above</caption><thead><tr>{head}</tr></thead>"
-            f"<tbody>{body}</tbody></table></div></details>")
+            f"<tbody>{body}</tbody></table></div></div></details>")
