@@ -350,13 +350,13 @@ class LitReviewPlugin(BasePlugin[LitReviewConfig]):
         meta = PdfMeta(title=options.title or config.site_name, subtitle=options.subtitle or
                        config.site_description or "", authors=options.authors, version=git_version(self.root),
                        cover_text=options.cover_text, keywords=tuple(options.keywords),
-                       site_url=config.site_url or "")
+                       site_url=config.site_url or "", language=str(config.theme.get("language") or "en"))
         extra, problems = confine([self.root / s for s in options.extra_css], self.root, self.root)
         self._report(Problem(p.location, f"pdf.extra_css: {p.message}") for p in problems)
         sheets = [PRINT_CSS, *extra]
         cache = self.cache_dir / "pdf" if self.cache_dir else None
         if build_pdf_safely(pages, meta, bib_slug, site_dir, options, sheets, cache, log,
-                            self.config.allow_network) is None:
+                            self.config.allow_network, self.config.references_heading) is None:
             placeholder = site_dir / options.filename
             if placeholder.is_file() and placeholder.stat().st_size == 0:
                 placeholder.unlink()
