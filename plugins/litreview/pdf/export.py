@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import hashlib
 import logging
+import shutil
 import subprocess
 import time
 from collections.abc import Callable, Sequence
@@ -11,9 +12,19 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import quote
 
+from ..jsonstore import mark_used
 from . import parts
-from .assemble import (PdfMeta, PdfPage, TocEntry, assemble, chapter_document, front_document, references_document,
-                       stamp_document, toc_entries)
+from .assemble import (
+    PdfMeta,
+    PdfPage,
+    TocEntry,
+    assemble,
+    chapter_document,
+    front_document,
+    references_document,
+    stamp_document,
+    toc_entries,
+)
 from .fetch import REFUSED, locate, make_fetcher
 
 PRINT_CSS = Path(__file__).resolve().parent / "print.css"
@@ -148,7 +159,7 @@ def write_pdf(pages: Sequence[PdfPage], meta: PdfMeta, bib_slug: str | None, sit
     The messages of a part are kept beside its cached PDF and returned again on reuse, so a strict build
     fails the same way whether the PDF was typeset now or earlier.
     """
-    from .join import join, part_info
+    from .join import join
 
     log = log or logging.getLogger(__name__)
     target = (site_dir / filename).resolve()
@@ -167,46 +178,48 @@ def write_pdf(pages: Sequence[PdfPage], meta: PdfMeta, bib_slug: str | None, sit
     todo = sum(parts._cached(config, parts.job_key(j, config)) is None for j in jobs) if cache_dir else len(jobs)
     log.info(f"PDF: {len(jobs)} chapters, {len(jobs) - todo} of them reused from the cache")
     done = parts.typeset([*jobs, *ref_jobs.values()], config, progress)
-    chapters, ref_parts = done[:len(jobs)], dict(zip(ref_jobs, done[len(jobs):]))
-    infos = [part_info(c.pdf) for c in chapters]
+    chapters, ref_parts = done[:len(jobs)], dict(zip(ref_jobs, done[len(jobs):], strict=True))
 
     # The contents need page numbers, which depend on how many pages the contents take: try until it holds.
     entries = toc_entries(pages, bib_slug, meta.site_url)
     where = {}
     offset = 0
-    for page, info in zip(pages, infos):
-        where.update({name: offset + index for name, index in info.dests.items()})
-        offset += info.pages
+    for chapter in chapters:
+        where.update({name: offset + index for name, index in chapter.dests.items()})
+        offset += chapter.pages
     front_pages, front = 2, None
     for _ in range(4):
         toc = [TocEntry(level, title, dest, front_pages + where.get(dest, 0) + 1) for level, title, dest in entries
                if dest in where]
         front = parts.typeset([parts.Job("contents", front_document(meta, toc), PART_CSS)], config, progress)[0]
-        front_info = part_info(front.pdf)
-        if front_info.pages == front_pages:
+        if front.pages == front_pages:
             break
-        front_pages = front_info.pages
+        front_pages = front.pages
     assert front is not None
-    cover_pages = part_info(front.pdf).dests.get("toc", 1)
+    cover_pages = front.dests.get("toc", 1)
     total = front_pages + offset
     stamp = parts.typeset([parts.Job("page numbers", stamp_document(
         [f"{n} / {total}" for n in range(cover_pages + 1, total + 1)], meta), STAMP_CSS)], config, progress)[0]
-    book = join([front.pdf, *(c.pdf for c in chapters)], stamp.pdf, cover_pages, _url_for(pages, meta.site_url))
-    target.write_bytes(book)
+    book_key = _joined_key([front, *chapters], stamp, meta.site_url, pages)
+    if not _reuse_joined(cache_dir, book_key, target):
+        _keep_joined(cache_dir, book_key, join([front.pdf, *(c.pdf for c in chapters)], stamp.pdf, cover_pages,
+                                               _url_for(pages, meta.site_url)), target)
 
     written_chapters: list[Path] = []
     if folder is not None:
         folder.mkdir(parents=True, exist_ok=True)
-        lengths = {i: infos[i].pages + (part_info(ref_parts[i].pdf).pages if i in ref_parts else 0)
-                   for i in range(len(pages))}
+        lengths = {i: chapters[i].pages + (ref_parts[i].pages if i in ref_parts else 0) for i in range(len(pages))}
         wanted = sorted(set(lengths.values()))
-        stamps = dict(zip(wanted, parts.typeset([parts.Job(f"page numbers {n}", stamp_document(
-            [f"{k} / {n}" for k in range(1, n + 1)], meta), STAMP_CSS) for n in wanted], config, progress)))
+        numbered = parts.typeset([parts.Job(f"page numbers {n}", stamp_document(
+            [f"{k} / {n}" for k in range(1, n + 1)], meta), STAMP_CSS) for n in wanted], config, progress)
+        stamps = dict(zip(wanted, numbered, strict=True))
         outside = _url_for(pages, meta.site_url)
         for i, page in enumerate(pages):
-            pieces = [chapters[i].pdf] + ([ref_parts[i].pdf] if i in ref_parts else [])
+            pieces = [chapters[i]] + ([ref_parts[i]] if i in ref_parts else [])
             path = folder / f"{page.slug}.pdf"
-            path.write_bytes(join(pieces, stamps[lengths[i]].pdf, 0, outside))
+            key = _joined_key(pieces, stamps[lengths[i]], meta.site_url, pages)
+            if not _reuse_joined(cache_dir, key, path):
+                _keep_joined(cache_dir, key, join([p.pdf for p in pieces], stamps[lengths[i]].pdf, 0, outside), path)
             written_chapters.append(path)
 
     messages: list[str] = []
@@ -218,6 +231,37 @@ def write_pdf(pages: Sequence[PdfPage], meta: PdfMeta, bib_slug: str | None, sit
                       + (f" and {len(written_chapters)} chapter PDFs" if written_chapters else "")
                       + f" in {time.perf_counter() - progress.started:.1f} s")
     return Written(target, messages, reused, total, written_chapters, progress.worker_peak_mb)
+
+
+def _joined_key(pieces: Sequence[parts.Typeset], stamp: parts.Typeset, site_url: str,
+                pages: Sequence[PdfPage]) -> str:
+    """A joined PDF depends on its parts, its page numbers and where links outside it lead (site_url, urls)."""
+    digest = hashlib.sha256(b"joined-1")
+    for piece in [*pieces, stamp]:
+        digest.update(piece.key.encode())
+    digest.update(site_url.encode())
+    for page in pages:
+        digest.update(f"{page.slug}={page.url}".encode())
+    return digest.hexdigest()[:32]
+
+
+def _reuse_joined(cache_dir: Path | None, key: str, target: Path) -> bool:
+    cached = cache_dir / f"joined-{key}.pdf" if cache_dir else None
+    if cached is None or not cached.is_file():
+        return False
+    shutil.copyfile(cached, target)
+    mark_used(cached)
+    return True
+
+
+def _keep_joined(cache_dir: Path | None, key: str, pdf: bytes, target: Path) -> None:
+    target.write_bytes(pdf)
+    if cache_dir is not None:
+        try:
+            cache_dir.mkdir(parents=True, exist_ok=True)
+            (cache_dir / f"joined-{key}.pdf").write_bytes(pdf)
+        except OSError:
+            pass
 
 
 def typeset_single(pages: Sequence[PdfPage], meta: PdfMeta, bib_slug: str | None, site_dir: Path, page_size: str,

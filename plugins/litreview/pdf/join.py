@@ -140,7 +140,7 @@ def _join_structure(writer: Any, readers: Sequence[Any], offsets: Sequence[int],
     nums = ArrayObject()
     for (key, value) in _parent_tree_items(readers[0]):
         nums += [NumberObject(key), value.clone(writer)]
-    for reader, offset in zip(readers[1:], offsets[1:]):
+    for reader, offset in zip(readers[1:], offsets[1:], strict=True):
         source = reader.root_object.get("/StructTreeRoot")
         if source is None:
             continue
@@ -229,7 +229,7 @@ def _join_outline(writer: Any, readers: Sequence[Any], page_offsets: Sequence[in
             fit = Fit.xyz(left=float(left) if left is not None else None, top=float(top) if top is not None else None)
             last = writer.add_outline_item(title=str(item.title), page_number=number + offset, parent=parent, fit=fit)
 
-    for reader, offset in zip(readers, page_offsets):
+    for reader, offset in zip(readers, page_offsets, strict=True):
         add(reader.outline, reader, offset, None)
 
 

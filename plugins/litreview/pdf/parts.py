@@ -35,6 +35,8 @@ class Typeset:
     refused: list[str]
     reused: bool
     key: str
+    pages: int = 0
+    dests: dict[str, int] = field(default_factory=dict)  # named destination -> page index (join.part_info)
 
 
 @dataclass(frozen=True)
@@ -79,7 +81,7 @@ def _cached(config: Settings, key: str) -> Typeset | None:
     try:
         data = json.loads(notes.read_text(encoding="utf-8"))
         result = Typeset(pdf.read_bytes(), [str(m) for m in data["warnings"]], [str(u) for u in data["refused"]],
-                         True, key)
+                         True, key, int(data["pages"]), {str(k): int(v) for k, v in data["dests"].items()})
     except (OSError, ValueError, KeyError, TypeError):
         return None
     mark_used(pdf)
@@ -94,22 +96,26 @@ def _store(config: Settings, result: Typeset) -> None:
         config.cache_dir.mkdir(parents=True, exist_ok=True)
         (config.cache_dir / f"part-{result.key}.pdf").write_bytes(result.pdf)
         (config.cache_dir / f"part-{result.key}.json").write_text(
-            json.dumps({"warnings": result.warnings, "refused": result.refused}, ensure_ascii=False),
+            json.dumps({"warnings": result.warnings, "refused": result.refused, "pages": result.pages,
+                        "dests": result.dests}, ensure_ascii=False),
             encoding="utf-8")
     except OSError:
         pass
 
 
-def _render(job: Job, config: Settings, key: str) -> tuple[bytes, list[str], list[str], float]:
-    """In this process or a worker: the part's PDF, warnings, refused URLs and this process's peak RSS (MB)."""
+def _render(job: Job, config: Settings, key: str) -> tuple[Typeset, float]:
+    """In this process or a worker: the typeset part and this process's peak RSS (MB)."""
     import resource
 
     from . import export  # looked up at call time, so tests can replace export.render_pdf
+    from .join import part_info
 
     pdf, warnings, refused = export.render_pdf(job.document, config.site_dir, config.page_size,
                                                config.stylesheets, config.allow_network, job.extra_css,
                                                config.tagged, bytes.fromhex(key)[:16])
-    return pdf, warnings, refused, resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    info = part_info(pdf)
+    return (Typeset(pdf, warnings, refused, False, key, info.pages, info.dests),
+            resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)
 
 
 @dataclass
@@ -141,7 +147,7 @@ def typeset(jobs: Sequence[Job], config: Settings, progress: Progress,
     keys = [job_key(job, config) for job in jobs]
     results: list[Typeset | None] = [None] * len(jobs)
     todo: list[int] = []
-    for i, (job, key) in enumerate(zip(jobs, keys)):
+    for i, (job, key) in enumerate(zip(jobs, keys, strict=True)):
         cached = _cached(config, key)
         if cached is not None and cached.key == key:
             results[i] = cached
@@ -151,8 +157,7 @@ def typeset(jobs: Sequence[Job], config: Settings, progress: Progress,
     workers = min(config.workers or os.cpu_count() or 1, len(todo))
     size = sum(len(jobs[i].document) for i in todo)
 
-    def finish(i: int, pdf: bytes, warnings: list[str], refused: list[str], peak: float) -> None:
-        result = Typeset(pdf, warnings, refused, False, keys[i])
+    def finish(i: int, result: Typeset, peak: float) -> None:
         _store(config, result)
         results[i] = result
         progress.worker_peak_mb = max(progress.worker_peak_mb, peak)
@@ -162,7 +167,7 @@ def typeset(jobs: Sequence[Job], config: Settings, progress: Progress,
         # Largest first, so the last part to finish is a short one; "spawn": no state of the host is inherited.
         order = sorted(todo, key=lambda i: -len(jobs[i].document))
         with ProcessPoolExecutor(max_workers=workers, mp_context=get_context("spawn")) as pool:
-            running: dict[Future[tuple[bytes, list[str], list[str], float]], int] = {
+            running: dict[Future[tuple[Typeset, float]], int] = {
                 pool.submit(_render, jobs[i], config, keys[i]): i for i in order}
             while running:
                 done, _ = wait(running, return_when=FIRST_COMPLETED)
