@@ -291,6 +291,9 @@ class LitReviewPlugin(BasePlugin[LitReviewConfig]):
         cite_text, cite_bib = how_to_cite(config.site_name, self.config.pdf.authors, title, url, date)
         meta = {"lr_updated": date, "lr_cite_text": cite_text, "lr_cite_bibtex": cite_bib,
                 "lr_pdf": get_relative_url(self.config.pdf.filename, page.url) if self._pdf_wanted() else ""}
+        if self._pdf_wanted() and self.config.pdf.chapters:
+            chapter_pdf = f"{self.config.pdf.chapters_folder.strip('/')}/{slug_for(page.url)}.pdf"
+            meta["lr_chapter_pdf"] = get_relative_url(chapter_pdf, page.url)
         if self.config.exports and 'class="lr-references lr-bibliography"' in html:
             meta["lr_entries_js"] = f"{_root_prefix(page)}{self.config.exports_folder}/entries.js"
         return meta

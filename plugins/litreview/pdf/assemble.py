@@ -53,6 +53,23 @@ def _text(html: str) -> str:
 
 
 _A_TAG = re.compile(r"<a\b[^>]*>", re.S)
+_TABLE = re.compile(r"<table\b.*?</table>", re.S)
+_ROW = re.compile(r"<tr\b[^>]*>(.*?)</tr>", re.S)
+_CELL = re.compile(r"<t[hd]\b")
+# From this many columns a table goes on a landscape page: on A4 portrait, 9 and more columns of 7 pt text
+# leave cells so narrow that words break into fragments ("retro-spect-ive").
+WIDE_COLUMNS = 9
+
+
+def widen_tables(html: str) -> str:
+    """Wrap each table of WIDE_COLUMNS or more columns in `<div class="lr-wide">`: print.css puts it on a
+    landscape page of its own."""
+    def wrap(m: re.Match[str]) -> str:
+        row = _ROW.search(m.group(0))
+        columns = len(_CELL.findall(row.group(1))) if row else 0
+        return f'<div class="lr-wide">{m.group(0)}</div>' if columns >= WIDE_COLUMNS else m.group(0)
+
+    return _TABLE.sub(wrap, html)
 
 
 def rewrite_page(page: PdfPage, slugs: dict[str, str], bib_slug: str | None, site_url: str = "",
@@ -65,6 +82,7 @@ def rewrite_page(page: PdfPage, slugs: dict[str, str], bib_slug: str | None, sit
     html = _HEADERLINK.sub("", page.html)
     html = _TIP.sub("", html)
     html = _BUTTON.sub(r"\1", html)  # sort buttons of table headers: plain header text on paper
+    html = widen_tables(html)
     if bib_slug and page.slug != bib_slug:
         html = _PAGE_REFS.sub("", html)
     html = _ID.sub(lambda m: f'id="{page.slug}--{m.group(1)}"', html)

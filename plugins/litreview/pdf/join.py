@@ -235,7 +235,7 @@ def _join_outline(writer: Any, readers: Sequence[Any], page_offsets: Sequence[in
 
 def _stamp(writer: Any, stamp: Any, start: int) -> None:
     """Draw page i of `stamp` over page start+i, as a form XObject marked as a pagination artifact."""
-    from pypdf.generic import ArrayObject, DecodedStreamObject, DictionaryObject, NameObject, NumberObject
+    from pypdf.generic import ArrayObject, DecodedStreamObject, DictionaryObject, FloatObject, NameObject, NumberObject
 
     resources_clone: dict[int, Any] = {}
     for i, source in enumerate(stamp.pages):
@@ -249,6 +249,10 @@ def _stamp(writer: Any, stamp: Any, start: int) -> None:
         if key not in resources_clone:
             resources_clone[key] = res.clone(writer) if res is not None else DictionaryObject()
         box = source.mediabox
+        # A landscape page (a wide table) under a portrait stamp: the page number stays centred at the bottom.
+        shift = (float(page.mediabox.width) - float(box.width)) / 2
+        form[NameObject("/Matrix")] = ArrayObject([NumberObject(1), NumberObject(0), NumberObject(0),
+                                                   NumberObject(1), FloatObject(round(shift, 3)), NumberObject(0)])
         form.update({NameObject("/Type"): NameObject("/XObject"), NameObject("/Subtype"): NameObject("/Form"),
                      NameObject("/BBox"): ArrayObject([NumberObject(int(v)) if float(v).is_integer()
                                                        else v for v in (box.left, box.bottom, box.right, box.top)]),
