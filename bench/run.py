@@ -420,6 +420,9 @@ def report(results: dict[str, Any], plot_name: str | None) -> str:
     lines += rebuild_section(results)
     lines += check_section(results.get("check", {}))
     lines += pdf_section(results.get("pdf"))
+    from . import pdfscale
+
+    lines += pdfscale.section(results.get("pdf_scale"))
     lines += whatif_section(results.get("whatif", {}))
     lines += profile_section(results.get("profile"))
     lines += [END]
@@ -719,6 +722,13 @@ def main(argv: list[str] | None = None) -> None:
     if not args.skip_pdf:
         results["pdf"] = measure_pdf(repeat=max(1, min(args.runs, 2)))
         log(f"PDF: {results['pdf'].get('skipped', 'measured')}")
+        from . import pdfscale  # issue 17's targets: synthetic M (and L when measured), default PDF
+
+        scale_sizes = [s for s in ("M", "L") if s in results["corpora"]] or ["M"]
+        try:
+            results["pdf_scale"] = pdfscale.measure(scale_sizes, repeat=max(1, min(args.runs, 2)))
+        except RuntimeError as exc:
+            results["pdf_scale"] = {"skipped": str(exc)[:300]}
     results["duration"] = time.perf_counter() - started
     results["load_after"] = os.getloadavg()[0]
     results["plugin_sha_end"] = plugin_digest()

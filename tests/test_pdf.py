@@ -129,8 +129,9 @@ def test_tiny_pdf_letter_size_doi_link_and_cache(tmp_path: Path) -> None:
     uris = {a.get_object()["/A"].get("/URI") for p in reader.pages for a in p.get("/Annots", []) or []
             if "/A" in a.get_object()}
     assert "https://doi.org/10.1000/xyz" in uris
-    cached = list((tmp_path / ".cache/litreview/pdf").glob("*.pdf"))
-    assert len(cached) == 1
+    cached = sorted((tmp_path / ".cache/litreview/pdf").glob("part-*.pdf"))
+    # two chapters, the first one's references, the contents, the book's and the chapter PDFs' page numbers
+    assert len(cached) >= 5
     second = build_site(tmp_path, site_dir=tmp_path / "site2")
     assert (second.site / "book.pdf").read_bytes() == path.read_bytes()
 
@@ -175,10 +176,12 @@ def test_nothing_runs_off_the_page(pdf: Path, tmp_path: Path) -> None:
     out = tmp_path / "bbox.html"
     subprocess.run(["pdftotext", "-bbox", str(pdf), str(out)], check=True)
     text = out.read_text(encoding="utf-8")
-    width = float(re.search(r'<page width="([\d.]+)"', text).group(1))  # type: ignore[union-attr]
     right_margin = 18 / 25.4 * 72  # print.css: 18 mm
-    right_edges = [float(x) for x in re.findall(r'xMax="([\d.]+)"', text)]
-    assert right_edges and max(right_edges) <= width - right_margin + 1
+    pages = re.findall(r'<page width="([\d.]+)"(.*?)</page>', text, re.S)  # portrait, or landscape for wide tables
+    assert pages
+    for width, words in pages:
+        right_edges = [float(x) for x in re.findall(r'xMax="([\d.]+)"', words)]
+        assert not right_edges or max(right_edges) <= float(width) - right_margin + 1
 
 
 def test_tables_and_charts_print_in_full(pdf: Path) -> None:
@@ -194,3 +197,109 @@ def test_tables_and_charts_print_in_full(pdf: Path) -> None:
     assert "Evidence map: studies by modality and outcome" in text
     for screen_only in ("Filter rows", "Open all details", "rows shown", "The data in this chart, as a table"):
         assert screen_only not in text, screen_only
+
+
+def test_two_clean_builds_in_different_folders_give_identical_pdfs_without_file_links(tmp_path: Path) -> None:
+    """Reproducible: the same sources in two folders, each with an empty cache, give the same bytes; no link
+    of the book or of a chapter PDF points at the file system."""
+    outputs = []
+    for folder in ("one", "two/deeper"):
+        root = tmp_path / folder
+        pdf_site(root)
+        (root / "docs" / "index.md").write_text("# Start\n\nText [@a], see [the list](refs.md) and "
+                                                "[the PDF](review.pdf).\n\n## Part\n\nMore [@b].\n")
+        result = build_site(root)
+        assert result.litreview_warnings == []
+        outputs.append(result.site)
+    for name in ("review.pdf", "pdf/index.pdf", "pdf/refs.pdf"):
+        first, second = (site / name for site in outputs)
+        assert first.read_bytes() == second.read_bytes(), name
+        reader = PdfReader(str(first))
+        for page in reader.pages:
+            for annot in page.get("/Annots", []) or []:
+                action = annot.get_object().get("/A")
+                uri = str(action.get_object().get("/URI", "")) if action is not None else ""
+                assert not uri.lower().startswith("file:") and not uri.startswith("lr-dest:"), uri
+        assert str(tmp_path).encode() not in first.read_bytes()
+
+
+def test_tagged_pdf_with_language_structure_alt_text_and_table_headers(tmp_path: Path) -> None:
+    pdf_site(tmp_path)
+    (tmp_path / "docs" / "index.md").write_text(
+        "# Start\n\nText [@a].\n\n![A bar chart of response rates](chart.svg)\n\n"
+        "| Study | n |\n|---|---|\n| A | 1 |\n\n## Part\n\nMore [@b].\n")
+    (tmp_path / "docs" / "chart.svg").write_text('<svg xmlns="http://www.w3.org/2000/svg" width="20" height="10">'
+                                                 '<rect width="20" height="10"/></svg>')
+    result = build_site(tmp_path)
+    reader = PdfReader(str(result.site / "review.pdf"))
+    root = reader.trailer["/Root"]
+    assert root["/Lang"] == "en" and bool(root["/MarkInfo"]["/Marked"])
+    kinds: list[str] = []
+    alts: list[str] = []
+
+    def walk(element: object) -> None:
+        element = element.get_object()  # type: ignore[attr-defined]
+        if isinstance(element, dict) and "/S" in element:
+            kinds.append(str(element["/S"]))
+            if "/Alt" in element:
+                alts.append(str(element["/Alt"]))
+            kids = element.get("/K")
+            for kid in kids if isinstance(kids, list) else [kids] if kids is not None else []:
+                walk(kid)
+
+    for top in root["/StructTreeRoot"]["/K"]:
+        walk(top)
+    assert kinds[0] == "/Document" and kinds.count("/Part") == 2  # the cover and contents, then two chapters
+    assert {"/H1", "/H2", "/Table", "/TH", "/TD", "/Link", "/Figure"} <= set(kinds)
+    assert "A bar chart of response rates" in alts
+    assert b"pdfuaid" in root["/Metadata"].get_object().get_data()  # PDF/UA-1 is declared
+    # every page's marked content is reachable from the joined parent tree
+    keys = {int(p["/StructParents"]) for p in reader.pages}
+    nums = root["/StructTreeRoot"]["/ParentTree"]["/Nums"]
+    assert keys <= {int(nums[i]) for i in range(0, len(nums), 2)}
+
+
+def test_chapter_pdfs_have_their_own_references_and_are_linked_from_the_page(tmp_path: Path) -> None:
+    pdf_site(tmp_path, chapters_folder="chapters")
+    result = build_site(tmp_path)
+    chapter = result.site / "chapters" / "index.pdf"
+    text = run("pdftotext", str(chapter), "-")
+    assert "Text [1]" in text and "Doe J. First." in text and "Roe R. Second." in text
+    assert "Contents" not in text
+    reader = PdfReader(str(chapter))
+    assert str(reader.metadata.title).startswith("Start")  # type: ignore[union-attr]
+    citations = [a.get_object()["/Dest"] for p in reader.pages for a in p.get("/Annots", []) or []
+                 if "--ref-" in str(a.get_object().get("/Dest", ""))]
+    assert citations and all(d in reader.named_destinations for d in citations)  # to its own list
+    page = (result.site / "index.html").read_text(encoding="utf-8")
+    assert 'href="chapters/index.pdf"' in page
+    book = run("pdftotext", str(result.site / "review.pdf"), "-")
+    assert book.count("Doe J. First.") == 1  # the book keeps one bibliography
+
+
+def test_progress_is_reported_and_an_edit_typesets_one_chapter(tmp_path: Path,
+                                                              caplog: pytest.LogCaptureFixture) -> None:
+    import logging
+
+    pdf_site(tmp_path)
+    build_site(tmp_path)
+    (tmp_path / "docs" / "refs.md").write_text("# References\n\nA new sentence.\n\n<!-- bibliography -->\n")
+    with caplog.at_level(logging.INFO, logger="mkdocs.plugins.litreview"):
+        build_site(tmp_path)
+    infos = [r.getMessage() for r in caplog.records if r.getMessage().startswith("PDF: ")]
+    assert "PDF: 2 chapters, 1 of them reused from the cache" in infos
+    assert any(re.match(r"PDF: 2/2 chapters \(1 reused from the cache, 1 typeset\), joined \d+ pages and 2 "
+                        r"chapter PDFs in [\d.]+ s$", m) for m in infos), infos
+
+
+def test_wide_tables_go_on_landscape_pages(tmp_path: Path) -> None:
+    pdf_site(tmp_path)
+    header = "| " + " | ".join(f"Retrospective column {i}" for i in range(13)) + " |\n"
+    table = header + "|" + "---|" * 13 + "\n" + "| " + " | ".join("retrospective" for _ in range(13)) + " |\n"
+    (tmp_path / "docs" / "index.md").write_text(f"# Start\n\nText [@a] [@b].\n\n{table}")
+    result = build_site(tmp_path)
+    reader = PdfReader(str(result.site / "review.pdf"))
+    sizes = [(round(float(p.mediabox.width)), round(float(p.mediabox.height))) for p in reader.pages]
+    assert (842, 595) in sizes and (595, 842) in sizes
+    text = run("pdftotext", str(result.site / "review.pdf"), "-")
+    assert "retro-" not in text and "spect-" not in text

@@ -27,6 +27,16 @@ class PdfConfig(Config):
     """PDF metadata keywords."""
     extra_css = c.Type(list, default=[])
     """Extra print stylesheets (relative to mkdocs.yml) applied after the built-in one."""
+    chapters = c.Type(bool, default=True)
+    """Also write each chapter as its own PDF, with its own references, and link it from the chapter's page.
+    The chapters are typeset once for both, so this costs little."""
+    chapters_folder = c.Type(str, default="pdf")
+    """Site folder of the chapter PDFs (`pdf/<chapter>.pdf`)."""
+    workers = c.Type(int, default=0)
+    """Processes that typeset chapters at the same time on a cold build; 0: one per CPU core."""
+    tagged = c.Type(bool, default=True)
+    """A tagged PDF (PDF/UA-1): structure tree, document language, headings, alt text of figures and charts,
+    table headers, for screen readers and reflow."""
 
 
 class CheckConfig(Config):

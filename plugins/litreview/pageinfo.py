@@ -74,6 +74,9 @@ def page_info_html(meta: dict[str, str], version_html: str = "") -> str:
         parts.append(f'Last updated: <time datetime="{escape(updated)}">{escape(updated)}</time>.')
     if meta.get("lr_pdf"):
         parts.append(f'<a class="lr-pdf-link" href="{escape(meta["lr_pdf"])}">Download the whole review as PDF</a>.')
+    if meta.get("lr_chapter_pdf"):
+        parts.append(f'<a class="lr-pdf-link" href="{escape(meta["lr_chapter_pdf"])}">This page as PDF</a>, '
+                     "with its own references.")
     entries = f' data-lr-entries="{escape(meta["lr_entries_js"])}"' if meta.get("lr_entries_js") else ""
     return (f'\n<aside class="lr-page-info" aria-label="About this page"{entries}>\n'
             f'<p class="lr-page-meta">{" ".join(parts)}</p>\n{version_html}'

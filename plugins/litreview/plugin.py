@@ -272,6 +272,9 @@ class LitReviewPlugin(BasePlugin[LitReviewConfig]):
                                   get_relative_url(pdf, page.url) if pdf else "")
         meta = {"lr_updated": date, "lr_cite_text": cite_text, "lr_cite_bibtex": cite_bib,
                 "lr_pdf": get_relative_url(self.config.pdf.filename, page.url) if self._pdf_wanted() else ""}
+        if self._pdf_wanted() and self.config.pdf.chapters:
+            chapter_pdf = f"{self.config.pdf.chapters_folder.strip('/')}/{slug_for(page.url)}.pdf"
+            meta["lr_chapter_pdf"] = get_relative_url(chapter_pdf, page.url)
         if self.config.exports and 'class="lr-references lr-bibliography"' in html:
             meta["lr_entries_js"] = f"{_root_prefix(page)}{self.config.exports_folder}/entries.js"
         return meta
@@ -335,13 +338,13 @@ class LitReviewPlugin(BasePlugin[LitReviewConfig]):
         meta = PdfMeta(title=options.title or config.site_name, subtitle=options.subtitle or
                        config.site_description or "", authors=options.authors, version=version,
                        cover_text=options.cover_text, keywords=tuple(options.keywords),
-                       site_url=config.site_url or "")
+                       site_url=config.site_url or "", language=str(config.theme.get("language") or "en"))
         extra, problems = confine([self.root / s for s in options.extra_css], self.root, self.root)
         self._report(Problem(p.location, f"pdf.extra_css: {p.message}") for p in problems)
         sheets = [PRINT_CSS, *extra]
         cache = self.cache_dir / "pdf" if self.cache_dir else None
         if build_pdf_safely(pages, meta, bib_slug, site_dir, options, sheets, cache, log,
-                            self.config.allow_network) is None:
+                            self.config.allow_network, self.config.references_heading) is None:
             placeholder = site_dir / options.filename
             if placeholder.is_file() and placeholder.stat().st_size == 0:
                 placeholder.unlink()

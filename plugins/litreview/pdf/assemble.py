@@ -7,6 +7,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from html import escape, unescape
 
+from .join import DEST_SCHEME
+
 _ID = re.compile(r'\bid="([^"]*)"')
 _HREF = re.compile(r'\bhref="([^"]*)"')
 _SRC = re.compile(r'\bsrc="([^"]*)"')
@@ -51,17 +53,43 @@ def _text(html: str) -> str:
 
 
 _A_TAG = re.compile(r"<a\b[^>]*>", re.S)
+_TABLE = re.compile(r"<table\b.*?</table>", re.S)
+_ROW = re.compile(r"<tr\b[^>]*>(.*?)</tr>", re.S)
+_CELL = re.compile(r"<t[hd]\b")
+# From this many columns a table goes on a landscape page: on A4 portrait, 9 and more columns of 7 pt text
+# leave cells so narrow that words break into fragments ("retro-spect-ive").
+WIDE_COLUMNS = 9
 
 
-def rewrite_page(page: PdfPage, slugs: dict[str, str], bib_slug: str | None, site_url: str = "") -> str:
-    """Make ids unique across the book and point every internal link at its place in the one document."""
+def widen_tables(html: str) -> str:
+    """Wrap each table of WIDE_COLUMNS or more columns in `<div class="lr-wide">`: print.css puts it on a
+    landscape page of its own."""
+    def wrap(m: re.Match[str]) -> str:
+        row = _ROW.search(m.group(0))
+        columns = len(_CELL.findall(row.group(1))) if row else 0
+        return f'<div class="lr-wide">{m.group(0)}</div>' if columns >= WIDE_COLUMNS else m.group(0)
+
+    return _TABLE.sub(wrap, html)
+
+
+def rewrite_page(page: PdfPage, slugs: dict[str, str], bib_slug: str | None, site_url: str = "",
+                 split: bool = False) -> str:
+    """Make ids unique across the book and point every internal link at its place in the one document.
+
+    `split`: the page is typeset on its own, so a link to another page (or to the bibliography) is written as
+    `lr-dest:NAME` and becomes a link into the joined PDF when the parts are joined (pdf/join.py).
+    """
     html = _HEADERLINK.sub("", page.html)
     html = _TIP.sub("", html)
     html = _BUTTON.sub(r"\1", html)  # sort buttons of table headers: plain header text on paper
+    html = widen_tables(html)
     if bib_slug and page.slug != bib_slug:
         html = _PAGE_REFS.sub("", html)
     html = _ID.sub(lambda m: f'id="{page.slug}--{m.group(1)}"', html)
     base_dir = posixpath.dirname(page.url)
+
+    def local(slug: str) -> str:
+        return DEST_SCHEME if split and slug != page.slug else "#"
 
     def href(m: re.Match[str]) -> str:
         target = m.group(1)
@@ -70,12 +98,12 @@ def rewrite_page(page: PdfPage, slugs: dict[str, str], bib_slug: str | None, sit
         path, _, fragment = target.partition("#")
         if not path:
             if fragment.startswith("ref-") and bib_slug:
-                return f'href="#{bib_slug}--{fragment}"'
+                return f'href="{local(bib_slug)}{bib_slug}--{fragment}"'
             return f'href="#{page.slug}--{fragment}"'
         resolved = posixpath.normpath(posixpath.join(base_dir, path))
         if resolved in slugs:
             other = slugs[resolved]
-            return f'href="#{other}--{fragment}"' if fragment else f'href="#ch-{other}"'
+            return f'href="{local(other)}{other}--{fragment}"' if fragment else f'href="{local(other)}ch-{other}"'
         # A file of the site (a download, the PDF itself): a link into the reader's file system would be broken
         # and would carry the builder's folder, so it points at the published site, or is plain text.
         if site_url:
@@ -130,3 +158,110 @@ def assemble(pages: Sequence[PdfPage], meta: PdfMeta, bib_slug: str | None) -> s
              + "</section>")
     return (f'<!DOCTYPE html><html lang="{escape(meta.language)}"><head>{head}</head><body>'
             f"{cover}{toc_html(rewritten)}{chapters}</body></html>")
+
+
+# --- Parts typeset on their own and joined (pdf/join.py): one chapter, its references, the cover and contents.
+
+@dataclass(frozen=True)
+class TocEntry:
+    level: int  # 1 chapter, 2 section
+    title: str
+    dest: str  # named destination in the joined PDF
+    page: int  # page number in the joined PDF
+
+
+def _head(title: str, meta: PdfMeta) -> str:
+    keywords = ", ".join(meta.keywords)
+    return (f'<meta charset="utf-8"><title>{escape(title)}</title>'
+            f'<meta name="author" content="{escape(meta.authors, quote=True)}">'
+            f'<meta name="description" content="{escape(meta.subtitle, quote=True)}">'
+            f'<meta name="keywords" content="{escape(keywords, quote=True)}">'
+            f'<meta name="generator" content="litreview">')
+
+
+def _document(title: str, meta: PdfMeta, body: str) -> str:
+    return (f'<!DOCTYPE html><html lang="{escape(meta.language)}"><head>{_head(title, meta)}</head>'
+            f"<body>{body}</body></html>")
+
+
+def chapter_title(page: PdfPage) -> str:
+    m = _H1.search(page.html)
+    return (_text(m.group(1)) if m else "") or page.title
+
+
+def chapter_document(page: PdfPage, slugs: dict[str, str], bib_slug: str | None, meta: PdfMeta) -> str:
+    """One chapter as its own HTML document; links to other chapters and to the bibliography are `lr-dest:`."""
+    body = rewrite_page(page, slugs, bib_slug, meta.site_url, split=True)
+    return _document(chapter_title(page), meta, f'<section class="chapter" id="ch-{page.slug}">{body}</section>')
+
+
+def references_document(page: PdfPage, slugs: dict[str, str], bib_slug: str | None, meta: PdfMeta,
+                        heading: str = "References") -> str | None:
+    """The chapter's own reference list, for the chapter's PDF; None when the book keeps it in the chapter.
+
+    Its entries carry the ids of the bibliography's entries, so the chapter's citations (links to the
+    bibliography) lead here in the chapter's PDF and to the bibliography in the book.
+    """
+    if not bib_slug or page.slug == bib_slug:
+        return None
+    found = re.search(r'<ol class="lr-references">.*?</ol>', page.html, re.S)
+    if not found:
+        return None
+    alone = PdfPage(bib_slug, page.title, page.url, found.group(0), page.path, page.source)
+    body = rewrite_page(alone, slugs, bib_slug, meta.site_url, split=True)
+    body = _H1.sub("", body, count=1)  # rewrite_page adds a title when the page has none: ours follows
+    return _document(f"{chapter_title(page)}: {heading}", meta,
+                     f'<section class="chapter chapter-refs" id="refs-{page.slug}"><h1>{escape(heading)}</h1>'
+                     f"{body}</section>")
+
+
+def toc_entries(pages: Sequence[PdfPage], bib_slug: str | None, site_url: str = "") -> list[tuple[int, str, str]]:
+    """(level, title, named destination) of the contents, in order; page numbers come after typesetting."""
+    slugs = {p.url: p.slug for p in pages}
+    entries = []
+    for page in pages:
+        html = rewrite_page(page, slugs, bib_slug, site_url, split=True)
+        entries.append((1, chapter_title(page), f"ch-{page.slug}"))
+        entries += [(2, _text(text), hid) for hid, text in _H2.findall(html) if _text(text)]
+    return entries
+
+
+def front_document(meta: PdfMeta, entries: Sequence[TocEntry]) -> str:
+    """The cover and the contents with page numbers known in advance (the chapters are typeset already)."""
+    items: list[str] = []
+    open_sections = False
+    for entry in entries:
+        link = (f'<a href="{DEST_SCHEME}{escape(entry.dest, quote=True)}" data-page="{entry.page}">'
+                f"{escape(entry.title)}</a>")
+        if entry.level == 1:
+            if open_sections:
+                items.append("</ol></li>")
+            elif items:
+                items.append("</li>")
+            items.append(f'<li class="toc-chapter">{link}')
+            open_sections = False
+        else:
+            if not open_sections:
+                items.append('<ol class="toc-sections">')
+                open_sections = True
+            items.append(f"<li>{link}</li>")
+    if items:
+        items.append("</ol></li>" if open_sections else "</li>")
+    toc = f'<nav class="toc" id="toc"><h1 class="toc-title">Contents</h1><ol>{"".join(items)}</ol></nav>'
+    return _document(meta.title, meta, _cover(meta) + toc)
+
+
+def _cover(meta: PdfMeta) -> str:
+    return (f'<section class="cover"><p class="cover-kicker">A living review</p>'
+            f'<p class="cover-title">{escape(meta.title)}</p>'
+            + (f'<p class="cover-subtitle">{escape(meta.subtitle)}</p>' if meta.subtitle else "")
+            + (f'<p class="cover-authors">{escape(meta.authors)}</p>' if meta.authors else "")
+            + (f'<p class="cover-version">Version: {escape(meta.version)}</p>' if meta.version else "")
+            + (f'<p class="cover-text">{escape(meta.cover_text)}</p>' if meta.cover_text else "")
+            + "</section>")
+
+
+def stamp_document(labels: Sequence[str], meta: PdfMeta) -> str:
+    """Blank pages whose footer shows `labels[i]` (page numbers), drawn over the joined pages."""
+    pages = "".join(f'<div class="lr-stamp">{escape(label)}</div>' for label in labels)
+    return _document("page numbers", meta, pages)

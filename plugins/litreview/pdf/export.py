@@ -2,19 +2,31 @@
 from __future__ import annotations
 
 import hashlib
-import json
 import logging
 import shutil
 import subprocess
-from collections.abc import Sequence
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+from urllib.parse import quote
 
 from ..jsonstore import mark_used
-from .assemble import PdfMeta, PdfPage, assemble
+from . import parts
+from .assemble import (
+    PdfMeta,
+    PdfPage,
+    TocEntry,
+    assemble,
+    chapter_document,
+    front_document,
+    references_document,
+    stamp_document,
+    toc_entries,
+)
 from .fetch import REFUSED, locate, make_fetcher
 
-PDF_VERSION = "pdf-2"
 PRINT_CSS = Path(__file__).resolve().parent / "print.css"
 # Messages about the machine rather than the content (a missing optional library, a font fallback): the
 # authors cannot fix them in a pull request, so they are INFO and a strict build does not fail on them.
@@ -54,10 +66,12 @@ def git_version(root: Path) -> str:
 
 
 def render_pdf(document: str, site_dir: Path, page_size: str, stylesheets: Sequence[Path],
-               allow_network: bool = False) -> tuple[bytes, list[str], list[str]]:
+               allow_network: bool = False, extra_css: str = "", tagged: bool = True,
+               identifier: bytes | None = None) -> tuple[bytes, list[str], list[str]]:
     """HTML -> PDF bytes, WeasyPrint's warnings (missing images, fonts) and the URLs the fetcher refused.
 
     The renderer reads only the built site, the print stylesheets' own folders and litreview's assets.
+    `tagged`: PDF/UA-1 (structure tree, document language, alt text, table headers).
     """
     from weasyprint import CSS, HTML
 
@@ -67,11 +81,16 @@ def render_pdf(document: str, site_dir: Path, page_size: str, stylesheets: Seque
     logger = logging.getLogger("weasyprint")
     logger.addHandler(handler)
     try:
-        css = [CSS(string=f"@page {{ size: {page_size}; }}", url_fetcher=fetcher)]
+        css = [CSS(string=f"@page {{ size: {page_size}; }} @page wide {{ size: {page_size} landscape; }}",
+                   url_fetcher=fetcher)]
         css += [CSS(string=p.read_text(encoding="utf-8"), base_url=p.as_uri(), url_fetcher=fetcher)
                 for p in stylesheets]
+        if extra_css:
+            css.append(CSS(string=extra_css, url_fetcher=fetcher))
+        options: dict[str, Any] = {"pdf_variant": "pdf/ua-1"} if tagged else {}
         pdf = HTML(string=document, base_url=site_dir.resolve().as_uri() + "/", url_fetcher=fetcher).write_pdf(
-            stylesheets=css, pdf_identifier=hashlib.sha256(document.encode()).digest()[:16])
+            stylesheets=css, pdf_identifier=identifier or hashlib.sha256(document.encode()).digest()[:16],
+            **options)
     finally:
         logger.removeHandler(handler)
     return pdf, handler.messages, list(dict.fromkeys(fetcher.refused))
@@ -95,67 +114,173 @@ def refusal_messages(refused: Sequence[str], pages: Sequence[PdfPage], site_dir:
     return messages
 
 
-def write_pdf(pages: Sequence[PdfPage], meta: PdfMeta, bib_slug: str | None, site_dir: Path, filename: str,
-              page_size: str, stylesheets: Sequence[Path], cache_dir: Path | None,
-              allow_network: bool = False) -> tuple[Path, list[str], bool]:
-    """Assemble, render (or reuse the cached PDF of identical input) and write `site_dir/filename`.
+# Parts are typeset without page numbers (stamped when joined) and link elsewhere through `lr-dest:` names.
+PART_CSS = ("@page { @bottom-center { content: none; } }\n"
+            ".toc a::after { content: leader('. ') attr(data-page); }\n")
+STAMP_CSS = ("@page { @top-center { content: none; } @bottom-center { content: string(lr-stamp); } }\n"
+             ".lr-stamp { string-set: lr-stamp content(text); visibility: hidden; height: 0; margin: 0;"
+             " break-after: page; }\n.lr-stamp:last-child { break-after: auto; }\n")
 
-    The messages of a render are kept beside its cached PDF and returned again on reuse, so a strict build
+
+@dataclass(frozen=True)
+class Written:
+    target: Path
+    messages: list[str]
+    reused: bool  # nothing was typeset: every part came from the cache
+    pages: int
+    chapters: list[Path]
+    worker_peak_mb: float
+
+
+def _url_for(pages: Sequence[PdfPage], site_url: str) -> Callable[[str], str]:
+    """A named destination of the book -> its place on the published site ("" without site_url)."""
+    urls = {p.slug: p.url for p in pages}
+    base = site_url.rstrip("/") + "/" if site_url else ""
+
+    def url(name: str) -> str:
+        if not base:
+            return ""
+        if name.startswith("ch-") and name[3:] in urls:
+            return base + quote(urls[name[3:]])
+        slug, sep, fragment = name.partition("--")
+        return base + quote(urls[slug]) + "#" + quote(fragment) if sep and slug in urls else ""
+
+    return url
+
+
+def write_pdf(pages: Sequence[PdfPage], meta: PdfMeta, bib_slug: str | None, site_dir: Path, filename: str,
+              page_size: str, stylesheets: Sequence[Path], cache_dir: Path | None, allow_network: bool = False,
+              chapters_folder: str = "", workers: int = 0, tagged: bool = True,
+              log: logging.Logger | None = None, references_heading: str = "References") -> Written:
+    """Typeset each chapter on its own (or reuse it from the cache), join them into `site_dir/filename`, and
+    write each chapter with its own references into `site_dir/chapters_folder/` (when a folder is given).
+
+    Page numbers and the contents are added when joining, so an edited chapter is the only one typeset again.
+    The messages of a part are kept beside its cached PDF and returned again on reuse, so a strict build
     fails the same way whether the PDF was typeset now or earlier.
     """
-    document = assemble(pages, meta, bib_slug)
-    digest = hashlib.sha256(PDF_VERSION.encode())
-    digest.update(document.encode())
-    digest.update(page_size.encode())
-    digest.update(b"network" if allow_network else b"offline")
-    for sheet in stylesheets:
-        digest.update(sheet.read_bytes())
-    for image in sorted(set(_images(document))):
-        path = site_dir / image
-        if path.is_file():
-            digest.update(path.read_bytes())
-    key = digest.hexdigest()[:32]
+    from .join import join
+
+    log = log or logging.getLogger(__name__)
     target = (site_dir / filename).resolve()
     if not target.is_relative_to(site_dir.resolve()):
         raise ValueError(f"the PDF file name '{filename}' leads outside site_dir; use a plain file name")
-    cached = cache_dir / f"{key}.pdf" if cache_dir else None
-    notes = cache_dir / f"{key}.json" if cache_dir else None
-    if cached and notes and cached.is_file() and notes.is_file():
-        try:
-            messages = [str(m) for m in json.loads(notes.read_text(encoding="utf-8"))["messages"]]
-        except (OSError, ValueError, KeyError, TypeError):
-            messages = None
-        if messages is not None:
-            shutil.copyfile(cached, target)
-            mark_used(cached)
-            mark_used(notes)
-            return target, messages, True
-    pdf, warnings, refused = render_pdf(document, site_dir, page_size, stylesheets, allow_network)
-    messages = refusal_messages(refused, pages, site_dir) + [f"PDF: {m}" for m in warnings]
+    folder = (site_dir / chapters_folder).resolve() if chapters_folder else None
+    if folder is not None and (not folder.is_relative_to(site_dir.resolve()) or folder == site_dir.resolve()):
+        raise ValueError(f"pdf.chapters_folder '{chapters_folder}' must be a folder inside site_dir")
+    config = parts.settings(site_dir, page_size, stylesheets, allow_network, tagged, cache_dir, workers)
+    slugs = {p.url: p.slug for p in pages}
+    jobs = [parts.Job(f"chapter {p.slug}", chapter_document(p, slugs, bib_slug, meta), PART_CSS, True)
+            for p in pages]
+    refs = [references_document(p, slugs, bib_slug, meta, references_heading) if folder else None for p in pages]
+    ref_jobs = {i: parts.Job(f"references {pages[i].slug}", doc, PART_CSS) for i, doc in enumerate(refs) if doc}
+    progress = parts.Progress(log, len(jobs))
+    todo = sum(parts._cached(config, parts.job_key(j, config)) is None for j in jobs) if cache_dir else len(jobs)
+    log.info(f"PDF: {len(jobs)} chapters, {len(jobs) - todo} of them reused from the cache")
+    done = parts.typeset([*jobs, *ref_jobs.values()], config, progress)
+    chapters, ref_parts = done[:len(jobs)], dict(zip(ref_jobs, done[len(jobs):], strict=True))
+
+    # The contents need page numbers, which depend on how many pages the contents take: try until it holds.
+    entries = toc_entries(pages, bib_slug, meta.site_url)
+    where = {}
+    offset = 0
+    for chapter in chapters:
+        where.update({name: offset + index for name, index in chapter.dests.items()})
+        offset += chapter.pages
+    front_pages, front = 2, None
+    for _ in range(4):
+        toc = [TocEntry(level, title, dest, front_pages + where.get(dest, 0) + 1) for level, title, dest in entries
+               if dest in where]
+        front = parts.typeset([parts.Job("contents", front_document(meta, toc), PART_CSS)], config, progress)[0]
+        if front.pages == front_pages:
+            break
+        front_pages = front.pages
+    assert front is not None
+    cover_pages = front.dests.get("toc", 1)
+    total = front_pages + offset
+    stamp = parts.typeset([parts.Job("page numbers", stamp_document(
+        [f"{n} / {total}" for n in range(cover_pages + 1, total + 1)], meta), STAMP_CSS)], config, progress)[0]
+    book_key = _joined_key([front, *chapters], stamp, meta.site_url, pages)
+    if not _reuse_joined(cache_dir, book_key, target):
+        _keep_joined(cache_dir, book_key, join([front.pdf, *(c.pdf for c in chapters)], stamp.pdf, cover_pages,
+                                               _url_for(pages, meta.site_url)), target)
+
+    written_chapters: list[Path] = []
+    if folder is not None:
+        folder.mkdir(parents=True, exist_ok=True)
+        lengths = {i: chapters[i].pages + (ref_parts[i].pages if i in ref_parts else 0) for i in range(len(pages))}
+        wanted = sorted(set(lengths.values()))
+        numbered = parts.typeset([parts.Job(f"page numbers {n}", stamp_document(
+            [f"{k} / {n}" for k in range(1, n + 1)], meta), STAMP_CSS) for n in wanted], config, progress)
+        stamps = dict(zip(wanted, numbered, strict=True))
+        outside = _url_for(pages, meta.site_url)
+        for i, page in enumerate(pages):
+            pieces = [chapters[i]] + ([ref_parts[i]] if i in ref_parts else [])
+            path = folder / f"{page.slug}.pdf"
+            key = _joined_key(pieces, stamps[lengths[i]], meta.site_url, pages)
+            if not _reuse_joined(cache_dir, key, path):
+                _keep_joined(cache_dir, key, join([p.pdf for p in pieces], stamps[lengths[i]].pdf, 0, outside), path)
+            written_chapters.append(path)
+
+    messages: list[str] = []
+    for result in [*chapters, *ref_parts.values(), front, stamp]:
+        messages += refusal_messages(result.refused, pages, site_dir) + [f"PDF: {m}" for m in result.warnings]
+    reused = all(r.reused for r in [*chapters, *ref_parts.values(), front, stamp])
+    progress.log.info(f"PDF: {len(jobs)}/{len(jobs)} chapters ({progress.reused} reused from the cache, "
+                      f"{progress.done - progress.reused} typeset), joined {total} pages"
+                      + (f" and {len(written_chapters)} chapter PDFs" if written_chapters else "")
+                      + f" in {time.perf_counter() - progress.started:.1f} s")
+    return Written(target, messages, reused, total, written_chapters, progress.worker_peak_mb)
+
+
+def _joined_key(pieces: Sequence[parts.Typeset], stamp: parts.Typeset, site_url: str,
+                pages: Sequence[PdfPage]) -> str:
+    """A joined PDF depends on its parts, its page numbers and where links outside it lead (site_url, urls)."""
+    digest = hashlib.sha256(b"joined-1")
+    for piece in [*pieces, stamp]:
+        digest.update(piece.key.encode())
+    digest.update(site_url.encode())
+    for page in pages:
+        digest.update(f"{page.slug}={page.url}".encode())
+    return digest.hexdigest()[:32]
+
+
+def _reuse_joined(cache_dir: Path | None, key: str, target: Path) -> bool:
+    cached = cache_dir / f"joined-{key}.pdf" if cache_dir else None
+    if cached is None or not cached.is_file():
+        return False
+    shutil.copyfile(cached, target)
+    mark_used(cached)
+    return True
+
+
+def _keep_joined(cache_dir: Path | None, key: str, pdf: bytes, target: Path) -> None:
     target.write_bytes(pdf)
-    if cached and notes:
+    if cache_dir is not None:
         try:
-            cached.parent.mkdir(parents=True, exist_ok=True)
-            cached.write_bytes(pdf)
-            notes.write_text(json.dumps({"messages": messages}, ensure_ascii=False), encoding="utf-8")
+            cache_dir.mkdir(parents=True, exist_ok=True)
+            (cache_dir / f"joined-{key}.pdf").write_bytes(pdf)
         except OSError:
             pass
-    return target, messages, False
 
 
-def _images(document: str) -> list[str]:
-    import re
-
-    return [m for m in re.findall(r'src="([^"]+)"', document) if ":" not in m]
+def typeset_single(pages: Sequence[PdfPage], meta: PdfMeta, bib_slug: str | None, site_dir: Path, page_size: str,
+                   stylesheets: Sequence[Path], tagged: bool = True) -> bytes:
+    """The whole review as one WeasyPrint document in this process: how the PDF was made before parts (the
+    benchmark's yardstick)."""
+    return render_pdf(assemble(pages, meta, bib_slug), site_dir, page_size, stylesheets, tagged=tagged)[0]
 
 
 def build_pdf_safely(pages: Sequence[PdfPage], meta: PdfMeta, bib_slug: str | None, site_dir: Path,
                      options: Any, stylesheets: Sequence[Path], cache_dir: Path | None,
-                     log: logging.Logger, allow_network: bool = False) -> Path | None:
+                     log: logging.Logger, allow_network: bool = False,
+                     references_heading: str = "References") -> Path | None:
     """Never raises: any failure is one warning naming the cause; the site already written stays as it is."""
     try:
-        target, messages, reused = write_pdf(pages, meta, bib_slug, site_dir, options.filename, options.page_size,
-                                             stylesheets, cache_dir, allow_network)
+        written = write_pdf(pages, meta, bib_slug, site_dir, options.filename, options.page_size, stylesheets,
+                            cache_dir, allow_network, options.chapters_folder if options.chapters else "",
+                            options.workers, options.tagged, log, references_heading)
+        target, messages, reused = written.target, written.messages, written.reused
     except Exception as exc:
         log.warning(f"PDF: {options.filename} was not written ({type(exc).__name__}: {exc}); the site is complete")
         return None
