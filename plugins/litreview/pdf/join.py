@@ -1,16 +1,20 @@
-"""Join separately typeset PDFs into one tagged PDF (pypdf, imported here only): pages, structure, links, outline.
+"""Join separately typeset PDFs into one tagged PDF (pikepdf, imported here only): pages, structure, links, outline.
 
 Each part is a tagged PDF that WeasyPrint wrote on its own (the cover and contents, one chapter, a chapter's
 references). Joining keeps what a reader and a screen reader need across parts: the named destinations of
 every part (so `lr-dest:NAME` links written while typesetting one part lead into another), one outline, one
 structure tree (each later part becomes a `Part` of the first part's `Document`) and page numbers stamped as
 pagination artifacts, so a part is typeset without knowing on which page of the book it starts.
+
+pikepdf (qpdf) copies each part's objects once, keeping the references between them: a page, its annotations,
+the structure elements that point at it and the destinations into it stay one graph in the joined file.
 """
 from __future__ import annotations
 
 import io
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
+from decimal import Decimal
 from typing import Any
 from urllib.parse import unquote
 
@@ -25,38 +29,48 @@ class PartInfo:
     dests: dict[str, int]  # named destination -> page index within the part
 
 
+def _open(pdf: bytes) -> Any:
+    import pikepdf
+
+    return pikepdf.open(io.BytesIO(pdf))
+
+
+def _page_index(pdf: Any) -> dict[tuple[int, int], int]:
+    return {page.obj.objgen: i for i, page in enumerate(pdf.pages)}
+
+
 def part_info(pdf: bytes) -> PartInfo:
-    from pypdf import PdfReader
-
-    reader = PdfReader(io.BytesIO(pdf))
-    index = {page.indirect_reference.idnum: i for i, page in enumerate(reader.pages)
-             if page.indirect_reference is not None}
-    dests = {}
-    for name, array in _dest_items(reader):
-        target = array[0] if len(array) else None
-        number = getattr(target, "idnum", None)
-        if number in index:
-            dests[name] = index[number]
-    return PartInfo(len(reader.pages), dests)
+    with _open(pdf) as part:
+        index = _page_index(part)
+        dests = {}
+        for name, array in _dest_items(part):
+            target = array[0] if len(array) else None
+            number = index.get(target.objgen) if target is not None and target.is_indirect else None
+            if number is not None:
+                dests[name] = number
+        return PartInfo(len(part.pages), dests)
 
 
-def _dest_items(reader: Any) -> list[tuple[str, Any]]:
+def _get(dictionary: Any, key: str) -> Any:
+    return dictionary.get(key) if dictionary is not None else None
+
+
+def _dest_items(pdf: Any) -> list[tuple[str, Any]]:
     """(name, destination array) of the catalog's /Dests name tree (flat or with /Kids)."""
-    names = reader.root_object.get("/Names")
-    tree = names.get_object().get("/Dests") if names is not None else None
+    import pikepdf
+
+    tree = _get(_get(pdf.Root, "/Names"), "/Dests")
     found: list[tuple[str, Any]] = []
 
     def walk(node: Any) -> None:
-        node = node.get_object()
         flat = node.get("/Names")
         if flat is not None:
-            flat = flat.get_object()
             for i in range(0, len(flat) - 1, 2):
-                value = flat[i + 1].get_object()
-                if isinstance(value, dict):
+                value = flat[i + 1]
+                if isinstance(value, pikepdf.Dictionary):
                     value = value.get("/D")
-                found.append((str(flat[i]), value.get_object() if value is not None else []))
-        for kid in node.get("/Kids", []) or []:
+                found.append((str(flat[i]), value if value is not None else pikepdf.Array()))
+        for kid in node.get("/Kids", []):
             walk(kid)
 
     if tree is not None:
@@ -64,210 +78,214 @@ def _dest_items(reader: Any) -> list[tuple[str, Any]]:
     return found
 
 
-def _parent_tree_items(reader: Any) -> list[tuple[int, Any]]:
-    root = reader.root_object.get("/StructTreeRoot")
-    if root is None:
-        return []
-    found: list[tuple[int, Any]] = []
+def _number_tree(node: Any) -> Iterator[tuple[int, Any]]:
+    """(key, value) of a number tree (flat or with /Kids)."""
+    if node is None:
+        return
+    nums = node.get("/Nums")
+    if nums is not None:
+        for i in range(0, len(nums) - 1, 2):
+            yield int(nums[i]), nums[i + 1]
+    for kid in node.get("/Kids", []):
+        yield from _number_tree(kid)
 
-    def walk(node: Any) -> None:
-        node = node.get_object()
-        nums = node.get("/Nums")
-        if nums is not None:
-            nums = nums.get_object()
-            found.extend((int(nums[i]), nums[i + 1]) for i in range(0, len(nums) - 1, 2))
-        for kid in node.get("/Kids", []) or []:
-            walk(kid)
 
-    tree = root.get_object().get("/ParentTree")
-    if tree is not None:
-        walk(tree)
-    return found
+def _parent_tree_items(pdf: Any) -> list[tuple[int, Any]]:
+    return list(_number_tree(_get(_get(pdf.Root, "/StructTreeRoot"), "/ParentTree")))
 
 
 def join(parts: Sequence[bytes], stamp: bytes | None = None, stamp_from: int = 0,
          outside: Callable[[str], str] = lambda name: "") -> bytes:
-    """One PDF of `parts` in order, its document information, XMP metadata, language and file ID from the first.
+    """One PDF of `parts` in order, its document information, XMP metadata and language from the first.
 
     `stamp`: a PDF whose page i is drawn over page `stamp_from + i` as a pagination artifact (page numbers).
     `outside`: the URL for an `lr-dest:` name that no part holds (empty: the link goes, its text stays).
+    The file ID is derived from the joined content, so the same parts always give the same bytes.
     """
-    from pypdf import PdfReader, PdfWriter
-    from pypdf.generic import ArrayObject, DictionaryObject, NameObject, NumberObject, TextStringObject
+    import pikepdf
 
-    readers = [PdfReader(io.BytesIO(part)) for part in parts]
-    writer = PdfWriter(clone_from=readers[0])
-    offsets = [0]
-    next_key = max((k for k, _ in _parent_tree_items(readers[0])), default=-1) + 1
-    page_offsets = [0]
-    for reader in readers[1:]:
-        page_offsets.append(len(writer.pages))
-        for page in reader.pages:
-            old = page.get("/StructParents")
-            new = writer.add_page(page)
-            if old is not None:
-                new[NameObject("/StructParents")] = NumberObject(int(old) + next_key)
-            for annot in new.get("/Annots", []) or []:
-                annot = annot.get_object()
-                if "/StructParent" in annot:
-                    annot[NameObject("/StructParent")] = NumberObject(int(annot["/StructParent"]) + next_key)
-        offsets.append(next_key)
-        next_key += max((k for k, _ in _parent_tree_items(reader)), default=-1) + 1
+    book = _open(parts[0])
+    others = [_open(part) for part in parts[1:]]
+    try:
+        next_key = max((k for k, _ in _parent_tree_items(book)), default=-1) + 1
+        offsets, page_offsets = [0], [0]
+        for part in others:
+            page_offsets.append(len(book.pages))
+            for page in part.pages:
+                book.pages.append(page)
+                new = book.pages[-1].obj
+                if "/StructParents" in new:
+                    new.StructParents = int(new.StructParents) + next_key
+                for annot in new.get("/Annots", []):
+                    if "/StructParent" in annot:
+                        annot.StructParent = int(annot.StructParent) + next_key
+            offsets.append(next_key)
+            next_key += max((k for k, _ in _parent_tree_items(part)), default=-1) + 1
 
-    _join_structure(writer, readers, offsets, next_key)
-    dests = _join_dests(writer, readers)
-    _resolve_links(writer, dests, outside)
-    _join_outline(writer, readers, page_offsets)
-    if stamp is not None:
-        _stamp(writer, PdfReader(io.BytesIO(stamp)), stamp_from)
-    del ArrayObject, DictionaryObject, TextStringObject
-    out = io.BytesIO()
-    writer.write(out)
-    return out.getvalue()
+        _join_structure(book, others, offsets[1:], next_key)
+        dests = _join_dests(book, others)
+        _resolve_links(book, dests, outside)
+        _join_outline(book, [book, *others], page_offsets)
+        if stamp is not None:
+            with _open(stamp) as numbers:
+                _stamp(book, numbers, stamp_from)
+        out = io.BytesIO()
+        book.save(out, deterministic_id=True, object_stream_mode=pikepdf.ObjectStreamMode.generate,
+                  compress_streams=True, fix_metadata_version=False)
+        return out.getvalue()
+    finally:
+        for pdf in [book, *others]:
+            pdf.close()
 
 
-def _join_structure(writer: Any, readers: Sequence[Any], offsets: Sequence[int], next_key: int) -> None:
-    from pypdf.generic import ArrayObject, DictionaryObject, NameObject, NumberObject
+def _join_structure(book: Any, others: Sequence[Any], offsets: Sequence[int], next_key: int) -> None:
+    import pikepdf
 
-    root = writer.root_object.get("/StructTreeRoot")
+    root = _get(book.Root, "/StructTreeRoot")
     if root is None:
         return
-    root = root.get_object()
     kids = root.get("/K")
-    document = kids.get_object()[0].get_object() if isinstance(kids.get_object(), list) else kids.get_object()
-    if not isinstance(document.get("/K"), list):
-        document[NameObject("/K")] = ArrayObject([document["/K"]] if "/K" in document else [])
-    nums = ArrayObject()
-    for (key, value) in _parent_tree_items(readers[0]):
-        nums += [NumberObject(key), value.clone(writer)]
-    for reader, offset in zip(readers[1:], offsets[1:], strict=True):
-        source = reader.root_object.get("/StructTreeRoot")
+    document = kids[0] if isinstance(kids, pikepdf.Array) else kids
+    if not isinstance(document.get("/K"), pikepdf.Array):
+        document.K = pikepdf.Array([document.K] if "/K" in document else [])
+    nums: list[Any] = []  # a Python list, turned into one Array at the end (growing an Array is slow)
+    for key, value in _parent_tree_items(book):
+        nums += [key, value]
+    for part, offset in zip(others, offsets, strict=True):
+        source = _get(part.Root, "/StructTreeRoot")
         if source is None:
             continue
-        for element in _as_list(source.get_object().get("/K")):
-            element = element.get_object()
-            element.pop("/P", None)  # its parent is the part's own root: the clone must not drag it along
-            part = element.clone(writer)
-            part_dict = part.get_object()
-            part_dict[NameObject("/S")] = NameObject("/Part")
-            part_dict[NameObject("/P")] = document.indirect_reference
-            document["/K"].append(part.indirect_reference if hasattr(part, "indirect_reference")
-                                  and part.indirect_reference is not None else part)
-        for key, value in _parent_tree_items(reader):
-            nums += [NumberObject(key + offset), value.clone(writer)]
-        role_map = source.get_object().get("/RoleMap")
+        elements = source.get("/K")
+        for element in (list(elements) if isinstance(elements, pikepdf.Array) else
+                         [elements] if elements is not None else []):
+            if "/P" in element:
+                del element.P  # its parent is the part's own root: the copy must not drag it along
+            copy = book.copy_foreign(element)
+            copy.S = pikepdf.Name.Part
+            copy.P = document
+            document.K.append(copy)
+        for key, value in _parent_tree_items(part):
+            nums += [key + offset, _copy(book, value)]
+        role_map = source.get("/RoleMap")
         if role_map is not None:
-            merged = root.setdefault(NameObject("/RoleMap"), DictionaryObject()).get_object()
-            for name, role in role_map.get_object().items():
-                merged.setdefault(NameObject(name), role)
-    root[NameObject("/ParentTree")] = writer._add_object(DictionaryObject({NameObject("/Nums"): nums}))
-    root[NameObject("/ParentTreeNextKey")] = NumberObject(next_key)
+            if "/RoleMap" not in root:
+                root.RoleMap = pikepdf.Dictionary()
+            for name, role in role_map.items():
+                if name not in root.RoleMap:
+                    root.RoleMap[name] = _copy(book, role)
+    root.ParentTree = book.make_indirect(pikepdf.Dictionary(Nums=pikepdf.Array(nums)))
+    root.ParentTreeNextKey = next_key
 
 
-def _as_list(value: Any) -> list[Any]:
-    if value is None:
-        return []
-    value = value.get_object() if hasattr(value, "get_object") else value
-    return list(value) if isinstance(value, list) else [value]
+def _copy(book: Any, value: Any) -> Any:
+    """`value` of another part, as an object of the book (indirect objects copied once, references kept)."""
+    import pikepdf
+
+    if isinstance(value, pikepdf.Object) and value.is_indirect:
+        return book.copy_foreign(value)
+    if isinstance(value, pikepdf.Array):
+        return pikepdf.Array([_copy(book, item) for item in value])
+    if isinstance(value, pikepdf.Dictionary):
+        return pikepdf.Dictionary({key: _copy(book, item) for key, item in value.items()})
+    return value
 
 
-def _join_dests(writer: Any, readers: Sequence[Any]) -> set[str]:
-    from pypdf.generic import ArrayObject, DictionaryObject, NameObject, TextStringObject
+def _join_dests(book: Any, others: Sequence[Any]) -> set[str]:
+    import pikepdf
 
     merged: dict[str, Any] = {}
-    for reader in readers:
-        for name, array in _dest_items(reader):
-            merged.setdefault(name, array.clone(writer) if hasattr(array, "clone") else array)
-    flat = ArrayObject()
+    for pdf in [book, *others]:
+        for name, array in _dest_items(pdf):
+            if name not in merged:
+                merged[name] = array if pdf is book else _copy(book, array)
+    flat: list[Any] = []
     for name in sorted(merged):  # a name tree's keys are sorted
-        flat += [TextStringObject(name), merged[name]]
-    names = writer.root_object.get("/Names")
-    if names is None:
-        names = DictionaryObject()
-        writer.root_object[NameObject("/Names")] = names
-    names.get_object()[NameObject("/Dests")] = writer._add_object(DictionaryObject({NameObject("/Names"): flat}))
+        flat += [pikepdf.String(name), merged[name]]
+    if "/Names" not in book.Root:
+        book.Root.Names = pikepdf.Dictionary()
+    book.Root.Names.Dests = book.make_indirect(pikepdf.Dictionary(Names=pikepdf.Array(flat)))
     return set(merged)
 
 
-def _resolve_links(writer: Any, dests: set[str], outside: Callable[[str], str]) -> None:
-    from pypdf.generic import DictionaryObject, NameObject, TextStringObject
+def _resolve_links(book: Any, dests: set[str], outside: Callable[[str], str]) -> None:
+    import pikepdf
 
-    for page in writer.pages:
-        for annot in page.get("/Annots", []) or []:
-            annot = annot.get_object()
+    for page in book.pages:
+        for annot in page.obj.get("/Annots", []):
             action = annot.get("/A")
-            uri = str(action.get_object().get("/URI", "")) if action is not None else ""
+            uri = str(action.get("/URI", "")) if action is not None else ""
             if not uri.startswith(DEST_SCHEME):
                 continue
             name = unquote(uri[len(DEST_SCHEME):])
-            del annot["/A"]
+            del annot.A
             if name in dests:
-                annot[NameObject("/Dest")] = TextStringObject(name)
+                annot.Dest = pikepdf.String(name)
             elif url := outside(name):
-                annot[NameObject("/A")] = DictionaryObject({
-                    NameObject("/Type"): NameObject("/Action"), NameObject("/S"): NameObject("/URI"),
-                    NameObject("/URI"): TextStringObject(url)})
+                annot.A = pikepdf.Dictionary(Type=pikepdf.Name.Action, S=pikepdf.Name.URI, URI=pikepdf.String(url))
 
 
-def _join_outline(writer: Any, readers: Sequence[Any], page_offsets: Sequence[int]) -> None:
-    from pypdf.generic import Fit
+def _join_outline(book: Any, pdfs: Sequence[Any], page_offsets: Sequence[int]) -> None:
+    """One outline: every part's entries, pointing at the same places in the joined pages."""
+    import pikepdf
+    from pikepdf import OutlineItem, PageLocation
 
-    if "/Outlines" in writer.root_object:
-        del writer.root_object["/Outlines"]
+    collected: list[OutlineItem] = []
+    for pdf, offset in zip(pdfs, page_offsets, strict=True):
+        index = _page_index(pdf)
+        if "/Outlines" not in pdf.Root:
+            continue
 
-    def add(items: Any, reader: Any, offset: int, parent: Any) -> None:
-        last = None
-        for item in items:
-            if isinstance(item, list):
-                if last is not None:
-                    add(item, reader, offset, last)
-                continue
-            number = reader.get_destination_page_number(item)
-            if number is None or number < 0:
-                continue
-            left, top = item.get("/Left"), item.get("/Top")
-            fit = Fit.xyz(left=float(left) if left is not None else None, top=float(top) if top is not None else None)
-            last = writer.add_outline_item(title=str(item.title), page_number=number + offset, parent=parent, fit=fit)
+        def convert(node: Any, index: dict[tuple[int, int], int] = index, offset: int = offset) -> OutlineItem | None:
+            dest = node.get("/Dest")
+            if dest is None and node.get("/A") is not None and node.A.get("/S") == pikepdf.Name.GoTo:
+                dest = node.A.get("/D")
+            if not isinstance(dest, pikepdf.Array) or not len(dest) or not dest[0].is_indirect:
+                return None
+            number = index.get(dest[0].objgen)
+            if number is None:
+                return None
+            left = top = None
+            if len(dest) >= 4 and dest[1] == pikepdf.Name.XYZ:
+                left, top = (float(v) if isinstance(v, (int, float, Decimal)) else None for v in (dest[2], dest[3]))
+            item = OutlineItem(str(node.get("/Title", "")), number + offset, PageLocation.XYZ, left=left, top=top)
+            child = node.get("/First")
+            while child is not None:
+                converted = convert(child)
+                if converted is not None:
+                    item.children.append(converted)
+                child = child.get("/Next")
+            return item
 
-    for reader, offset in zip(readers, page_offsets, strict=True):
-        add(reader.outline, reader, offset, None)
+        node = pdf.Root.Outlines.get("/First")
+        while node is not None:
+            converted = convert(node)
+            if converted is not None:
+                collected.append(converted)
+            node = node.get("/Next")
+    if "/Outlines" in book.Root:
+        del book.Root.Outlines
+    with book.open_outline() as outline:
+        outline.root.extend(collected)
 
 
-def _stamp(writer: Any, stamp: Any, start: int) -> None:
-    """Draw page i of `stamp` over page start+i, as a form XObject marked as a pagination artifact."""
-    from pypdf.generic import ArrayObject, DecodedStreamObject, DictionaryObject, FloatObject, NameObject, NumberObject
+def _stamp(book: Any, numbers: Any, start: int) -> None:
+    """Draw page i of `numbers` over page start+i, as a form XObject marked as a pagination artifact."""
+    import pikepdf
 
-    resources_clone: dict[int, Any] = {}
-    for i, source in enumerate(stamp.pages):
-        if start + i >= len(writer.pages):
+    for i, source in enumerate(numbers.pages):
+        if start + i >= len(book.pages):
             break
-        page = writer.pages[start + i]
-        form = DecodedStreamObject()
-        form.set_data(source.get_contents().get_data() if source.get_contents() is not None else b"")
-        res = source.get("/Resources")
-        key = id(res.get_object()) if res is not None else 0
-        if key not in resources_clone:
-            resources_clone[key] = res.clone(writer) if res is not None else DictionaryObject()
+        page = book.pages[start + i]
+        form = book.copy_foreign(source.as_form_xobject())
         box = source.mediabox
         # A landscape page (a wide table) under a portrait stamp: the page number stays centred at the bottom.
-        shift = (float(page.mediabox.width) - float(box.width)) / 2
-        form[NameObject("/Matrix")] = ArrayObject([NumberObject(1), NumberObject(0), NumberObject(0),
-                                                   NumberObject(1), FloatObject(round(shift, 3)), NumberObject(0)])
-        form.update({NameObject("/Type"): NameObject("/XObject"), NameObject("/Subtype"): NameObject("/Form"),
-                     NameObject("/BBox"): ArrayObject([NumberObject(int(v)) if float(v).is_integer()
-                                                       else v for v in (box.left, box.bottom, box.right, box.top)]),
-                     NameObject("/Resources"): resources_clone[key]})
-        form_ref = writer._add_object(form)
-        resources = page.get("/Resources")
-        own = DictionaryObject(resources.get_object() if resources is not None else {})
-        xobjects = DictionaryObject(own.get("/XObject", DictionaryObject()).get_object())
-        xobjects[NameObject("/LrStamp")] = form_ref
-        own[NameObject("/XObject")] = xobjects
-        page[NameObject("/Resources")] = own
-        before = DecodedStreamObject()
-        before.set_data(b"q\n")
-        after = DecodedStreamObject()
-        after.set_data(b"\nQ\n/Artifact <</Type /Pagination /Subtype /Footer>> BDC\nq /LrStamp Do Q\nEMC\n")
-        contents = page.get("/Contents")
-        old = list(contents.get_object()) if isinstance(contents.get_object(), list) else [contents]
-        page[NameObject("/Contents")] = ArrayObject([writer._add_object(before), *old, writer._add_object(after)])
+        shift = (float(page.mediabox[2]) - float(page.mediabox[0])) - (float(box[2]) - float(box[0]))
+        form.Matrix = pikepdf.Array([1, 0, 0, 1, Decimal(str(round(shift / 2, 3))), 0])
+        resources = pikepdf.Dictionary(dict(page.obj.get("/Resources", pikepdf.Dictionary()).items()))
+        xobjects = pikepdf.Dictionary(dict(resources.get("/XObject", pikepdf.Dictionary()).items()))
+        xobjects.LrStamp = form
+        resources.XObject = xobjects
+        page.obj.Resources = resources
+        page.contents_add(pikepdf.Stream(book, b"q\n"), prepend=True)
+        page.contents_add(pikepdf.Stream(book, b"\nQ\n/Artifact <</Type /Pagination /Subtype /Footer>> BDC\n"
+                                               b"q /LrStamp Do Q\nEMC\n"))
