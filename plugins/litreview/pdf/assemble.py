@@ -18,6 +18,7 @@ _H1 = re.compile(r"<h1\b[^>]*>(.*?)</h1>", re.S)
 _H2 = re.compile(r'<h2 id="([^"]*)"[^>]*>(.*?)</h2>', re.S)
 _TAGS = re.compile(r"<[^>]+>")
 _BUTTON = re.compile(r"<button\b[^>]*>(.*?)</button>", re.S)
+_BACKREFS = re.compile(r'<span class="lr-backrefs">.*?</span>', re.S)
 _TIP = re.compile(r'<span class="lr-tip" role="tooltip"[^>]*>(?:<span class="lr-tip-entry">.*?</span>)*</span>', re.S)
 
 
@@ -81,6 +82,7 @@ def rewrite_page(page: PdfPage, slugs: dict[str, str], bib_slug: str | None, sit
     """
     html = _HEADERLINK.sub("", page.html)
     html = _TIP.sub("", html)
+    html = _BACKREFS.sub("", html)  # "back to the citation" arrows: nothing to click on paper (and costly to style)
     html = _BUTTON.sub(r"\1", html)  # sort buttons of table headers: plain header text on paper
     html = widen_tables(html)
     if bib_slug and page.slug != bib_slug:
