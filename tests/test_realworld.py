@@ -127,6 +127,15 @@ CATALOGUE: list[Case] = [
                       "[@lundper](https://example.org/@lundper).\n"},
          html={"index.html": ['<a href="https://example.org/lund">Lund  says</a><span class="lr-cite" id="cite-1">Lund [',
                               '<a href="https://example.org/@lundper">@lundper</a>']}),
+    Case("footnote-inside-a-citation",
+         {"index.md": "# Notes\n\nDoses vary [@lund2021dose, p. 4 [^dose]] and grow [see @okafor2019growth [^g]].\n\n"
+                      "[^dose]: Measured at the first visit.\n[^g]: Our reading.\n"},
+         html={"index.html": ['aria-describedby="ref-text-1">1</a>, p. 4]</span><sup id="fnref:dose">'
+                              '<a class="footnote-ref" href="#fn:dose">1</a></sup> and grow',
+                              'aria-describedby="ref-text-2">2</a>]</span><sup id="fnref:g">'
+                              '<a class="footnote-ref" href="#fn:g">2</a></sup>.</p>',
+                              '<li id="fn:dose">']},
+         extra={"markdown_extensions": ["footnotes"]}),
     Case("citation-in-a-heading",
          {"index.md": "# Review\n\n## Growth after @okafor2019growth\n\nText [@lund2021dose].\n"},
          html={"index.html": ['<a href="#growth-after" class="nav-link">Growth after Okafor et al. [1]</a>']}),

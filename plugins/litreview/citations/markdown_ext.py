@@ -49,11 +49,15 @@ _ESCAPED_CHAR = re.compile("\x02([0-9]+)\x03")
 _TAG = re.compile(r"<[^>]*>")
 
 
-def _readable(processor: InlineProcessor, text: str) -> str:
+def _readable(processor: InlineProcessor, text: str, drop: frozenset[str] = frozenset()) -> str:
     """A prefix or locator as plain text. Earlier inline patterns have already replaced code spans, inline HTML
     and backslash escapes with placeholders, which must not reach the page; character references become
-    characters, as everywhere else in Markdown text (the fixer escapes the result)."""
+    characters, as everywhere else in Markdown text (the fixer escapes the result). `drop`: stashed nodes that
+    leave the text (footnote marks, which follow the citation instead)."""
     if util.STX in text:
+        for token in drop:
+            text = text.replace(util.INLINE_PLACEHOLDER % token, "")
+        text = re.sub(r"\s{2,}", " ", text).strip() if drop else text
         text = processor.unescape(text)  # code spans and other stashed nodes: their text
 
         def raw_html(m: re.Match[str]) -> str:
@@ -68,10 +72,25 @@ def _readable(processor: InlineProcessor, text: str) -> str:
     return html.unescape(text) if "&" in text else text
 
 
-def _readable_citation(processor: InlineProcessor, citation: Citation) -> Citation:
-    items = tuple(replace(i, prefix=_readable(processor, i.prefix), suffix=_readable(processor, i.suffix))
+def _readable_citation(processor: InlineProcessor, citation: Citation,
+                       drop: frozenset[str] = frozenset()) -> Citation:
+    items = tuple(replace(i, prefix=_readable(processor, i.prefix, drop), suffix=_readable(processor, i.suffix, drop))
                   for i in citation.items)
     return replace(citation, items=items)
+
+
+def _footnote_marks(processor: InlineProcessor, text: str) -> dict[str, etree.Element]:
+    """Footnote references (`[^id]`, stashed by the footnotes extension) inside a citation's text, by token."""
+    if util.STX not in text:
+        return {}
+    stash = processor.md.treeprocessors["inline"].stashed_nodes  # type: ignore[attr-defined]
+    marks = {}
+    for token in util.INLINE_PLACEHOLDER_RE.findall(text):
+        node = stash.get(token)
+        if isinstance(node, etree.Element) and node.tag == "sup" and \
+                any("footnote-ref" in (a.get("class") or "") for a in node.iter("a")):
+            marks[token] = node
+    return marks
 
 
 @dataclass(frozen=True)
@@ -104,7 +123,11 @@ class _CitationProcessor(InlineProcessor):
         if self.narrative and data.strip() == data[m.start(0):end] and \
                 "a" in getattr(self.md.treeprocessors["inline"], "ancestors", ()):
             return None, None, None
-        return _element(_readable_citation(self, citation)), m.start(0), end
+        # `[@key, p. 4 [^note]]`: pandoc keeps the footnote; its mark follows the citation (see _CitationNotes).
+        marks = _footnote_marks(self, data[m.start(0):end])
+        element = _element(_readable_citation(self, citation, frozenset(marks)))
+        element.extend(marks.values())
+        return element, m.start(0), end
 
 
 def error_marker(token: str, message: str) -> etree.Element:
@@ -213,6 +236,21 @@ class _UnnestFromLinks(Treeprocessor):
             cites[-1].tail, link.tail = link.tail, None
 
 
+class _CitationNotes(Treeprocessor):
+    """Footnote marks written inside a citation (kept as children of its placeholder) follow it."""
+
+    def run(self, root: etree.Element) -> None:
+        for parent in list(root.iter()):
+            for cite in [child for child in parent if child.tag == PLACEHOLDER_TAG and len(child)]:
+                marks = list(cite)
+                for mark in marks:
+                    cite.remove(mark)
+                position = list(parent).index(cite)
+                for offset, mark in enumerate(marks, start=1):
+                    parent.insert(position + offset, mark)
+                marks[-1].tail, cite.tail = cite.tail, None
+
+
 class _ImageCitations(Treeprocessor):
     """`![Survival curves [@doe2020]](km.png)`: pandoc cites from a caption; alt text is an attribute, which
     cannot hold a link, so the citation leaves the alt text and follows the image."""
@@ -298,6 +336,7 @@ class CitationExtension(Extension):
                                    86.5)
         md.inlinePatterns.register(_CitationProcessor(r"\[", md, parse_bracketed_at, False), "lr-cite-bracket", 86)
         md.inlinePatterns.register(_CitationProcessor(r"@", md, parse_narrative_at, True), "lr-cite-narrative", 85)
+        md.treeprocessors.register(_CitationNotes(md), "lr-cite-notes", 6)
         md.treeprocessors.register(_UnnestFromLinks(md), "lr-unnest", 5)
         md.treeprocessors.register(_ValueCitations(md), "lr-value-citations", 4)
         md.treeprocessors.register(_ImageCitations(md), "lr-image-citations", 3)
