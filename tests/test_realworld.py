@@ -66,6 +66,21 @@ CATALOGUE: list[Case] = [
                               '\u201d</a></span> and <span class="lr-cite lr-cite-missing" id="cite-3"><span '
                               'class="lr-missing" title="unknown cross-reference">[?tbl:missing]</span></span>.']},
          files={"docs/curve.png": "png"}, extra=ATTR_LIST),
+    Case("bookdown-references",
+         {"index.md": "# Growth {#growth}\n\n![(\\#fig:curve) Dose curve](curve.png)\n\n"
+                      "Figure \\@ref(fig:curve) shows it [@lund2021dose]; see \\@ref(dose) and \\@ref(nowhere).\n",
+          "dose.md": "# Dose finding {#dose}\n\nBack to Chapter \\@ref(growth) and Figure \\@ref(fig:curve).\n"},
+         expected=["docs/index.md:5: '@sec:nowhere' looks like a cross-reference, but no page has an element with the "
+                   "id 'sec:nowhere'; give the section that id (e.g. {#sec:nowhere}) or a heading the id 'nowhere', "
+                   "correct the reference, or add an entry with this key to the bibliography"],
+         html={"index.html": ['<img alt="Dose curve" id="fig:curve" src="curve.png" />',
+                              'Figure <span class="lr-xrefs"><a class="lr-xref" href="#fig:curve">1</a></span> shows',
+                              'see <span class="lr-xrefs"><a class="lr-xref" href="dose.html#dose">\u201cDose finding'
+                              '\u201d</a></span> and'],
+               "dose.html": ['Chapter <span class="lr-xrefs"><a class="lr-xref" href="index.html#growth">\u201cGrowth'
+                             '\u201d</a></span> and Figure <span class="lr-xrefs"><a class="lr-xref" '
+                             'href="index.html#fig:curve">1</a></span>.']},
+         nav=["index.md", "dose.md"], files={"docs/curve.png": "png"}, extra=ATTR_LIST),
     Case("zotero-library-as-it-comes",
          {"index.md": "# Tools\n\nWe used [@dosekit; @atlas2022; @meyer2019thesis; @lund2020short; @census].\n"},
          bib="""@software{dosekit,

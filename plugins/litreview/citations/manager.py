@@ -27,7 +27,7 @@ from .render import (
     strip_tags,
 )
 from .render import fix_citations as _fix
-from .syntax import read_key, xref_kind
+from .syntax import BOOKDOWN_REF, bookdown_key, read_key, xref_kind
 
 
 def key_lines(source: str) -> dict[str, int]:
@@ -40,6 +40,9 @@ def key_lines(source: str) -> dict[str, int]:
     while at >= 0:
         if at == 0 or not (prose[at - 1].isalnum() or prose[at - 1] == "_"):
             got = read_key(prose, at + 1)
+            bookdown = BOOKDOWN_REF.match(prose, at - 1) if got and got[0] == "ref" and at else None
+            if bookdown is not None:
+                got = (bookdown_key(bookdown.group(1)), bookdown.end())
             if got is not None and got[0] not in lines:
                 line += prose.count("\n", counted, at)
                 counted = at
@@ -59,19 +62,24 @@ _HEADING_END = re.compile(r"</h[1-6]>")
 _PERMALINK = re.compile(r'<a class="headerlink"[^>]*>.*?</a>', re.S)
 
 
-def page_targets(html: str) -> list[tuple[str, str]]:
-    """(id, heading text or "") of every element whose id a cross-reference can name (`sec-`, `fig:`...)."""
+def page_targets(html: str) -> list[tuple[str, str, str]]:
+    """(key, heading text or "", element id) of every element a cross-reference can name (`sec-`, `fig:`...).
+
+    A heading whose id has no prefix (bookdown's `# Methods {#methods}`) is named `sec:<id>`, the key that
+    bookdown's `\\@ref(methods)` stands for; a plain `@methods` still means a citation key.
+    """
     found = []
     for m in _TARGET.finditer(html):
         target = unescape(m.group(2))
-        if not xref_kind(target):
+        heading = m.group(1).startswith("h")
+        if not xref_kind(target) and not heading:
             continue
         text = ""
-        if m.group(1).startswith("h"):
+        if heading:
             end = _HEADING_END.search(html, m.end())
             inner = html[m.end():end.start()] if end else ""
             text = unescape(strip_tags(_PERMALINK.sub("", inner))).strip()
-        found.append((target, text))
+        found.append((target if xref_kind(target) else f"sec:{target}", text, target))
     return found
 
 
@@ -91,9 +99,10 @@ def relative_url(url: str, base: str) -> str:
 
 def xref_message(key: str) -> str:
     """The one message for a cross-reference whose target no page has."""
+    heading = f" or a heading the id '{key[4:]}'" if key.startswith("sec:") else ""  # bookdown's \@ref(id)
     return (f"'@{key}' looks like a cross-reference, but no page has an element with the id '{key}'; give the "
-            f"{(xref_kind(key) or 'element').lower()} that id (e.g. {{#{key}}}), correct the reference, or add "
-            "an entry with this key to the bibliography")
+            f"{(xref_kind(key) or 'element').lower()} that id (e.g. {{#{key}}}){heading}, correct the reference, "
+            "or add an entry with this key to the bibliography")
 
 
 @dataclass
@@ -103,7 +112,7 @@ class PageRecord:
     title: str = ""
     url: str = ""
     keys: list[str] = field(default_factory=list)
-    targets: list[tuple[str, str]] = field(default_factory=list)  # cross-reference ids: (id, heading text)
+    targets: list[tuple[str, str, str]] = field(default_factory=list)  # (key, heading text, element id)
 
 
 class CitationManager:
@@ -123,7 +132,8 @@ class CitationManager:
         self.listed: set[str] = set()  # keys shown with .bib/.ris links somewhere (their files are written)
         self.search_pages: dict[str, str] = {}  # page id -> lighter HTML for the search indexer
         self.citing: dict[str, list[str]] = {}
-        self.targets: dict[str, tuple[str, str, str]] = {}  # cross-reference id -> (page id, URL, label)
+        self.targets: dict[str, tuple[str, str, str]] = {}  # cross-reference key -> (page id, URL, label)
+        self.fragments: dict[str, str] = {}  # cross-reference key -> element id, where the two differ
         self._ctx_digest = ""  # what every fixed page depends on besides its own HTML (set by finalize)
 
     def add_page(self, page_id: str, path: str, source: str) -> list[Problem]:
@@ -163,11 +173,14 @@ class CitationManager:
         figures, tables, equations... are numbered by kind in reading order, as pandoc-crossref numbers them."""
         targets: dict[str, tuple[str, str, str]] = {}
         counts: dict[str, int] = {}
+        self.fragments = {}
         for page_id in ordered:
             record = self.pages[page_id]
-            for target, text in record.targets:
+            for target, text, element in record.targets:
                 if target in targets:
                     continue  # the first page wins; MkDocs warns about nothing here, nor do we
+                if element != target:
+                    self.fragments[target] = element
                 kind = xref_kind(target) or ""
                 if kind == "Section":
                     label = f"\u201c{text}\u201d" if text else target
@@ -260,9 +273,10 @@ class CitationManager:
 
     def _href(self, page_id: str, target: str) -> str:
         target_page, url, _label = self.targets[target]
+        fragment = self.fragments.get(target, target)
         if target_page == page_id:
-            return f"#{target}"
-        return f"{relative_url(url, self.pages[page_id].url)}#{target}"
+            return f"#{fragment}"
+        return f"{relative_url(url, self.pages[page_id].url)}#{fragment}"
 
     def fix_page_cached(self, page_id: str, html: str, store: JsonStore, page_url_of: dict[str, str] | None = None,
                         root_prefix: str = "") -> tuple[str, list[Problem]]:

@@ -15,7 +15,16 @@ from markdown.extensions import Extension
 from markdown.inlinepatterns import InlineProcessor
 from markdown.treeprocessors import Treeprocessor
 
-from .syntax import Citation, find_citations, parse_bracketed_at, parse_narrative_at
+from .syntax import (
+    BOOKDOWN_LABEL,
+    BOOKDOWN_REF,
+    Citation,
+    CiteItem,
+    bookdown_key,
+    find_citations,
+    parse_bracketed_at,
+    parse_narrative_at,
+)
 from .values import FORCE_ATTR, FORCE_FLAGS, PLACEHOLDER_TAG, settle_value_citations
 
 _PLACEHOLDER_RE = re.compile(r'<lr-cite data-cite="([^"]*)"></lr-cite>')
@@ -251,6 +260,32 @@ class _CitationNotes(Treeprocessor):
                 marks[-1].tail, cite.tail = cite.tail, None
 
 
+class _BookdownRef(InlineProcessor):
+    """bookdown's `\\@ref(fig:growth)` (the number of a figure, table or equation) and `\\@ref(methods)` (a
+    section by its heading id): a cross-reference written as bookdown writes it, shown as the number or the
+    section's title."""
+
+    def handleMatch(self, m: re.Match[str], data: str) -> tuple[Any, Any, Any]:  # noqa: N802 (Markdown API)
+        return _element(Citation((CiteItem(bookdown_key(m.group(1)), suppress_author=True),))), m.start(0), m.end(0)
+
+
+class _BookdownLabels(Treeprocessor):
+    """bookdown's `![(\\#fig:growth) Growth](growth.png)`: the label becomes the image's id, so `\\@ref(fig:growth)`
+    and `@fig:growth` find it, and leaves the alt text."""
+
+    def run(self, root: etree.Element) -> None:
+        for img in root.iter("img"):
+            alt = img.get("alt") or ""
+            if "(" + util.STX in alt:  # `\\#` is still an escape placeholder here
+                alt = _ESCAPED_CHAR.sub(lambda e: chr(int(e.group(1))), alt)
+            m = BOOKDOWN_LABEL.search(alt) if "(#" in alt else None
+            if m is None:
+                continue
+            img.set("alt", (alt[:m.start()] + alt[m.end():]).strip())
+            if not img.get("id"):
+                img.set("id", m.group(1))
+
+
 class _ImageCitations(Treeprocessor):
     """`![Survival curves [@doe2020]](km.png)`: pandoc cites from a caption; alt text is an attribute, which
     cannot hold a link, so the citation leaves the alt text and follows the image."""
@@ -334,9 +369,12 @@ class CitationExtension(Extension):
             r"\{\{\s*([\w-]+)\.([\w-]+)\.([\w-]+)\s*(?:\|\s*([\w-]*)\s*)?\}\}", self), "lr-value", 87)
         md.inlinePatterns.register(_MalformedValueProcessor(MALFORMED_VALUE_RE.pattern, self), "lr-value-malformed",
                                    86.5)
+        # before the backslash escape (180), which would turn `\@` into a plain `@`
+        md.inlinePatterns.register(_BookdownRef(BOOKDOWN_REF.pattern, md), "lr-bookdown-ref", 185)
         md.inlinePatterns.register(_CitationProcessor(r"\[", md, parse_bracketed_at, False), "lr-cite-bracket", 86)
         md.inlinePatterns.register(_CitationProcessor(r"@", md, parse_narrative_at, True), "lr-cite-narrative", 85)
         md.treeprocessors.register(_CitationNotes(md), "lr-cite-notes", 6)
+        md.treeprocessors.register(_BookdownLabels(md), "lr-bookdown-labels", 7)
         md.treeprocessors.register(_UnnestFromLinks(md), "lr-unnest", 5)
         md.treeprocessors.register(_ValueCitations(md), "lr-value-citations", 4)
         md.treeprocessors.register(_ImageCitations(md), "lr-image-citations", 3)

@@ -35,6 +35,17 @@ XREF_KINDS = {
 _XREF = re.compile(r"(" + "|".join(XREF_KINDS) + r")[-:]\w")
 
 
+# bookdown: `\@ref(fig:growth)` names a figure (table, equation...), `\@ref(methods)` a section by its heading id,
+# and `(\#fig:growth)` at the start of an image's caption labels the image.
+BOOKDOWN_REF = re.compile(r"\\@ref\(([A-Za-z0-9_][\w:.-]*)\)")
+BOOKDOWN_LABEL = re.compile(r"\(\\?#((?:fig|tab|eq):[\w:.-]+)\)\s*")
+
+
+def bookdown_key(label: str) -> str:
+    """The cross-reference key of a bookdown label: `fig:growth` as it is, a heading id as `sec:<id>`."""
+    return label if xref_kind(label) else f"sec:{label}"
+
+
 def xref_kind(key: str) -> str | None:
     """"Figure" for `fig-growth` or `fig:growth`: the kind of element a cross-reference key names, if any."""
     m = _XREF.match(key)

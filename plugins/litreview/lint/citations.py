@@ -5,14 +5,17 @@ from collections.abc import Collection, Iterable, Sequence
 
 from ..bibliography.load import Bibliography
 from ..citations.manager import xref_message
-from ..citations.syntax import find_citations, xref_kind
+from ..citations.syntax import BOOKDOWN_REF, bookdown_key, find_citations, xref_kind
 from ..markdown_text import MarkdownPage
 from .findings import Finding
 
 
 def page_citations(page: MarkdownPage) -> list[tuple[int, str]]:
     """(offset, key) of every citation in the page's prose (code and HTML comments excluded)."""
-    return [(start, key) for start, _end, cite in find_citations(page.prose) for key in cite.keys]
+    found = [(start, key) for start, _end, cite in find_citations(page.prose) for key in cite.keys]
+    if "@ref(" in page.prose:  # bookdown's \@ref(label)
+        found = sorted(found + [(m.start(), bookdown_key(m.group(1))) for m in BOOKDOWN_REF.finditer(page.prose)])
+    return found
 
 
 def unknown_keys(pages: Sequence[MarkdownPage], bib: Bibliography, ids: Collection[str] = ()) -> list[Finding]:
