@@ -75,6 +75,9 @@ CASES = [
          ("docs/index.md:3: <script> is not allowed in a chapter (it would run or load something on readers' "
           "machines); it was removed",
           "docs/index.md:5: the event handler attribute onmouseover= runs a script; it was removed")),
+    Case("slash-separated-handler", '# T\n\n<p>A <svg/onload=alert(1)></svg> and <img/alt="a"/onerror=alert(2)></p>\n',
+         ("docs/index.md:3: the event handler attribute onload= runs a script; it was removed",
+          "docs/index.md:3: the event handler attribute onerror= runs a script; it was removed")),
     Case("symlinked-data-file", "# T\n\nText.\n", ("docs/data/passwd.yaml: the file is a link to a place outside the "
                                                    "project; refused: copy the data into docs/data/",),
          links=(("data/passwd.yaml", "secret"),)),

@@ -18,11 +18,15 @@ _PAIRED = ("script", "iframe", "object", "applet", "frameset", "noembed", "templ
 _SINGLE = ("embed", "frame", "base", "meta", "link", "portal")
 _PAIRED_RE = re.compile(r"<(" + "|".join(_PAIRED) + r")\b[^>]*>.*?(?:</\1\s*>|\Z)", re.I | re.S)
 _SINGLE_RE = re.compile(r"<(" + "|".join(_SINGLE) + r")\b[^>]*/?>", re.I)
-_TAG = re.compile(r"<[A-Za-z][^<>]*>")
-_COMMENT = re.compile(r"(<!--.*?-->)", re.S)
-_ATTR = re.compile(r"""\s([A-Za-z_:][-\w:.]*)\s*=\s*("[^"]*"|'[^']*'|[^\s"'>]+)""")
 _URL_ATTRS = {"href", "src", "action", "formaction", "xlink:href", "data", "poster", "background", "cite",
               "ping", "srcset", "lowsrc", "dynsrc"}
+# A tag with an attribute that `tag` below may take out (an event handler, srcdoc, a URL): only these are looked
+# at closely, the same tags `<[A-Za-z][^<>]*>` finds, less those whose attributes all pass unseen.
+_TAG = re.compile(r"<[A-Za-z][^<>]*?[\s/](?:on[-\w:.]*|srcdoc|[-\w:.]*:href|" + "|".join(sorted(_URL_ATTRS)) +
+                  r")\s*=[^<>]*>", re.I)
+_COMMENT = re.compile(r"(<!--.*?-->)", re.S)
+# A browser also takes "/" between attributes as a separator: <svg/onload=...> has an onload attribute.
+_ATTR = re.compile(r"""[\s/]([A-Za-z_:][-\w:.]*)\s*=\s*("[^"]*"|'[^']*'|[^\s"'>]+)""")
 _CONTROL = re.compile(r"[\x00-\x20\x7f]+")
 
 
