@@ -1,11 +1,12 @@
 """MkDocs hooks of the `litreview` plugin: wiring and ordering only; the work lives in the managers."""
 from __future__ import annotations
 
+import hashlib
 import logging
 import os
 import time
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from mkdocs.config.defaults import MkDocsConfig
 from mkdocs.exceptions import PluginError
@@ -26,8 +27,11 @@ from .jsonstore import JsonStore, prune_unused
 from .living.manager import LivingManager
 from .pagecache import MessageRecorder, cacheable, page_key, replay, restore, site_key, snapshot
 from .pageinfo import git_dates, git_epoch, how_to_cite, page_info_html
-from .pdf.assemble import PdfMeta, PdfPage, slug_for
 from .sanitize import refuse_active_content, svg_refusal
+from .tables.directives import DIRECTIVE_RE
+
+if TYPE_CHECKING:  # the PDF's code is imported only when a PDF is written
+    from .pdf.assemble import PdfPage
 
 log = logging.getLogger("mkdocs.plugins.litreview")
 
@@ -46,7 +50,7 @@ class LitReviewPlugin(BasePlugin[LitReviewConfig]):
         # With this hook MkDocs keeps the plugin across `mkdocs serve` rebuilds: the library, page conversions
         # and fixed pages are then remembered here instead of read back from the disk cache on every save.
         serving = command == "serve"
-        self._memory: dict[str, Any] | None = {"bib": {}, "pages": {}, "fixed": {}} if serving else None
+        self._memory: dict[str, Any] | None = {"bib": {}, "pages": {}, "fixed": {}, "content": {}} if serving else None
         if dirty and self.config.enabled:
             log.warning("litreview: a --dirty build rebuilds only the pages that changed, so citation numbers, "
                         "reference lists and the bibliography of the other pages can be out of date; build "
@@ -113,7 +117,9 @@ class LitReviewPlugin(BasePlugin[LitReviewConfig]):
         use_cache = cache is not None and self.config.page_cache and cacheable(config.markdown_extensions)
         self.page_cache = JsonStore(cache / "pages" if use_cache and cache else None, memory.get("pages"))
         self.fixed_cache = JsonStore(cache / "fixed" if use_cache and cache else None, memory.get("fixed"))
+        self.content_cache = JsonStore(cache / "content" if use_cache and cache else None, memory.get("content"))
         self._paths: dict[str, str] = {}
+        self._sources: dict[str, str] = {}
         self._site_key = ""
         self._hit: tuple[dict[str, Any], str] | None = None
         self._pending: tuple[str, MessageRecorder] | None = None
@@ -160,14 +166,14 @@ class LitReviewPlugin(BasePlugin[LitReviewConfig]):
         if not self._on:
             return nav
         self.nav = nav
-        self._report(self.living.read_pages((f.src_uri, self._rel_file(f), f.content_string)
+        self._report(self.living.read_pages((f.src_uri, self._rel_file(f), self._source(f))
                                             for f in files.documentation_pages()))
         return nav
 
     def _add_page(self, markdown: str, *, page: Page, config: MkDocsConfig, files: Files) -> str:
         if not self._on:
             return markdown
-        self._report(self.citations.add_page(page.file.src_uri, self._rel(page), page.file.content_string))
+        self._report(self.citations.add_page(page.file.src_uri, self._rel(page), self._source(page.file)))
         return markdown
 
     @event_priority(-1000)  # last: the key is the Markdown exactly as it will be converted
@@ -211,15 +217,35 @@ class LitReviewPlugin(BasePlugin[LitReviewConfig]):
     def _page_content(self, html: str, *, page: Page, config: MkDocsConfig, files: Files) -> str:
         if not self._on:
             return html
-        path, source = self._rel(page), page.file.content_string
-        html, refused = refuse_active_content(html, source, path)  # before litreview adds its own SVG and tables
-        self._report(refused)
-        html, errors = take_value_errors(html)
-        self._report(self.tables.value_problems(errors, path, source))
-        html, problems = self.tables.expand_directives(html, path, source, page.url, _root_prefix(page))
-        self._report(problems)
+        path, source = self._rel(page), self._source(page.file)
+        key = self._content_key(html, page, path, source)
+        entry = self.content_cache.get(key) if key else None
+        if entry is not None:  # the same HTML, data, library and code as a build that rendered it before
+            html = entry["html"]
+            self.tables.downloads.update(entry["downloads"])
+            for message in entry["messages"]:
+                log.warning(message)
+        else:
+            before = set(self.tables.downloads)
+            html, refused = refuse_active_content(html, source, path)  # before litreview adds its SVG and tables
+            html, errors = take_value_errors(html)
+            html, problems = self.tables.expand_directives(html, path, source, page.url, _root_prefix(page))
+            found = [*refused, *self.tables.value_problems(errors, path, source), *problems]
+            self._report(found)
+            if key:
+                self.content_cache.put(key, {"html": html, "messages": [str(p) for p in found], "downloads": {
+                    name: text for name, text in self.tables.downloads.items() if name not in before}})
         self.citations.collect(page.file.src_uri, html, page.title or "", page.url)
         return html
+
+    def _content_key(self, html: str, page: Page, path: str, source: str) -> str:
+        """The key under which a page's tables and charts are kept, or "" (nothing worth keeping: a page without
+        directives costs less to sanitise than to look up; the evidence map reads every page's source)."""
+        if self.content_cache.folder is None or not self._site_key or "<!--" not in html or \
+                not DIRECTIVE_RE.search(html) or "evidence-map" in html:
+            return ""  # (the site key is made with the page cache's first lookup, before any page's content)
+        return hashlib.sha256("\0".join((self._site_key, self.citations.bib.cache_key, path, page.url or "",
+                                         _root_prefix(page), source, html)).encode()).hexdigest()
 
     on_page_content = CombinedEvent(_reuse_conversion, _page_content)
 
@@ -246,14 +272,18 @@ class LitReviewPlugin(BasePlugin[LitReviewConfig]):
         # reference lists as plain text); the full page is put back after it (on_page_context below, priority -100).
         if page.toc and (titles := cited_heading_titles(html)):
             retitle(page.toc.items, titles)  # a citation in a heading keeps its text in the table of contents
-        rows = [(p.title or "", get_relative_url(p.url, page.url), p.file.src_uri) for p in self.nav.pages] \
-            if self.nav else []
+        def rows() -> list[tuple[str, str, str]]:  # only the page with the overview of dates needs them
+            return [(p.title or "", get_relative_url(p.url, page.url), p.file.src_uri) for p in self.nav.pages] \
+                if self.nav else []
+
         html = self.living.page_html(page.file.src_uri, html, rows, self.living.feed_url(page.url))
         page.content = self.citations.search_html(page.file.src_uri) or html
         self._report(problems)
         if self._pdf_wanted():  # the PDF is assembled from every page's final HTML after the build
+            from .pdf.assemble import PdfPage, slug_for
+
             self.rendered[page.file.src_uri] = PdfPage(slug_for(page.url), page.title or "", page.url, html,
-                                                       self._rel(page), page.file.content_string)
+                                                       self._rel(page), self._source(page.file))
         meta = self._page_meta(page, config, html)
         page.meta.update(meta)
         # Shown after the content by every theme (no template override needed): last change, PDF, how to cite.
@@ -273,6 +303,8 @@ class LitReviewPlugin(BasePlugin[LitReviewConfig]):
         meta = {"lr_updated": date, "lr_cite_text": cite_text, "lr_cite_bibtex": cite_bib,
                 "lr_pdf": get_relative_url(self.config.pdf.filename, page.url) if self._pdf_wanted() else ""}
         if self._pdf_wanted() and self.config.pdf.chapters:
+            from .pdf.assemble import slug_for
+
             chapter_pdf = f"{self.config.pdf.chapters_folder.strip('/')}/{slug_for(page.url)}.pdf"
             meta["lr_chapter_pdf"] = get_relative_url(chapter_pdf, page.url)
         if self.config.exports and 'class="lr-references lr-bibliography"' in html:
@@ -318,6 +350,7 @@ class LitReviewPlugin(BasePlugin[LitReviewConfig]):
         """After a build: cache entries it neither used nor wrote go (old versions of edited files)."""
         self.page_cache.prune()
         self.fixed_cache.prune()
+        self.content_cache.prune()
         if self.cache_dir is not None:
             folders = ["bib", "exports", "data", "charts"] + (["pdf"] if self._pdf_wanted() else [])
             for folder in folders:
@@ -328,6 +361,7 @@ class LitReviewPlugin(BasePlugin[LitReviewConfig]):
         return bool(self.config.pdf.enabled and (self.config.pdf.serve or not serving))
 
     def _write_pdf(self, config: MkDocsConfig, site_dir: Path) -> None:
+        from .pdf.assemble import PdfMeta
         from .pdf.export import PRINT_CSS, build_pdf_safely, git_version
 
         order = [p.file.src_uri for p in self.nav.pages] if self.nav else sorted(self.rendered)
@@ -348,6 +382,13 @@ class LitReviewPlugin(BasePlugin[LitReviewConfig]):
             placeholder = site_dir / options.filename
             if placeholder.is_file() and placeholder.stat().st_size == 0:
                 placeholder.unlink()
+
+    def _source(self, file: File) -> str:
+        """A page's Markdown as written (front matter included, for line numbers), read once per build."""
+        text = self._sources.get(file.src_uri)
+        if text is None:
+            text = self._sources[file.src_uri] = file.content_string
+        return text
 
     def _rel(self, page: Page) -> str:
         """The page's path relative to the project, for messages (resolved once per page and build)."""

@@ -1,7 +1,6 @@
 """BibTeX files -> an immutable Bibliography: entries with Unicode fields, names, source lines, and problems."""
 from __future__ import annotations
 
-import difflib
 import hashlib
 import json
 import re
@@ -88,6 +87,8 @@ class Bibliography:
 
     def suggest(self, key: str) -> str | None:
         """The closest existing key, for "did you mean" messages."""
+        import difflib  # only for a key nobody has: not imported by every build
+
         close = difflib.get_close_matches(key, list(self.entries), n=1, cutoff=0.75)
         return close[0] if close else None
 

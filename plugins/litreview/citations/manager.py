@@ -8,12 +8,12 @@ from dataclasses import dataclass, field, replace
 from html import unescape
 from pathlib import Path
 
-from ..bibliography.export import safe_file_stem
 from ..bibliography.load import Bibliography
 from ..bibliography.style import format_entries_cached, narrative_name
 from ..errors import Problem, SourceLocation, line_of_offset
 from ..jsonstore import JsonStore, code_digest
 from ..markdown_text import UNCLOSED_COMMENT, mask_code_blocks, mask_inline, unclosed_comment
+from ..search_copy import light_tables
 from .markdown_ext import iter_placeholders
 from .numbering import assign_numbers
 from .render import (
@@ -191,6 +191,8 @@ class CitationManager:
         return targets
 
     def _context(self, numbers: dict[str, int], extra: list[str] | None = None) -> CiteContext:
+        from ..bibliography.export import safe_file_stem  # the exports' code, only when a context is made
+
         keys = list(numbers) + [k for k in (extra or []) if k not in numbers]
         entries = [self.bib.entries[k] for k in keys]
         return CiteContext(
@@ -268,7 +270,7 @@ class CitationManager:
 
             out = BIBLIOGRAPHY_MARKER.sub(lambda m: self._render_bibliography(*entries(m)[::-1], page_url_of), out)
             light = BIBLIOGRAPHY_MARKER.sub(lambda m: search_list(entries(m)[1], entries(m)[0]), light)
-        self.search_pages[page_id] = light
+        self.search_pages[page_id] = light_tables(light)
         return out, problems
 
     def _href(self, page_id: str, target: str) -> str:

@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -65,10 +65,10 @@ class LivingManager:
             self.currency[src_uri] = currency
         return problems
 
-    def page_html(self, src_uri: str, html: str, rows: list[tuple[str, str, str]], feed_url: str) -> str:
+    def page_html(self, src_uri: str, html: str, rows: Callable[[], list[tuple[str, str, str]]], feed_url: str) -> str:
         """The page with its currency sentence after the title, and the overview or What's new where they belong.
 
-        `rows` are (title, relative URL, src_uri) of the nav's pages, for the overview of every chapter's dates.
+        `rows()` gives (title, relative URL, src_uri) of the nav's pages, for the overview of every chapter's dates.
         """
         currency = self.currency.get(src_uri)
         sentence = currency_html(currency) if currency else ""
@@ -76,7 +76,7 @@ class LivingManager:
             end = html.find("</h1>")
             html = html[:end + 5] + "\n" + sentence + html[end + 5:] if end >= 0 else sentence + html
         if MARKER in html or src_uri == self.opt("currency_page"):
-            table = currency_table([(title, url, self.currency[uri]) for title, url, uri in rows
+            table = currency_table([(title, url, self.currency[uri]) for title, url, uri in rows()
                                     if uri in self.currency and self.currency[uri].stated])
             html = html.replace(MARKER, table) if MARKER in html else html + table
         if WHATS_NEW_MARKER in html:
