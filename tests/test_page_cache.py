@@ -281,3 +281,30 @@ def test_caches_keep_only_what_the_last_build_used(tmp_path: Path) -> None:
     for folder in ("bib", "exports", "data"):
         assert second[folder] and not (second[folder] & first[folder]) or folder == "data", (folder, second)
     assert len(second["data"]) == len(first["data"]) and second["data"] != first["data"]
+
+
+def test_tables_and_charts_are_kept_by_content_and_their_messages_replayed(tmp_path: Path,
+                                                                           monkeypatch: pytest.MonkeyPatch) -> None:
+    """A page's rendered tables are reused on a warm build: same HTML, downloads and warnings; new data shows."""
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", "1700000000")
+    pages = {**PAGES, "chapter.md": PAGES["chapter.md"] + "\n<!-- evidence-table doses caption=\"Doses\" -->\n\n"
+             "<!-- evidence-table doses columns=source,nope -->\n\n<img src=x onerror=alert(1)>\n"}
+    root = site(tmp_path, pages)
+    cold = build_site(root, site_dir=tmp_path / "cold")
+    stored = sorted((root / ".cache" / "litreview" / "content").glob("*.json"))
+    assert len(stored) == 1  # only the page with a directive: the other costs less to render than to look up
+    from litreview.tables.manager import TableManager
+
+    calls: list[str] = []
+    original = TableManager.expand_directives
+    monkeypatch.setattr(TableManager, "expand_directives", lambda self, *a: calls.append(a[1]) or original(self, *a))
+    warm = build_site(root, site_dir=tmp_path / "warm")
+    assert "docs/chapter.md" not in calls and calls == ["docs/index.md"]
+    assert tree(tmp_path / "warm") == tree(tmp_path / "cold")
+    assert sorted(warm.litreview_warnings) == sorted(cold.litreview_warnings)
+    assert any("nope" in w for w in warm.litreview_warnings) and any("onerror" in w for w in warm.litreview_warnings)
+    assert "one,a2020,26" in (tmp_path / "warm" / "downloads" / "chapter-table-doses-1.csv").read_text()
+    assert build_site(root, strict=True, site_dir=tmp_path / "strict").error is not None
+    (root / "docs" / "data" / "doses.yaml").write_text(DATA.replace("n: 26", "n: 9731"), encoding="utf-8")
+    changed = build_site(root, site_dir=tmp_path / "changed")
+    assert "9731" in changed.article("chapter.html")
