@@ -110,6 +110,14 @@ def _person(text: str) -> Name:
 _SIMPLE_NAME = re.compile(r"\s*((?:[A-Z][^\s,{}\\~]*\s+)*[A-Z][^\s,{}\\~]*)\s*,\s*([^\s,{}\\~][^,{}\\~]*?)\s*\Z")
 
 
+_AND = re.compile(" [Aa][Nn][Dd] ")
+
+
+def _split_names(value: str) -> list[str]:
+    """pybtex's `split_name_list` for a list without braces (where its brace tracking changes nothing)."""
+    return [part.strip() for part in _AND.split(value)] if value else []
+
+
 def _name(person: Person) -> Name:
     return Name(
         family=latex_to_text(" ".join(person.last_names)),
@@ -290,7 +298,7 @@ def _build_entry(raw: _RawEntry, problems: list[Problem]) -> Entry:
             continue
         values[name] = value
         if name in PERSON_FIELDS:
-            names = split_name_list(value)
+            names = _split_names(value) if "{" not in value else split_name_list(value)
             truncated[name] = any(n.strip().lower() == "others" for n in names)
             try:
                 persons[name] = tuple(_person(n) for n in names if n.strip().lower() != "others")

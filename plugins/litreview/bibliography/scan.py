@@ -17,6 +17,10 @@ _NAME = re.compile(rf"\s*([{re.escape(_NAME_CHARS)}][{re.escape(_NAME_CHARS + di
 _KEY = {"}": re.compile(r"\s*([^\s,}]+)"), ")": re.compile(r"\s*([^\s,]+)")}
 _NUMBER = re.compile(r"\s*([0-9]+)")
 _WHITESPACE = re.compile(r"\s*")
+# The common field, `name = {text without braces}` (or quoted, or a number), followed by "," or the entry's end:
+# read in one match; anything else (nested braces, `#`, a macro) takes the general path below.
+_SIMPLE_FIELD = re.compile(rf"\s*([{re.escape(_NAME_CHARS)}][{re.escape(_NAME_CHARS + digits)}]*)\s*=\s*"
+                           r'(?:\{([^{}]*)\}|"([^"{}]*)"|([0-9]+))(?=\s*[,})])')
 _AT = re.compile("@")
 _BRACES = re.compile(r"[{}]")
 _QUOTE_OR_BRACES = re.compile(r'["{}]')
@@ -125,7 +129,15 @@ def read_commands(text: str) -> list[Command] | None:
                 key, pos = m.group(1), m.end()
                 fields: list[tuple[str, str]] = []
                 while True:
-                    name = _NAME.match(text, pos)
+                    simple = _SIMPLE_FIELD.match(text, pos)
+                    if simple is not None:
+                        braced, quoted, number = simple.group(2, 3, 4)
+                        fields.append((simple.group(1), braced if braced is not None else
+                                       quoted if quoted is not None else number))
+                        pos = simple.end()
+                        name = None
+                    else:
+                        name = _NAME.match(text, pos)
                     if name is not None:
                         after = _literal(text, name.end(), "=")
                         if after is None:

@@ -83,6 +83,9 @@ def _readable(processor: InlineProcessor, text: str, drop: frozenset[str] = froz
 
 def _readable_citation(processor: InlineProcessor, citation: Citation,
                        drop: frozenset[str] = frozenset()) -> Citation:
+    if not any(util.STX in i.prefix or util.STX in i.suffix or "&" in i.prefix or "&" in i.suffix
+               for i in citation.items):
+        return citation  # plain text already (the common case): nothing stashed, no character reference
     items = tuple(replace(i, prefix=_readable(processor, i.prefix, drop), suffix=_readable(processor, i.suffix, drop))
                   for i in citation.items)
     return replace(citation, items=items)

@@ -4,6 +4,7 @@ from __future__ import annotations
 import json
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 from html.entities import html5
 from typing import Literal
 
@@ -19,6 +20,7 @@ _BRACED_KEY = re.compile(r"\{([^{}\x02\x03]+)\}")
 _NARRATIVE_BEFORE = frozenset(" \t\n([{\"'\u00a0\u2014\u2013\u201c\u2018;,")
 _SECOND_KEY = re.compile(r"(?:^|\s)-?@[\w{]")
 _PAGE_RANGE = re.compile(r"(?<=\d)-(?=\d)")
+_RUN_OF_SPACE = re.compile(r"\s+")
 # `&amp;`, `&nbsp;`, `&#8211;`: Markdown text (and table cells, which are HTML-escaped first) holds these.
 _ENTITY_END = re.compile(r"&(?:([A-Za-z][A-Za-z0-9]{1,31})|#[0-9]{1,7}|#[xX][0-9A-Fa-f]{1,6})$")
 
@@ -120,7 +122,7 @@ def find_closing_bracket(text: str, start: int) -> int | None:
 
 def normalize_locator(text: str) -> str:
     """Tidy a suffix: drop the separating comma, collapse spaces, page ranges with an en dash."""
-    text = re.sub(r"\s+", " ", text).strip()
+    text = _RUN_OF_SPACE.sub(" ", text).strip()
     if text.startswith(","):
         text = text[1:].strip()
     return _PAGE_RANGE.sub("\u2013", text)
@@ -129,8 +131,8 @@ def normalize_locator(text: str) -> str:
 def _parse_item(segment: str) -> CiteItem | None:
     """One `;`-separated piece of a bracketed citation: `prefix -@key suffix`."""
     at = -1
-    for m in re.finditer(r"@", segment):
-        j = m.start()
+    j = -1
+    while (j := segment.find("@", j + 1)) >= 0:
         before = segment[j - 1] if j > 0 else " "
         if before == "-" and (j < 2 or segment[j - 2].isspace()):
             at = j
@@ -153,7 +155,7 @@ def _parse_item(segment: str) -> CiteItem | None:
         return None
     if _SECOND_KEY.search(suffix):
         return None  # "[see @a and @b]": two keys in one item is not a citation
-    return CiteItem(key, re.sub(r"\s+", " ", prefix).strip(), normalize_locator(suffix), suppress)
+    return CiteItem(key, _RUN_OF_SPACE.sub(" ", prefix).strip(), normalize_locator(suffix), suppress)
 
 
 def _ends_with_reference(text: str) -> bool:
@@ -183,6 +185,7 @@ def _split_items(body: str) -> list[str]:
     return parts
 
 
+@lru_cache(maxsize=16384)  # the same citation recurs across a review; the result is immutable
 def parse_bracketed(body: str) -> Citation | None:
     """Parse the inside of `[...]`. None unless every `;`-separated item holds exactly one key."""
     if "@" not in body:

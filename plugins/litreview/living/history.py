@@ -5,12 +5,15 @@ import re
 from dataclasses import dataclass
 from html import escape
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from .diff import EvidenceDiff, Snapshot, compare, snapshot_at
 from .git import Commit, GitError, commit_info, git_text, is_repository, is_shallow, parent
 
 SHALLOW = ("The history is not available: this is a shallow clone. Build from a full clone (for example "
            "actions/checkout with fetch-depth: 0) to list the versions.")
+if TYPE_CHECKING:  # the diff's code (and the lint it reuses) is imported only when there is a version to compare
+    from .diff import EvidenceDiff, Snapshot
+
 NO_GIT = "The history is not available: the review is not built from a git repository."
 NO_HISTORY = "No version yet: tag a release (`git tag -a v1.0 -m \"…\"`) or commit the content."
 
@@ -68,6 +71,10 @@ def load_history(root: Path, content_paths: list[str], limit: int, config_name: 
             complete = len(shas) <= limit
     except GitError:
         return History((), NO_HISTORY)
+    if not points:
+        return History((), NO_HISTORY)
+    from .diff import compare, snapshot_at
+
     cache: dict[str, Snapshot | None] = {}
 
     def snap(sha: str | None) -> Snapshot | None:

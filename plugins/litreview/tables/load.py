@@ -6,6 +6,7 @@ import json
 import math
 from collections.abc import Callable
 from dataclasses import dataclass
+from functools import lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -24,10 +25,16 @@ YAML_CACHE_VERSION = "yaml-1"
 def _schema_checker(schema: dict[str, Any]) -> Callable[[Any], list[ValidationError]]:
     """The errors of an instance against `schema`, sorted by path. jsonschema is imported only when a file is
     actually checked, not for a file the cache knows to be clean."""
+    validator = _validator(json.dumps(schema, sort_keys=True))
+    return lambda instance: sorted(validator.iter_errors(instance), key=lambda e: list(map(str, e.absolute_path)))
+
+
+@lru_cache(maxsize=256)
+def _validator(schema_json: str) -> Any:
+    """One validator per schema (files with the same columns share their row schema)."""
     from jsonschema import Draft202012Validator
 
-    validator = Draft202012Validator(schema)
-    return lambda instance: sorted(validator.iter_errors(instance), key=lambda e: list(map(str, e.absolute_path)))
+    return Draft202012Validator(json.loads(schema_json))
 
 
 def _clean_marker(text: str, cache_dir: Path | None) -> Path | None:
