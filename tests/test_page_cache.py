@@ -308,3 +308,4 @@ def test_tables_and_charts_are_kept_by_content_and_their_messages_replayed(tmp_p
     (root / "docs" / "data" / "doses.yaml").write_text(DATA.replace("n: 26", "n: 9731"), encoding="utf-8")
     changed = build_site(root, site_dir=tmp_path / "changed")
     assert "9731" in changed.article("chapter.html")
+

@@ -39,12 +39,12 @@ def _version(name: str) -> str:
         return "-"
 
 
-def _stable_repr(value: Any) -> str:
+def stable_repr(value: Any) -> str:
     """A repr that is the same in every process: objects are named by type, never by memory address."""
     if isinstance(value, dict):
-        return "{" + ", ".join(f"{_stable_repr(k)}: {_stable_repr(v)}" for k, v in sorted(value.items(), key=str)) + "}"
+        return "{" + ", ".join(f"{stable_repr(k)}: {stable_repr(v)}" for k, v in sorted(value.items(), key=str)) + "}"
     if isinstance(value, (list, tuple)):
-        return "[" + ", ".join(_stable_repr(v) for v in value) + "]"
+        return "[" + ", ".join(stable_repr(v) for v in value) + "]"
     if isinstance(value, (str, int, float, bool)) or value is None:
         return repr(value)
     name = getattr(value, "__qualname__", None) or type(value).__qualname__
@@ -54,8 +54,8 @@ def _stable_repr(value: Any) -> str:
 def site_key(extensions: Iterable[Any], extension_configs: Any, validation: Any, files: Files,
              data_fingerprint: str) -> str:
     """The part of every page key that is the same for all pages of one build."""
-    parts = [CACHE_VERSION, code_digest(), data_fingerprint, _stable_repr(list(extensions)),
-             _stable_repr(extension_configs), _stable_repr(validation)]
+    parts = [CACHE_VERSION, code_digest(), data_fingerprint, stable_repr(list(extensions)),
+             stable_repr(extension_configs), stable_repr(validation)]
     parts += [f"{p}={_version(p)}" for p in _PACKAGES]
     parts += [f"{f.src_uri}\t{f.dest_uri}\t{f.url}" for f in sorted(files, key=lambda f: f.src_uri)]
     return hashlib.sha256("\n".join(parts).encode()).hexdigest()

@@ -5,6 +5,7 @@ import hashlib
 import logging
 import os
 import time
+from collections.abc import Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -25,7 +26,7 @@ from .core import load_inputs
 from .errors import LitReviewError, Problem
 from .jsonstore import JsonStore, prune_unused
 from .living.manager import LivingManager
-from .pagecache import MessageRecorder, cacheable, page_key, replay, restore, site_key, snapshot
+from .pagecache import MessageRecorder, cacheable, page_key, replay, restore, site_key, snapshot, stable_repr
 from .pageinfo import git_dates, git_epoch, how_to_cite, page_info_html
 from .sanitize import refuse_active_content, svg_refusal
 from .tables.directives import DIRECTIVE_RE
@@ -121,6 +122,7 @@ class LitReviewPlugin(BasePlugin[LitReviewConfig]):
         self._paths: dict[str, str] = {}
         self._sources: dict[str, str] = {}
         self._site_key = ""
+        self._options_key = ""
         self._hit: tuple[dict[str, Any], str] | None = None
         self._pending: tuple[str, MessageRecorder] | None = None
         self._configured = True
@@ -244,8 +246,10 @@ class LitReviewPlugin(BasePlugin[LitReviewConfig]):
         if self.content_cache.folder is None or not self._site_key or "<!--" not in html or \
                 not DIRECTIVE_RE.search(html) or "evidence-map" in html:
             return ""  # (the site key is made with the page cache's first lookup, before any page's content)
-        return hashlib.sha256("\0".join((self._site_key, self.citations.bib.cache_key, path, page.url or "",
-                                         _root_prefix(page), source, html)).encode()).hexdigest()
+        if not self._options_key:  # the plugin's own options too (styles, chart and table settings)
+            self._options_key = stable_repr(_plain_options(self.config))
+        return hashlib.sha256("\0".join((self._site_key, self._options_key, self.citations.bib.cache_key, path,
+                                         page.url or "", _root_prefix(page), source, html)).encode()).hexdigest()
 
     on_page_content = CombinedEvent(_reuse_conversion, _page_content)
 
@@ -403,6 +407,15 @@ class LitReviewPlugin(BasePlugin[LitReviewConfig]):
                 path = file.src_uri
             self._paths[file.src_uri] = path
         return path
+
+
+def _plain_options(value: Any) -> Any:
+    """The plugin's configuration as plain dicts and lists (MkDocs' Config objects have no stable repr)."""
+    if isinstance(value, Mapping):
+        return {str(k): _plain_options(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_plain_options(v) for v in value]
+    return value
 
 
 def _root_prefix(page: Page) -> str:
