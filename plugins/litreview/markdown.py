@@ -48,6 +48,7 @@ OPTIONS: dict[str, list[Any]] = {
     "references_heading": ["References", "Heading of a page's reference list."],
 }
 _SELF = ("litreview.markdown", "litreview")
+MKDOCS_BUILTINS = ("toc", "tables", "fenced_code")
 
 
 def _normal(text: str) -> str:
@@ -95,6 +96,12 @@ class Engine:
         """A converter with the site's own extensions (so admonitions, tabs... are parsed as the host does)."""
         names: list[Any] = []
         configs: dict[str, Any] = {}
+        listed = [*MKDOCS_BUILTINS] if self.site and self.site.config_file.suffix != ".toml" else []
+        for item in self.site.markdown_extensions if self.site else ():
+            name = next(iter(item)) if isinstance(item, dict) else item
+            if str(name) in listed:
+                listed.remove(str(name))
+        names += listed  # MkDocs (and ProperDocs) always read pages with these, listed or not
         for item in self.site.markdown_extensions if self.site else ():
             name, config = (next(iter(item.items())) if isinstance(item, dict) else (item, {}))
             if str(name) in _SELF:

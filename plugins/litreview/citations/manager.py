@@ -14,6 +14,7 @@ from ..errors import Problem, SourceLocation, line_of_offset
 from ..jsonstore import JsonStore, code_digest
 from ..markdown_text import UNCLOSED_COMMENT, mask_code_blocks, mask_inline, unclosed_comment
 from ..search_copy import light_tables
+from .captions import fill_captions
 from .markdown_ext import iter_placeholders
 from .numbering import assign_numbers
 from .render import (
@@ -239,6 +240,9 @@ class CitationManager:
         for key in dict.fromkeys(result.unresolved_xrefs):
             problems.append(Problem(SourceLocation(record.path, lines.get(key)), xref_message(key)))
         out, light = result.html, result.search_html
+        if "<lr-caption" in out:  # "Figure 1:" of this page's own figures and tables
+            numbers = {key: label for key, (target_page, _url, label) in self.targets.items() if target_page == page_id}
+            out, light = fill_captions(out, numbers), fill_captions(light, numbers)
         if REFS_MARKER.search(out):  # pandoc's `{#refs}`: this page's references, or if it cites nothing, all
             marker = "<!-- references -->" if result.backrefs else "<!-- bibliography -->"
             out, light = REFS_MARKER.sub(marker, out, count=1), REFS_MARKER.sub(marker, light, count=1)
