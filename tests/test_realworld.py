@@ -119,6 +119,20 @@ CATALOGUE: list[Case] = [
              'Figure <span class="lr-xrefs"><a class="lr-xref" href="#fig:nice-fig">1</a></span> and Table <span '
              'class="lr-xrefs"><a class="lr-xref" href="#tab:nice-tab">1</a></span>']},
          absent={"index.html": ["opts_chunk", "{r"]}),
+    Case("citations-in-raw-html-blocks",
+         {"index.md": "# Raw\n\n<div class=\"note\">\nAs [@smith2020raw] wrote.\n</div>\n\n<pre>\n@jones2019pre\n\n"
+                      "[@lund2021dose]\n</pre>\n\n<details><summary>More</summary>\n\n[@okafor2019growth; "
+                      "@nobody] and {{doses.lund.n}}\n\n</details>\n\n<div markdown=\"1\">\n"
+                      "Inside [@lund2021dose] and [@within]\n</div>\n\nOutside [@lund2021dose] and [@outside].\n"},
+         expected=["docs/index.md:23: unknown citation key 'outside'; add it to bib/ or correct the key"],
+         html={"index.html": ['<div class="note">\nAs [@smith2020raw] wrote.\n</div>', '[@okafor2019growth; @nobody]',
+                              '<div markdown="1">\nInside [@lund2021dose] and [@within]\n</div>']}),
+    Case("markdown-in-html-blocks",
+         {"index.md": "# Md\n\n<div markdown=\"1\">\nInside [@lund2021dose] and [@within].\n</div>\n\n"
+                      "<div>\nRaw [@rawkey]\n</div>\n\nText [@within].\n"},
+         extra={"markdown_extensions": ["md_in_html"]},
+         expected=["docs/index.md:4: unknown citation key 'within'; add it to bib/ or correct the key"],
+         html={"index.html": ["Raw [@rawkey]"]}),
     Case("zotero-library-as-it-comes",
          {"index.md": "# Tools\n\nWe used [@dosekit; @atlas2022; @meyer2019thesis; @lund2020short; @census].\n"},
          bib="""@software{dosekit,

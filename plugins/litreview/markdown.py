@@ -89,8 +89,12 @@ class Engine:
         return engine
 
     def manager(self) -> CitationManager:
-        return CitationManager(self.bib, str(self.options["style"]), str(self.options["citation_style"]),
-                               str(self.options["references_heading"]))
+        manager = CitationManager(self.bib, str(self.options["style"]), str(self.options["citation_style"]),
+                                  str(self.options["references_heading"]))
+        names = [next(iter(e)) if isinstance(e, dict) else e for e in (self.site.markdown_extensions if self.site
+                                                                         else ())]
+        manager.md_in_html = "md_in_html" in names
+        return manager
 
     def markdown(self) -> Markdown:
         """A converter with the site's own extensions (so admonitions, tabs... are parsed as the host does)."""

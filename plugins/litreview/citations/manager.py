@@ -12,7 +12,7 @@ from ..bibliography.load import Bibliography
 from ..bibliography.style import format_entries_cached, narrative_name
 from ..errors import Problem, SourceLocation, line_of_offset
 from ..jsonstore import JsonStore, code_digest
-from ..markdown_text import UNCLOSED_COMMENT, mask_code_blocks, mask_inline, unclosed_comment
+from ..markdown_text import UNCLOSED_COMMENT, mask_code_blocks, mask_inline, mask_raw_html, unclosed_comment
 from ..search_copy import light_tables
 from .captions import fill_captions
 from .markdown_ext import iter_placeholders
@@ -31,10 +31,11 @@ from .render import fix_citations as _fix
 from .syntax import BOOKDOWN_REF, bookdown_key, read_key, xref_kind
 
 
-def key_lines(source: str) -> dict[str, int]:
-    """Line of the first `@key` of every key in a page's source, outside code and comments: one pass over the
-    page however many keys are looked up (a scan per unknown key made a page with hundreds of them quadratic)."""
-    prose = mask_inline(mask_code_blocks(source), comments=True)
+def key_lines(source: str, md_in_html: bool = False) -> dict[str, int]:
+    """Line of the first `@key` of every key in a page's source, outside code, comments and raw HTML blocks: one
+    pass over the page however many keys are looked up (a scan per unknown key made a page with hundreds of them
+    quadratic)."""
+    prose = mask_inline(mask_raw_html(mask_code_blocks(source), md_in_html), comments=True)
     lines: dict[str, int] = {}
     line, counted = 1, 0
     at = prose.find("@")
@@ -136,6 +137,7 @@ class CitationManager:
         self.targets: dict[str, tuple[str, str, str]] = {}  # cross-reference key -> (page id, URL, label)
         self.fragments: dict[str, str] = {}  # cross-reference key -> element id, where the two differ
         self._ctx_digest = ""  # what every fixed page depends on besides its own HTML (set by finalize)
+        self.md_in_html = False  # the host reads Markdown inside `<div markdown="1">` (for lines of messages)
 
     def add_page(self, page_id: str, path: str, source: str) -> list[Problem]:
         """Register a page; returns problems of its source that its HTML cannot show (an unclosed comment)."""
@@ -232,7 +234,7 @@ class CitationManager:
             ctx = replace(ctx, xrefs=xrefs)
         result = _fix(html, ctx)
         problems = []
-        lines = key_lines(record.source) if result.unresolved or result.unresolved_xrefs else {}
+        lines = key_lines(record.source, self.md_in_html) if result.unresolved or result.unresolved_xrefs else {}
         for key in dict.fromkeys(result.unresolved):
             suggestion = self.bib.suggest(key)
             hint = f" (did you mean '{suggestion}'?)" if suggestion else "; add it to bib/ or correct the key"

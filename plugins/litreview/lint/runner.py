@@ -34,7 +34,8 @@ def read_pages(project: Project, refused: set[Path] | None = None) -> tuple[list
             findings.append(Finding(rel_path, None, "error", "encoding", f"cannot read the file ({exc.strerror})"))
             continue
         source = source.replace("\r\n", "\n")
-        pages.append(MarkdownPage(rel_path, path.relative_to(project.docs_dir).as_posix(), source))
+        rel = path.relative_to(project.docs_dir).as_posix()
+        pages.append(MarkdownPage(rel_path, rel, source, project.md_in_html))
     return pages, findings
 
 
