@@ -99,6 +99,26 @@ def relative_url(url: str, base: str) -> str:
     return rel + "/" if url.endswith("/") and rel != "." else rel
 
 
+# Manubot's citation keys name a work by a persistent identifier (`doi:10.1371/...`, `pmid:31233491`, `url:https://...`)
+# that `manubot process` looks up online while it builds; `tag:` and `raw:` keys come from its own files.
+MANUBOT_ONLINE = ("doi", "pmid", "pmcid", "arxiv", "isbn", "url", "wikidata")
+MANUBOT_LOCAL = ("tag", "raw")
+
+
+def unknown_key_message(key: str, suggestion: str | None) -> str:
+    """The one message for a cited key that the bibliography lacks (the build's and `litreview check`'s)."""
+    prefix = key.partition(":")[0].lower() if ":" in key else ""
+    if prefix in MANUBOT_ONLINE or prefix in MANUBOT_LOCAL:
+        how = ("which Manubot looks up online; the build never uses the network, so add a BibTeX entry to bib/ "
+               f"whose key is exactly '{key}' (for example from `manubot cite --format=csljson {key}` converted with "
+               "`pandoc -f csljson -t bibtex`, its key set to this one)") if prefix in MANUBOT_ONLINE else \
+              (f"which Manubot reads from its own files (citation-tags.tsv, manual references); add a BibTeX entry "
+               f"to bib/ whose key is exactly '{key}'")
+        return f"unknown citation key '{key}': a Manubot citation key, {how}"
+    hint = f" (did you mean '{suggestion}'?)" if suggestion else "; add it to bib/ or correct the key"
+    return f"unknown citation key '{key}'{hint}"
+
+
 def xref_message(key: str) -> str:
     """The one message for a cross-reference whose target no page has."""
     heading = f" or a heading the id '{key[4:]}'" if key.startswith("sec:") else ""  # bookdown's \@ref(id)
@@ -236,9 +256,8 @@ class CitationManager:
         problems = []
         lines = key_lines(record.source, self.md_in_html) if result.unresolved or result.unresolved_xrefs else {}
         for key in dict.fromkeys(result.unresolved):
-            suggestion = self.bib.suggest(key)
-            hint = f" (did you mean '{suggestion}'?)" if suggestion else "; add it to bib/ or correct the key"
-            problems.append(Problem(SourceLocation(record.path, lines.get(key)), f"unknown citation key '{key}'{hint}"))
+            problems.append(Problem(SourceLocation(record.path, lines.get(key)),
+                                    unknown_key_message(key, self.bib.suggest(key))))
         for key in dict.fromkeys(result.unresolved_xrefs):
             problems.append(Problem(SourceLocation(record.path, lines.get(key)), xref_message(key)))
         out, light = result.html, result.search_html
