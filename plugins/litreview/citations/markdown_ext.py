@@ -373,6 +373,40 @@ class _Captions(Treeprocessor):
         parent.remove(p)
 
 
+# pandoc's heading attributes: `# Preface {-}`, `{.unnumbered}`, `{#methods .unnumbered}`, `{- #notes}`.
+_HEADING_ATTRS = re.compile(r"[ \t]*\{[ \t]*((?:(?:-|[#.][\w:.-]+|[\w-]+=(?:\"[^\"\n]*\"|[^\s}]+))[ \t]*)+)\}[ \t]*$")
+_HEADINGS = ("h1", "h2", "h3", "h4", "h5", "h6")
+
+
+class _HeadingAttributes(Treeprocessor):
+    """pandoc's heading attributes are never shown as text: `{-}` (pandoc's short `.unnumbered`) becomes that
+    class; without attr_list, the id and classes of `{#id .class}` are set here (attr_list sets them otherwise)."""
+
+    def run(self, root: etree.Element) -> None:
+        with_attr_list = "attr_list" in self.md.treeprocessors
+        for heading in (el for el in root.iter() if el.tag in _HEADINGS):
+            last = heading[-1] if len(heading) else None
+            text = (last.tail if last is not None else heading.text) or ""
+            m = _HEADING_ATTRS.search(text) if "}" in text else None
+            if m is None or (with_attr_list and "-" not in m.group(1).split()):
+                continue
+            tokens = [".unnumbered" if t == "-" else t for t in m.group(1).split()]
+            if with_attr_list:  # attr_list reads the block (key=value included) once `-` is a class it knows
+                kept = text[:m.start()] + " {" + " ".join(tokens) + "}"
+            else:
+                kept = text[:m.start()].rstrip()
+                ids = [t[1:] for t in tokens if t.startswith("#")]
+                classes = [t[1:] for t in tokens if t.startswith(".")]
+                if ids and not heading.get("id"):
+                    heading.set("id", ids[-1])
+                if classes:
+                    heading.set("class", " ".join(filter(None, [heading.get("class", ""), *classes])))
+            if last is not None:
+                last.tail = kept
+            else:
+                heading.text = kept
+
+
 class _Chunks(Preprocessor):
     """knitr and Quarto code chunks (```` ```{r growth, fig.cap="..."} ````) as pandoc shows them once R has run:
     plain code blocks, and a numbered caption where the figure or table would be (`captions.rewrite_chunks`)."""
@@ -474,6 +508,7 @@ class CitationExtension(Extension):
         md.treeprocessors.register(_ValueCitations(md), "lr-value-citations", 4)
         md.treeprocessors.register(_ImageCitations(md), "lr-image-citations", 3)
         md.treeprocessors.register(_Captions(md), "lr-captions", 2)
+        md.treeprocessors.register(_HeadingAttributes(md), "lr-heading-attributes", 9)  # before attr_list (8)
         md.preprocessors.register(_Chunks(md), "lr-chunks", 27)  # before fenced code blocks (25)
         md.parser.blockprocessors.register(_ForeignMarkers(md.parser), "lr-foreign-markers", 12)
 
