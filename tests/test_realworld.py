@@ -133,6 +133,41 @@ CATALOGUE: list[Case] = [
          extra={"markdown_extensions": ["md_in_html"]},
          expected=["docs/index.md:4: unknown citation key 'within'; add it to bib/ or correct the key"],
          html={"index.html": ["Raw [@rawkey]"]}),
+    Case("manubot-persistent-identifiers",
+         {"index.md": "# Intro\n\nManubot [@doi:10.1371/journal.pcbi.1007128; @pmid:31233491] and "
+                      "[@url:https://example.org/x], again [@doi:10.1371/journal.pcbi.1007128], and @tag:deep_review.\n"
+                      "Exported: [@doi:10.1000/known].\n"},
+         bib=bib_entry("doi:10.1000/known", "Known work", "Roe, Ann", doi="10.1000/known") + BIB,
+         expected=[f"docs/index.md:3: unknown citation key '{key}': a Manubot citation key, which Manubot looks up "
+                   "online; the build never uses the network, so add a BibTeX entry to bib/ whose key is exactly "
+                   f"'{key}' (for example from `manubot cite --format=csljson {key}` converted with `pandoc -f csljson "
+                   "-t bibtex`, its key set to this one)"
+                   for key in ("doi:10.1371/journal.pcbi.1007128", "pmid:31233491", "url:https://example.org/x")]
+         + ["docs/index.md:3: unknown citation key 'tag:deep_review': a Manubot citation key, which Manubot reads from "
+            "its own files (citation-tags.tsv, manual references); add a BibTeX entry to bib/ whose key is exactly "
+            "'tag:deep_review'"],
+         html={"index.html": ['Exported: <span class="lr-cite" id="cite-5">[<a class="lr-cite-link" '
+                              'href="#ref-doi:10.1000/known"']}),
+    Case("keys-separated-by-commas",
+         {"index.md": "# Doses\n\nDoses [@lund2021dose,@okafor2019growth] and growth [@okafor2019growth, @lund2021dose]."
+                      "\n"},
+         html={"index.html": ['Doses <span class="lr-cite" id="cite-1">[<a class="lr-cite-link" href="#ref-lund2021dose" '
+                              'aria-describedby="ref-text-1 ref-text-2">1</a>, <a class="lr-cite-link" '
+                              'href="#ref-okafor2019growth" aria-describedby="ref-text-1 ref-text-2">2</a>]</span> and',
+                              'growth <span class="lr-cite" id="cite-2">[<a class="lr-cite-link" href="#ref-lund2021dose"']}),
+    Case("pandoc-heading-attributes",
+         {"index.md": "# Preface {-}\n\nSee [the notes](#notes) [@lund2021dose].\n\n## Methods {#methods .unnumbered}\n\n"
+                      "## Notes {- #notes}\n\nSee @sec:methods.\n"},
+         html={"index.html": ['<h1 class="unnumbered" id="preface">Preface</h1>',
+                              '<h2 class="unnumbered" id="methods">Methods</h2>',
+                              '<h2 class="unnumbered" id="notes">Notes</h2>']},
+         absent={"index.html": ["{-}", "{#", " - id="]}),
+    Case("pandoc-heading-attributes-with-attr-list",
+         {"index.md": "# Preface {-}\n\nSee [the notes](#notes) [@lund2021dose].\n\n## Notes {- #notes}\n"},
+         extra=ATTR_LIST,
+         html={"index.html": ['<h1 class="unnumbered" id="preface">Preface</h1>',
+                              '<h2 class="unnumbered" id="notes">Notes</h2>']},
+         absent={"index.html": ["{-}", " - id="]}),
     Case("zotero-library-as-it-comes",
          {"index.md": "# Tools\n\nWe used [@dosekit; @atlas2022; @meyer2019thesis; @lund2020short; @census].\n"},
          bib="""@software{dosekit,
