@@ -303,3 +303,24 @@ def test_wide_tables_go_on_landscape_pages(tmp_path: Path) -> None:
     assert (842, 595) in sizes and (595, 842) in sizes
     text = run("pdftotext", str(result.site / "review.pdf"), "-")
     assert "retro-" not in text and "spect-" not in text
+
+
+def test_named_anchors_of_older_html_on_two_chapters_give_no_anchor_warnings(tmp_path: Path) -> None:
+    """pandoc's and bookdown's HTML anchors with `<a name>`: each chapter's are renamed as its ids are, and a link
+    to `#` is plain text, in the book of parts and in the one-document yardstick alike."""
+    from litreview.pdf.assemble import PdfMeta, PdfPage, assemble
+    from litreview.pdf.export import PRINT_CSS, render_pdf
+
+    pdf_site(tmp_path)
+    (tmp_path / "docs" / "index.md").write_text('# Start\n\n<a name="methods"></a>\n\nText [@a; @b], see '
+                                                '[below](#methods), [the other](refs.md#methods) and [top](#).\n')
+    (tmp_path / "docs" / "refs.md").write_text('# References\n\n<a name="methods"></a>\n\n[Back](index.md#methods).'
+                                               '\n\n<!-- bibliography -->\n')
+    result = build_site(tmp_path)
+    assert result.warnings == []
+    reader = PdfReader(str(result.site / "review.pdf"))
+    dests = [str(a.get_object().get("/Dest", "")) for p in reader.pages for a in p.get("/Annots", []) or []]
+    assert "index--methods" in dests and "refs--methods" in dests
+    pages = [PdfPage(slug, slug, f"{slug}.html", result.article(f"{slug}.html")) for slug in ("index", "refs")]
+    _pdf, messages, _refused = render_pdf(assemble(pages, PdfMeta("T"), "refs"), result.site, "A4", [PRINT_CSS])
+    assert [m for m in messages if "nchor" in m] == []

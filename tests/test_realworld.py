@@ -73,7 +73,8 @@ CATALOGUE: list[Case] = [
          expected=["docs/index.md:5: '@sec:nowhere' looks like a cross-reference, but no page has an element with the "
                    "id 'sec:nowhere'; give the section that id (e.g. {#sec:nowhere}) or a heading the id 'nowhere', "
                    "correct the reference, or add an entry with this key to the bibliography"],
-         html={"index.html": ['<img alt="Dose curve" id="fig:curve" src="curve.png" />',
+         html={"index.html": ['<figure id="fig:curve"><img alt="Dose curve" src="curve.png" /><figcaption><span '
+                              'class="lr-caption-label">Figure\u00a01:</span> Dose curve</figcaption></figure>',
                               'Figure <span class="lr-xrefs"><a class="lr-xref" href="#fig:curve">1</a></span> shows',
                               'see <span class="lr-xrefs"><a class="lr-xref" href="dose.html#dose">\u201cDose finding'
                               '\u201d</a></span> and'],
@@ -81,6 +82,92 @@ CATALOGUE: list[Case] = [
                              '\u201d</a></span> and Figure <span class="lr-xrefs"><a class="lr-xref" '
                              'href="index.html#fig:curve">1</a></span>.']},
          nav=["index.md", "dose.md"], files={"docs/curve.png": "png"}, extra=ATTR_LIST),
+    Case("quarto-numbered-captions",
+         {"index.md": "# Growth\n\n![Growth over a year](growth.png){#fig-growth}\n\n| Site | Dose |\n|---|---|\n"
+                      "| liver | 2 |\n\n: Doses by *site* [@lund2021dose] {#tbl-doses}\n\n"
+                      "```{r}\n#| label: fig-trend\n#| fig-cap: \"Trend over time\"\nplot(trend)\n```\n\n"
+                      "```{r}\n#| label: setup\n#| include: false\nlibrary(dosekit)\n```\n\n"
+                      "See @fig-growth, @tbl-doses and @fig-trend.\n"},
+         html={"index.html": [
+             '<figure id="fig-growth"><img alt="Growth over a year" src="growth.png" /><figcaption><span '
+             'class="lr-caption-label">Figure\u00a01:</span> Growth over a year</figcaption></figure>',
+             '<table id="tbl-doses">\n<caption><span class="lr-caption-label">Table\u00a01:</span> Doses by <em>site</em> '
+             '<span class="lr-cite" id="cite-1">',
+             '<pre><code class="language-r">plot(trend)\n</code></pre>\n<figure class="lr-chunk-output" id="fig-trend">'
+             '<figcaption><span class="lr-caption-label">Figure\u00a02:</span> Trend over time</figcaption></figure>',
+             'See <span class="lr-xrefs"><a class="lr-xref" href="#fig-growth">Figure\u00a01</a></span>, <span '
+             'class="lr-xrefs"><a class="lr-xref" href="#tbl-doses">Table\u00a01</a></span> and <span class="lr-xrefs">'
+             '<a class="lr-xref" href="#fig-trend">Figure\u00a02</a></span>.']},
+         absent={"index.html": ["#|", "library(dosekit)", ": Doses", "{#tbl-doses}"]},
+         files={"docs/growth.png": "png"}, extra=ATTR_LIST),
+    Case("pandoc-crossref-captions-without-attr-list",
+         {"index.md": "# Doses\n\nTable: Doses by site {#tbl:doses}\n\n| Site | Dose |\n|---|---|\n| liver | 2 |\n\n"
+                      "| a |\n|---|\n| 1 |\n\n: An unnumbered caption\n\nAs [-@tbl:doses] shows [@lund2021dose].\n"},
+         html={"index.html": ['<table id="tbl:doses">\n<caption><span class="lr-caption-label">Table\u00a01:</span> '
+                              'Doses by site</caption>', '<caption>An unnumbered caption</caption>',
+                              'As <span class="lr-xrefs"><a class="lr-xref" href="#tbl:doses">1</a></span> shows']}),
+    Case("bookdown-chunks",
+         {"index.md": "# Results\n\n```{r setup, include=FALSE}\nknitr::opts_chunk$set(echo = TRUE)\n```\n\n"
+                      "```{r nice-fig, fig.cap='Here is a nice figure!', out.width='80%'}\nplot(pressure)\n```\n\n"
+                      "```{r nice-tab, tidy=FALSE}\nknitr::kable(head(iris), caption = 'A nice table', booktabs = TRUE)"
+                      "\n```\n\nFigure \\@ref(fig:nice-fig) and Table \\@ref(tab:nice-tab) [@lund2021dose].\n"},
+         html={"index.html": [
+             '<figure class="lr-chunk-output" id="fig:nice-fig"><figcaption><span class="lr-caption-label">'
+             'Figure\u00a01:</span> Here is a nice figure!</figcaption></figure>',
+             '<figure class="lr-chunk-output" id="tab:nice-tab"><figcaption><span class="lr-caption-label">'
+             'Table\u00a01:</span> A nice table</figcaption></figure>',
+             'Figure <span class="lr-xrefs"><a class="lr-xref" href="#fig:nice-fig">1</a></span> and Table <span '
+             'class="lr-xrefs"><a class="lr-xref" href="#tab:nice-tab">1</a></span>']},
+         absent={"index.html": ["opts_chunk", "{r"]}),
+    Case("citations-in-raw-html-blocks",
+         {"index.md": "# Raw\n\n<div class=\"note\">\nAs [@smith2020raw] wrote.\n</div>\n\n<pre>\n@jones2019pre\n\n"
+                      "[@lund2021dose]\n</pre>\n\n<details><summary>More</summary>\n\n[@okafor2019growth; "
+                      "@nobody] and {{doses.lund.n}}\n\n</details>\n\n<div markdown=\"1\">\n"
+                      "Inside [@lund2021dose] and [@within]\n</div>\n\nOutside [@lund2021dose] and [@outside].\n"},
+         expected=["docs/index.md:23: unknown citation key 'outside'; add it to bib/ or correct the key"],
+         html={"index.html": ['<div class="note">\nAs [@smith2020raw] wrote.\n</div>', '[@okafor2019growth; @nobody]',
+                              '<div markdown="1">\nInside [@lund2021dose] and [@within]\n</div>']}),
+    Case("markdown-in-html-blocks",
+         {"index.md": "# Md\n\n<div markdown=\"1\">\nInside [@lund2021dose] and [@within].\n</div>\n\n"
+                      "<div>\nRaw [@rawkey]\n</div>\n\nText [@within].\n"},
+         extra={"markdown_extensions": ["md_in_html"]},
+         expected=["docs/index.md:4: unknown citation key 'within'; add it to bib/ or correct the key"],
+         html={"index.html": ["Raw [@rawkey]"]}),
+    Case("manubot-persistent-identifiers",
+         {"index.md": "# Intro\n\nManubot [@doi:10.1371/journal.pcbi.1007128; @pmid:31233491] and "
+                      "[@url:https://example.org/x], again [@doi:10.1371/journal.pcbi.1007128], and @tag:deep_review.\n"
+                      "Exported: [@doi:10.1000/known].\n"},
+         bib=bib_entry("doi:10.1000/known", "Known work", "Roe, Ann", doi="10.1000/known") + BIB,
+         expected=[f"docs/index.md:3: unknown citation key '{key}': a Manubot citation key, which Manubot looks up "
+                   "online; the build never uses the network, so add a BibTeX entry to bib/ whose key is exactly "
+                   f"'{key}' (for example from `manubot cite --format=csljson {key}` converted with `pandoc -f csljson "
+                   "-t bibtex`, its key set to this one)"
+                   for key in ("doi:10.1371/journal.pcbi.1007128", "pmid:31233491", "url:https://example.org/x")]
+         + ["docs/index.md:3: unknown citation key 'tag:deep_review': a Manubot citation key, which Manubot reads from "
+            "its own files (citation-tags.tsv, manual references); add a BibTeX entry to bib/ whose key is exactly "
+            "'tag:deep_review'"],
+         html={"index.html": ['Exported: <span class="lr-cite" id="cite-5">[<a class="lr-cite-link" '
+                              'href="#ref-doi:10.1000/known"']}),
+    Case("keys-separated-by-commas",
+         {"index.md": "# Doses\n\nDoses [@lund2021dose,@okafor2019growth] and growth [@okafor2019growth, @lund2021dose]."
+                      "\n"},
+         html={"index.html": ['Doses <span class="lr-cite" id="cite-1">[<a class="lr-cite-link" href="#ref-lund2021dose" '
+                              'aria-describedby="ref-text-1 ref-text-2">1</a>, <a class="lr-cite-link" '
+                              'href="#ref-okafor2019growth" aria-describedby="ref-text-1 ref-text-2">2</a>]</span> and',
+                              'growth <span class="lr-cite" id="cite-2">[<a class="lr-cite-link" href="#ref-lund2021dose"']}),
+    Case("pandoc-heading-attributes",
+         {"index.md": "# Preface {-}\n\nSee [the notes](#notes) [@lund2021dose].\n\n## Methods {#methods .unnumbered}\n\n"
+                      "## Notes {- #notes}\n\nSee @sec:methods.\n"},
+         html={"index.html": ['<h1 class="unnumbered" id="preface">Preface</h1>',
+                              '<h2 class="unnumbered" id="methods">Methods</h2>',
+                              '<h2 class="unnumbered" id="notes">Notes</h2>']},
+         absent={"index.html": ["{-}", "{#", " - id="]}),
+    Case("pandoc-heading-attributes-with-attr-list",
+         {"index.md": "# Preface {-}\n\nSee [the notes](#notes) [@lund2021dose].\n\n## Notes {- #notes}\n"},
+         extra=ATTR_LIST,
+         html={"index.html": ['<h1 class="unnumbered" id="preface">Preface</h1>',
+                              '<h2 class="unnumbered" id="notes">Notes</h2>']},
+         absent={"index.html": ["{-}", " - id="]}),
     Case("zotero-library-as-it-comes",
          {"index.md": "# Tools\n\nWe used [@dosekit; @atlas2022; @meyer2019thesis; @lund2020short; @census].\n"},
          bib="""@software{dosekit,
@@ -266,3 +353,43 @@ def test_check_predicts_the_strict_build(case: Case, tmp_path: Path) -> None:
     ours = {m for name, m in records if name == "mkdocs.plugins.litreview"}
     assert sorted(found) == sorted(ours | set(case.check_extra))
     assert code == (1 if error else 0), (error, found)
+
+
+MKDOCS_BUILTINS = ["toc", "tables", "fenced_code"]  # what MkDocs always adds to a site's markdown_extensions
+
+
+def plain_markdown(case: Case, root: Path) -> tuple[dict[str, str], list[str]]:
+    """Each page of the case converted by Python-Markdown alone with `litreview.markdown` (Zensical's way), with
+    MkDocs' built-in extensions and the case's own; the litreview warnings logged meanwhile."""
+    import markdown
+    from litreview.site import strip_front_matter
+
+    handler = _Collect()
+    logger = logging.getLogger("mkdocs.plugins.litreview")
+    logger.addHandler(handler)
+    cwd = os.getcwd()
+    os.chdir(root)
+    try:
+        out = {}
+        for name in case.pages:
+            body = strip_front_matter((root / "docs" / name).read_text(encoding="utf-8"))
+            extensions = [*MKDOCS_BUILTINS, *case.extra.get("markdown_extensions", []), "litreview.markdown"]
+            out[name.replace(".md", ".html")] = markdown.markdown(body, extensions=extensions)
+    finally:
+        os.chdir(cwd)
+        logger.removeHandler(handler)
+    return out, [m for _name, m in handler.records]
+
+
+PLAIN = [c for c in CATALOGUE if c.html and not c.files.get("bib/main.bib") and "mkdocs-bibtex" not in c.id
+         and c.id != "citation-in-a-heading"]  # the heading's citation is checked in the theme's nav
+
+
+@pytest.mark.parametrize("case", PLAIN, ids=[c.id for c in PLAIN])
+def test_catalogue_reads_the_same_with_plain_python_markdown(case: Case, tmp_path: Path) -> None:
+    root = make(case, tmp_path)
+    pages, warnings = plain_markdown(case, root)
+    for page, fragments in case.html.items():
+        for fragment in fragments:
+            assert fragment.replace(" />", ">") in pages[page].replace(" />", ">"), (page, fragment)
+    assert [w for w in warnings if not w.startswith("litreview:")] == case.expected

@@ -48,6 +48,7 @@ OPTIONS: dict[str, list[Any]] = {
     "references_heading": ["References", "Heading of a page's reference list."],
 }
 _SELF = ("litreview.markdown", "litreview")
+MKDOCS_BUILTINS = ("toc", "tables", "fenced_code")
 
 
 def _normal(text: str) -> str:
@@ -88,13 +89,23 @@ class Engine:
         return engine
 
     def manager(self) -> CitationManager:
-        return CitationManager(self.bib, str(self.options["style"]), str(self.options["citation_style"]),
-                               str(self.options["references_heading"]))
+        manager = CitationManager(self.bib, str(self.options["style"]), str(self.options["citation_style"]),
+                                  str(self.options["references_heading"]))
+        names = [next(iter(e)) if isinstance(e, dict) else e for e in (self.site.markdown_extensions if self.site
+                                                                         else ())]
+        manager.md_in_html = "md_in_html" in names
+        return manager
 
     def markdown(self) -> Markdown:
         """A converter with the site's own extensions (so admonitions, tabs... are parsed as the host does)."""
         names: list[Any] = []
         configs: dict[str, Any] = {}
+        listed = [*MKDOCS_BUILTINS] if self.site and self.site.config_file.suffix != ".toml" else []
+        for item in self.site.markdown_extensions if self.site else ():
+            name = next(iter(item)) if isinstance(item, dict) else item
+            if str(name) in listed:
+                listed.remove(str(name))
+        names += listed  # MkDocs (and ProperDocs) always read pages with these, listed or not
         for item in self.site.markdown_extensions if self.site else ():
             name, config = (next(iter(item.items())) if isinstance(item, dict) else (item, {}))
             if str(name) in _SELF:

@@ -96,6 +96,42 @@ def mask_inline(text: str, comments: bool) -> str:
     return "".join(chars)
 
 
+_TAG_AT_LINE_START = re.compile(r"^ {0,3}<[A-Za-z]", re.MULTILINE)
+
+
+def raw_html_spans(text: str, md_in_html: bool = False) -> list[tuple[int, int]]:
+    """(start, end) of each raw HTML block in `text` (a page with its code blanked): Python-Markdown publishes such
+    a block as it is, so citations, links and values inside it are text. Found by Python-Markdown's own block
+    preprocessor, so `litreview check` reads the page as the build does; with `md_in_html`, a block marked
+    `markdown="1"` is Markdown and not raw."""
+    if not _TAG_AT_LINE_START.search(text):
+        return []
+    from markdown import Markdown  # the host's parser: exactly its rules for where a raw block starts and ends
+
+    md = Markdown(extensions=["md_in_html"] if md_in_html else [])
+    md.preprocessors["html_block"].run(text.split("\n"))
+    spans, at = [], 0
+    for block in md.htmlStash.rawHtmlBlocks:
+        if not isinstance(block, str) or not block.strip():
+            continue  # an element of md_in_html: its Markdown is parsed
+        found = text.find(block.rstrip("\n"), at)
+        if found >= 0:
+            at = found + len(block.rstrip("\n"))
+            spans.append((found, at))
+    return spans
+
+
+def mask_raw_html(text: str, md_in_html: bool = False) -> str:
+    """`text` with its raw HTML blocks blanked (see `raw_html_spans`)."""
+    spans = raw_html_spans(text, md_in_html)
+    if not spans:
+        return text
+    chars = list(text)
+    for start, end in spans:
+        _blank(chars, start, end)
+    return "".join(chars)
+
+
 UNCLOSED_COMMENT = ("'<!--' opens an HTML comment that is never closed, so the page shows the rest as text; "
                     "end it with '-->'")
 
@@ -125,6 +161,7 @@ class MarkdownPage:
     path: str
     rel: str
     source: str
+    md_in_html: bool = False  # the site reads Markdown inside `<div markdown="1">`
 
     @cached_property
     def without_code(self) -> str:
@@ -133,8 +170,9 @@ class MarkdownPage:
 
     @cached_property
     def prose(self) -> str:
-        """Code and HTML comments blanked: what Python-Markdown turns into text, links and citations."""
-        return mask_inline(mask_code_blocks(self.source), comments=True)
+        """Code, HTML comments and raw HTML blocks blanked: what Python-Markdown turns into text, links and
+        citations."""
+        return mask_inline(mask_raw_html(mask_code_blocks(self.source), self.md_in_html), comments=True)
 
     @cached_property
     def _line_starts(self) -> list[int]:

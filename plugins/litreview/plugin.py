@@ -102,6 +102,7 @@ class LitReviewPlugin(BasePlugin[LitReviewConfig]):
         except LitReviewError as exc:
             raise PluginError(str(exc)) from exc
         self.bib_files, self.tables, self.citations = inputs.bib_paths, inputs.tables, inputs.citations
+        self.citations.md_in_html = "md_in_html" in config.markdown_extensions  # where raw HTML holds Markdown
         self.extension = CitationExtension(value_resolver=self.tables.resolve_value,
                                            is_dataset=self.tables.datasets.__contains__)
         config.markdown_extensions.append(self.extension)  # type: ignore[arg-type]

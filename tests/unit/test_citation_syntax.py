@@ -21,6 +21,12 @@ ACCEPTED = [
     ("(@doe99)", [("doe99", "", "", False)], "narrative"),
     ("[see [a] @k, p. 1]", [("k", "see [a]", "p. 1", False)], "normal"),
     ("[@Müller2020]", [("Müller2020", "", "", False)], "normal"),
+    # keys separated by commas: one citation of each (pandoc cites the second inside the first one's locator)
+    ("[@a,@b]", [("a", "", "", False), ("b", "", "", False)], "normal"),
+    ("[@a, @b, -@c; @d]", [("a", "", "", False), ("b", "", "", False), ("c", "", "", True), ("d", "", "", False)],
+     "normal"),
+    ("[@{x,y}, @b]", [("x,y", "", "", False), ("b", "", "", False)], "normal"),
+    ("[@doi:10.1371/journal.pcbi.1007128]", [("doi:10.1371/journal.pcbi.1007128", "", "", False)], "normal"),
 ]
 
 
@@ -53,7 +59,8 @@ def test_not_a_citation(text: str) -> None:
 
 
 # Pandoc reads these as text with narrative citations inside, never as one bracketed citation.
-NOT_BRACKETED = [("[see @a and @b]", [("a",), ("b",)]), ("[@a; plain text]", [("a",)])]
+NOT_BRACKETED = [("[see @a and @b]", [("a",), ("b",)]), ("[@a; plain text]", [("a",)]),
+                 ("[@a,@b.]", [("a",), ("b",)]), ("[@a, p. 4, @b]", [("a",), ("b",)])]
 
 
 @pytest.mark.parametrize(("text", "keys"), NOT_BRACKETED)

@@ -12,8 +12,9 @@ from ..bibliography.load import Bibliography
 from ..bibliography.style import format_entries_cached, narrative_name
 from ..errors import Problem, SourceLocation, line_of_offset
 from ..jsonstore import JsonStore, code_digest
-from ..markdown_text import UNCLOSED_COMMENT, mask_code_blocks, mask_inline, unclosed_comment
+from ..markdown_text import UNCLOSED_COMMENT, mask_code_blocks, mask_inline, mask_raw_html, unclosed_comment
 from ..search_copy import light_tables
+from .captions import fill_captions
 from .markdown_ext import iter_placeholders
 from .numbering import assign_numbers
 from .render import (
@@ -30,10 +31,11 @@ from .render import fix_citations as _fix
 from .syntax import BOOKDOWN_REF, bookdown_key, read_key, xref_kind
 
 
-def key_lines(source: str) -> dict[str, int]:
-    """Line of the first `@key` of every key in a page's source, outside code and comments: one pass over the
-    page however many keys are looked up (a scan per unknown key made a page with hundreds of them quadratic)."""
-    prose = mask_inline(mask_code_blocks(source), comments=True)
+def key_lines(source: str, md_in_html: bool = False) -> dict[str, int]:
+    """Line of the first `@key` of every key in a page's source, outside code, comments and raw HTML blocks: one
+    pass over the page however many keys are looked up (a scan per unknown key made a page with hundreds of them
+    quadratic)."""
+    prose = mask_inline(mask_raw_html(mask_code_blocks(source), md_in_html), comments=True)
     lines: dict[str, int] = {}
     line, counted = 1, 0
     at = prose.find("@")
@@ -97,6 +99,26 @@ def relative_url(url: str, base: str) -> str:
     return rel + "/" if url.endswith("/") and rel != "." else rel
 
 
+# Manubot's citation keys name a work by a persistent identifier (`doi:10.1371/...`, `pmid:31233491`, `url:https://...`)
+# that `manubot process` looks up online while it builds; `tag:` and `raw:` keys come from its own files.
+MANUBOT_ONLINE = ("doi", "pmid", "pmcid", "arxiv", "isbn", "url", "wikidata")
+MANUBOT_LOCAL = ("tag", "raw")
+
+
+def unknown_key_message(key: str, suggestion: str | None) -> str:
+    """The one message for a cited key that the bibliography lacks (the build's and `litreview check`'s)."""
+    prefix = key.partition(":")[0].lower() if ":" in key else ""
+    if prefix in MANUBOT_ONLINE or prefix in MANUBOT_LOCAL:
+        how = ("which Manubot looks up online; the build never uses the network, so add a BibTeX entry to bib/ "
+               f"whose key is exactly '{key}' (for example from `manubot cite --format=csljson {key}` converted with "
+               "`pandoc -f csljson -t bibtex`, its key set to this one)") if prefix in MANUBOT_ONLINE else \
+              (f"which Manubot reads from its own files (citation-tags.tsv, manual references); add a BibTeX entry "
+               f"to bib/ whose key is exactly '{key}'")
+        return f"unknown citation key '{key}': a Manubot citation key, {how}"
+    hint = f" (did you mean '{suggestion}'?)" if suggestion else "; add it to bib/ or correct the key"
+    return f"unknown citation key '{key}'{hint}"
+
+
 def xref_message(key: str) -> str:
     """The one message for a cross-reference whose target no page has."""
     heading = f" or a heading the id '{key[4:]}'" if key.startswith("sec:") else ""  # bookdown's \@ref(id)
@@ -135,6 +157,7 @@ class CitationManager:
         self.targets: dict[str, tuple[str, str, str]] = {}  # cross-reference key -> (page id, URL, label)
         self.fragments: dict[str, str] = {}  # cross-reference key -> element id, where the two differ
         self._ctx_digest = ""  # what every fixed page depends on besides its own HTML (set by finalize)
+        self.md_in_html = False  # the host reads Markdown inside `<div markdown="1">` (for lines of messages)
 
     def add_page(self, page_id: str, path: str, source: str) -> list[Problem]:
         """Register a page; returns problems of its source that its HTML cannot show (an unclosed comment)."""
@@ -231,14 +254,16 @@ class CitationManager:
             ctx = replace(ctx, xrefs=xrefs)
         result = _fix(html, ctx)
         problems = []
-        lines = key_lines(record.source) if result.unresolved or result.unresolved_xrefs else {}
+        lines = key_lines(record.source, self.md_in_html) if result.unresolved or result.unresolved_xrefs else {}
         for key in dict.fromkeys(result.unresolved):
-            suggestion = self.bib.suggest(key)
-            hint = f" (did you mean '{suggestion}'?)" if suggestion else "; add it to bib/ or correct the key"
-            problems.append(Problem(SourceLocation(record.path, lines.get(key)), f"unknown citation key '{key}'{hint}"))
+            problems.append(Problem(SourceLocation(record.path, lines.get(key)),
+                                    unknown_key_message(key, self.bib.suggest(key))))
         for key in dict.fromkeys(result.unresolved_xrefs):
             problems.append(Problem(SourceLocation(record.path, lines.get(key)), xref_message(key)))
         out, light = result.html, result.search_html
+        if "<lr-caption" in out:  # "Figure 1:" of this page's own figures and tables
+            numbers = {key: label for key, (target_page, _url, label) in self.targets.items() if target_page == page_id}
+            out, light = fill_captions(out, numbers), fill_captions(light, numbers)
         if REFS_MARKER.search(out):  # pandoc's `{#refs}`: this page's references, or if it cites nothing, all
             marker = "<!-- references -->" if result.backrefs else "<!-- bibliography -->"
             out, light = REFS_MARKER.sub(marker, out, count=1), REFS_MARKER.sub(marker, light, count=1)

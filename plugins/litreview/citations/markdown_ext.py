@@ -13,8 +13,10 @@ from markdown import Markdown, util
 from markdown.blockprocessors import BlockProcessor
 from markdown.extensions import Extension
 from markdown.inlinepatterns import InlineProcessor
+from markdown.preprocessors import Preprocessor
 from markdown.treeprocessors import Treeprocessor
 
+from .captions import CAPTION_TAG, caption_paragraph, rewrite_chunks
 from .syntax import (
     BOOKDOWN_LABEL,
     BOOKDOWN_REF,
@@ -24,6 +26,7 @@ from .syntax import (
     find_citations,
     parse_bracketed_at,
     parse_narrative_at,
+    xref_kind,
 )
 from .values import FORCE_ATTR, FORCE_FLAGS, PLACEHOLDER_TAG, settle_value_citations
 
@@ -289,6 +292,132 @@ class _BookdownLabels(Treeprocessor):
                 img.set("id", m.group(1))
 
 
+def _caption_placeholder(parent: etree.Element, target: str) -> etree.Element:
+    return etree.SubElement(parent, CAPTION_TAG, {"data-target": target})
+
+
+def _unescaped(text: str | None) -> str:
+    return _ESCAPED_CHAR.sub(lambda e: chr(int(e.group(1))), text or "")
+
+
+class _Captions(Treeprocessor):
+    """Figures and tables that cross-references name get captions numbered as their tools number them:
+    an image with a figure id alone in its paragraph becomes a `<figure>` captioned by its alt text; a pandoc
+    caption paragraph (`: Growth {#tbl-growth}`, `Table: (\\#tab:growth) Growth`) next to a table becomes its
+    `<caption>`, and one next to no table (a code chunk's figure, which R would draw) a caption of its own.
+    "Figure 1:" is a placeholder until the whole site is numbered (`captions.fill_captions`)."""
+
+    def run(self, root: etree.Element) -> None:
+        for parent in [el for el in root.iter() if el.tag != "figure" and any(c.tag == "p" for c in el)]:
+            for child in [c for c in parent if c.tag == "p"]:
+                if not self._figure(parent, child):
+                    self._caption(parent, child)
+
+    @staticmethod
+    def _figure(parent: etree.Element, p: etree.Element) -> bool:
+        img = p[0] if len(p) else None
+        if img is None or img.tag != "img" or (p.text or "").strip() or xref_kind(img.get("id") or "") != "Figure":
+            return False
+        rest = list(p)[1:]
+        if any(el.tag != PLACEHOLDER_TAG or (el.tail or "").strip() for el in rest) or (img.tail or "").strip():
+            return False  # text beside the image: an inline image, not a figure
+        figure = etree.Element("figure", {"id": img.attrib.pop("id")})
+        for el in list(p):
+            p.remove(el)
+        figure.append(img)
+        img.tail = None
+        caption = etree.SubElement(figure, "figcaption")
+        label = _caption_placeholder(caption, figure.get("id", ""))
+        label.tail = img.get("alt") or ""
+        for el in rest:  # citations of the caption (moved out of the alt text), after it
+            el.tail = None
+            caption[-1].tail = (caption[-1].tail or "").rstrip() + " "
+            caption.append(el)
+        figure.tail = p.tail
+        parent.insert(list(parent).index(p), figure)
+        parent.remove(p)
+        return True
+
+    @staticmethod
+    def _caption(parent: etree.Element, p: etree.Element) -> None:
+        head = _unescaped(p.text)
+        if head[:1] not in (":", "T", "F") or util.STX in head:
+            return
+        last = p[-1] if len(p) else None
+        found = caption_paragraph(head, p.get("id", ""), None if last is None else _unescaped(last.tail))
+        if found is None:
+            return
+        siblings = list(parent)
+        at = siblings.index(p)
+        near = [siblings[i] for i in (at - 1, at + 1) if 0 <= i < len(siblings)]
+        table = next((el for el in near if el.tag == "table" and el.find("caption") is None), None)
+        if table is not None:  # pandoc's table caption, before or after its table
+            holder = etree.Element("caption")
+            table.insert(0, holder)
+            numbered = bool(found.target) and table.get("id", found.target) == found.target
+            if numbered:
+                table.set("id", found.target)
+        elif found.target and found.kind:  # a chunk's figure or table, which R would have made
+            figure = etree.Element("figure", {"id": found.target, "class": "lr-chunk-output"})
+            figure.tail = p.tail
+            parent.insert(at, figure)
+            holder = etree.SubElement(figure, "figcaption")
+            numbered = True
+        else:
+            return
+        if numbered:
+            _caption_placeholder(holder, found.target).tail = found.text
+        else:
+            holder.text = found.text
+        for el in list(p):
+            holder.append(el)
+        if last is not None and found.end is not None:
+            last.tail = found.end
+        parent.remove(p)
+
+
+# pandoc's heading attributes: `# Preface {-}`, `{.unnumbered}`, `{#methods .unnumbered}`, `{- #notes}`.
+_HEADING_ATTRS = re.compile(r"[ \t]*\{[ \t]*((?:(?:-|[#.][\w:.-]+|[\w-]+=(?:\"[^\"\n]*\"|[^\s}]+))[ \t]*)+)\}[ \t]*$")
+_HEADINGS = ("h1", "h2", "h3", "h4", "h5", "h6")
+
+
+class _HeadingAttributes(Treeprocessor):
+    """pandoc's heading attributes are never shown as text: `{-}` (pandoc's short `.unnumbered`) becomes that
+    class; without attr_list, the id and classes of `{#id .class}` are set here (attr_list sets them otherwise)."""
+
+    def run(self, root: etree.Element) -> None:
+        with_attr_list = "attr_list" in self.md.treeprocessors
+        for heading in (el for el in root.iter() if el.tag in _HEADINGS):
+            last = heading[-1] if len(heading) else None
+            text = (last.tail if last is not None else heading.text) or ""
+            m = _HEADING_ATTRS.search(text) if "}" in text else None
+            if m is None or (with_attr_list and "-" not in m.group(1).split()):
+                continue
+            tokens = [".unnumbered" if t == "-" else t for t in m.group(1).split()]
+            if with_attr_list:  # attr_list reads the block (key=value included) once `-` is a class it knows
+                kept = text[:m.start()] + " {" + " ".join(tokens) + "}"
+            else:
+                kept = text[:m.start()].rstrip()
+                ids = [t[1:] for t in tokens if t.startswith("#")]
+                classes = [t[1:] for t in tokens if t.startswith(".")]
+                if ids and not heading.get("id"):
+                    heading.set("id", ids[-1])
+                if classes:
+                    heading.set("class", " ".join(filter(None, [heading.get("class", ""), *classes])))
+            if last is not None:
+                last.tail = kept
+            else:
+                heading.text = kept
+
+
+class _Chunks(Preprocessor):
+    """knitr and Quarto code chunks (```` ```{r growth, fig.cap="..."} ````) as pandoc shows them once R has run:
+    plain code blocks, and a numbered caption where the figure or table would be (`captions.rewrite_chunks`)."""
+
+    def run(self, lines: list[str]) -> list[str]:
+        return rewrite_chunks(lines)
+
+
 class _ImageCitations(Treeprocessor):
     """`![Survival curves [@doe2020]](km.png)`: pandoc cites from a caption; alt text is an attribute, which
     cannot hold a link, so the citation leaves the alt text and follows the image."""
@@ -381,6 +510,9 @@ class CitationExtension(Extension):
         md.treeprocessors.register(_UnnestFromLinks(md), "lr-unnest", 5)
         md.treeprocessors.register(_ValueCitations(md), "lr-value-citations", 4)
         md.treeprocessors.register(_ImageCitations(md), "lr-image-citations", 3)
+        md.treeprocessors.register(_Captions(md), "lr-captions", 2)
+        md.treeprocessors.register(_HeadingAttributes(md), "lr-heading-attributes", 9)  # before attr_list (8)
+        md.preprocessors.register(_Chunks(md), "lr-chunks", 27)  # before fenced code blocks (25)
         md.parser.blockprocessors.register(_ForeignMarkers(md.parser), "lr-foreign-markers", 12)
 
 

@@ -18,7 +18,7 @@ _BRACED_KEY = re.compile(r"\{([^{}\x02\x03]+)\}")
 # Characters that may stand right before a narrative `@key`; anything else (a letter, `/`, `.`, `:`)
 # means an e-mail address, a URL path or a handle, never a citation.
 _NARRATIVE_BEFORE = frozenset(" \t\n([{\"'\u00a0\u2014\u2013\u201c\u2018;,")
-_SECOND_KEY = re.compile(r"(?:^|\s)-?@[\w{]")
+_SECOND_KEY = re.compile(r"(?:^|[\s,])-?@[\w{]")
 _PAGE_RANGE = re.compile(r"(?<=\d)-(?=\d)")
 _RUN_OF_SPACE = re.compile(r"\s+")
 # `&amp;`, `&nbsp;`, `&#8211;`: Markdown text (and table cells, which are HTML-escaped first) holds these.
@@ -185,13 +185,24 @@ def _split_items(body: str) -> list[str]:
     return parts
 
 
+# `[@a, @b]`, `[@a,@b]`: keys and nothing else, separated by commas. Pandoc reads the second key as a narrative
+# citation inside the first one's locator; both are cited, and a list of keys is what the author meant.
+_LISTED_KEY = rf"-?@(?:{KEY_PATTERN}|\{{[^{{}}]+\}})"
+_KEY_LIST = re.compile(rf"\s*{_LISTED_KEY}(?:\s*,\s*{_LISTED_KEY})+\s*")
+_LISTED = re.compile(_LISTED_KEY)
+
+
 @lru_cache(maxsize=16384)  # the same citation recurs across a review; the result is immutable
 def parse_bracketed(body: str) -> Citation | None:
-    """Parse the inside of `[...]`. None unless every `;`-separated item holds exactly one key."""
+    """Parse the inside of `[...]`. None unless every `;`-separated item holds exactly one key (or is a
+    comma-separated list of bare keys, one item each)."""
     if "@" not in body:
         return None
     items = []
     for segment in _split_items(body):
+        if "," in segment and _KEY_LIST.fullmatch(segment):
+            items += [i for m in _LISTED.finditer(segment) if (i := _parse_item(m.group(0))) is not None]
+            continue
         item = _parse_item(segment)
         if item is None:
             return None

@@ -4,7 +4,7 @@ from __future__ import annotations
 from collections.abc import Collection, Iterable, Sequence
 
 from ..bibliography.load import Bibliography
-from ..citations.manager import xref_message
+from ..citations.manager import unknown_key_message, xref_message
 from ..citations.syntax import BOOKDOWN_REF, bookdown_key, find_citations, xref_kind
 from ..markdown_text import MarkdownPage
 from .findings import Finding
@@ -31,10 +31,8 @@ def unknown_keys(pages: Sequence[MarkdownPage], bib: Bibliography, ids: Collecti
                 if key not in ids:
                     findings.append(Finding(page.path, page.line(offset), "error", "unknown-xref", xref_message(key)))
                 continue
-            suggestion = bib.suggest(key)
-            hint = f" (did you mean '{suggestion}'?)" if suggestion else "; add it to bib/ or correct the key"
             findings.append(Finding(page.path, page.line(offset), "error", "unknown-key",
-                                    f"unknown citation key '{key}'{hint}"))
+                                    unknown_key_message(key, bib.suggest(key))))
     return findings
 
 

@@ -123,6 +123,7 @@ class Project:
     config_problems: list[tuple[Severity, str]] = field(default_factory=list)  # (severity, message) on mkdocs.yml
     numbers_need_citations: bool = False  # check.numbers_need_citations: this project's editorial rule
     number_allowlist: Path | None = None  # check.number_allowlist, when set
+    md_in_html: bool = False  # Markdown inside `<div markdown="1">` is read (the md_in_html extension)
     export_fields: str = "all"  # export_fields: which fields the downloads carry
     findings: list[Finding] = field(default_factory=list)  # found while reading the configuration (unread files)
     nav_pages: list[str] = field(default_factory=list)  # docs-relative files named in `nav:`
@@ -186,7 +187,8 @@ def load_project(config_file: Path) -> Project:
             message = (f"the bibliography folder '{options.bib_dir}' does not exist; create it or set bib_dir / "
                        "bib_files of the litreview plugin")
             problems.append(("error", message))
-    toc = _named(data.get("markdown_extensions", [])).get("toc") or {}
+    extensions = _named(data.get("markdown_extensions", []))
+    toc = extensions.get("toc") or {}
     slugify = toc.get("slugify") if isinstance(toc, dict) else None
     if isinstance(slugify, PythonName):
         try:
@@ -210,4 +212,5 @@ def load_project(config_file: Path) -> Project:
         numbers_need_citations=options.check.numbers_need_citations,
         export_fields=options.export_fields,
         number_allowlist=root / options.check.number_allowlist if options.check.number_allowlist else None,
+        md_in_html="md_in_html" in extensions or "markdown.extensions.md_in_html" in extensions,
     )

@@ -5,6 +5,7 @@ import re
 from pathlib import Path
 
 from ..bibliography.load import load_cached
+from ..citations.captions import chunk_targets
 from ..citations.syntax import BOOKDOWN_LABEL
 from ..markdown_text import UNCLOSED_COMMENT, MarkdownPage, unclosed_comment
 from .bibliography import bib_problems, malformed_identifiers, same_work, unpublished_fields
@@ -33,7 +34,8 @@ def read_pages(project: Project, refused: set[Path] | None = None) -> tuple[list
             findings.append(Finding(rel_path, None, "error", "encoding", f"cannot read the file ({exc.strerror})"))
             continue
         source = source.replace("\r\n", "\n")
-        pages.append(MarkdownPage(rel_path, path.relative_to(project.docs_dir).as_posix(), source))
+        rel = path.relative_to(project.docs_dir).as_posix()
+        pages.append(MarkdownPage(rel_path, rel, source, project.md_in_html))
     return pages, findings
 
 
@@ -62,6 +64,7 @@ def run_checks(project: Project) -> list[Finding]:
     ids = {anchor for page in pages for anchor in page_anchors(page, project.slugify, project.toc_separator)}
     ids |= {f"sec:{anchor}" for anchor in ids}  # bookdown's \@ref(<heading id>)
     ids |= {m.group(1) for page in pages for m in BOOKDOWN_LABEL.finditer(page.prose)}  # ![(\#fig:x) ...](...)
+    ids |= {target for page in pages for target in chunk_targets(page.source)}  # ```{r x, fig.cap="..."}
     findings += unknown_keys(pages, bib, ids)
     for page in pages:
         start = unclosed_comment(page.without_code)

@@ -10,6 +10,8 @@ from html import escape, unescape
 from .join import DEST_SCHEME
 
 _ID = re.compile(r'\bid="([^"]*)"')
+# `<a name="x">`: the anchors of older HTML (pandoc's and bookdown's output); WeasyPrint makes them anchors too.
+_NAME = re.compile(r'(?<![\w-])name="([^"]*)"')
 _HREF = re.compile(r'\bhref="([^"]*)"')
 _SRC = re.compile(r'\bsrc="([^"]*)"')
 _HEADERLINK = re.compile(r'<a class="headerlink"[^>]*>.*?</a>', re.S)
@@ -99,6 +101,8 @@ def rewrite_page(page: PdfPage, slugs: dict[str, str], bib_slug: str | None, sit
             return m.group(0)
         path, _, fragment = target.partition("#")
         if not path:
+            if not fragment:  # `href="#"` or `href=""`: a link to nowhere, plain text on paper
+                return ""
             if fragment.startswith("ref-") and bib_slug:
                 return f'href="{local(bib_slug)}{bib_slug}--{fragment}"'
             return f'href="#{page.slug}--{fragment}"'
@@ -117,6 +121,8 @@ def rewrite_page(page: PdfPage, slugs: dict[str, str], bib_slug: str | None, sit
         if re.search(r'\brel="[^"]*\battachment\b', tag):  # embedded files: read through the confined fetcher
             return _HREF.sub(lambda h: f'href="{escape(posixpath.normpath(posixpath.join(base_dir, h.group(1))))}"'
                              if not re.match(r"^[a-z][a-z0-9+.-]*:", h.group(1), re.I) else h.group(0), tag)
+        # renamed as ids are, so two chapters' `<a name="x">` do not define one anchor twice
+        tag = _NAME.sub(lambda n: f'name="{page.slug}--{n.group(1)}"', tag)
         return _HREF.sub(href, tag)
 
     html = _A_TAG.sub(anchor, html)
