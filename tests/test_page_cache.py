@@ -38,8 +38,12 @@ def site(tmp_path: Path, pages: dict[str, str] | None = None, **options: object)
                       options={**CACHED, **options}, nav=["index.md", "chapter.md"])
 
 
-def entries(root: Path) -> list[Path]:
-    return sorted((root / ".cache" / "litreview" / "pages").glob("*.json"))
+def entries(root: Path, cache: str = "pages") -> dict[str, dict[str, object]]:
+    """The entries of one of the page caches (its pack file), by key."""
+    from litreview.jsonstore import PACK, _decode_pack
+
+    pack = root / ".cache" / "litreview" / cache / PACK
+    return (_decode_pack(pack.read_text(encoding="utf-8")) or {}) if pack.is_file() else {}
 
 
 def test_warm_build_writes_what_an_uncached_build_writes(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -64,13 +68,13 @@ def test_warm_build_writes_what_an_uncached_build_writes(tmp_path: Path, monkeyp
 def test_an_edited_page_is_converted_again_and_its_old_entry_removed(tmp_path: Path) -> None:
     root = site(tmp_path)
     assert build_site(root).error is None
-    before = {p.name for p in entries(root)}
+    before = set(entries(root))
     (root / "docs" / "chapter.md").write_text("# Chapter\n\n## Part\n\nNow citing [@a2020; @b2021].\n",
                                               encoding="utf-8")
     result = build_site(root)
     assert result.error is None
     assert 'href="#ref-b2021" aria-describedby="ref-text-1 ref-text-2">2</a>]' in result.article("chapter.html")
-    after = {p.name for p in entries(root)}
+    after = set(entries(root))
     assert len(after) == 2 and len(after & before) == 1  # the index entry kept, the chapter's replaced
 
 
@@ -104,18 +108,28 @@ def test_messages_of_a_cached_page_are_logged_again_and_strict_still_fails(tmp_p
     assert strict_warm.error is not None and "strict" in strict_warm.error
 
 
-def test_a_damaged_entry_is_converted_again(tmp_path: Path) -> None:
-    from litreview.jsonstore import _decode
+def test_a_damaged_pack_is_made_again(tmp_path: Path) -> None:
+    from litreview.jsonstore import PACK
 
     root = site(tmp_path)
     assert build_site(root).error is None
-    first, second = entries(root)
-    first.write_text(json.dumps({"version": "something else"}), encoding="utf-8")
-    text = second.read_text(encoding="utf-8")
-    second.write_text(text[: len(text) - 10], encoding="utf-8")  # cut short, as by a crash while writing
-    result = build_site(root)
-    assert result.error is None and 'href="#ref-a2020"' in result.article()
-    assert all((_decode(p.read_text(encoding="utf-8")) or {}).get("html") for p in entries(root))
+    pack = root / ".cache" / "litreview" / "pages" / PACK
+    text = pack.read_text(encoding="utf-8")
+    for damaged in (text[: len(text) - 10], '{"version": "something else"}\n', "not json\n", ""):
+        pack.write_text(damaged, encoding="utf-8")  # cut short, as by a crash while writing; or foreign
+        result = build_site(root)
+        assert result.error is None and 'href="#ref-a2020"' in result.article()
+        assert len(entries(root)) == 2 and all(e.get("html") for e in entries(root).values())
+
+
+def test_a_cold_build_writes_one_file_per_cache(tmp_path: Path) -> None:
+    """Creating files costs more than writing bytes: a cache holds its pages in one pack file."""
+    root = site(tmp_path, {**PAGES, "chapter.md": PAGES["chapter.md"] + "\n<!-- evidence-table doses -->\n"})
+    assert build_site(root).error is None
+    for cache in ("pages", "fixed", "content"):
+        assert [p.name for p in (root / ".cache" / "litreview" / cache).iterdir()] == ["pack.txt"], cache
+    assert len(entries(root, "pages")) == 2 and len(entries(root, "fixed")) == 2
+    assert len(entries(root, "content")) == 1
 
 
 def test_snippets_turn_the_page_cache_off(tmp_path: Path) -> None:
@@ -127,7 +141,7 @@ def test_snippets_turn_the_page_cache_off(tmp_path: Path) -> None:
     assert "Included" in build_site(root).article()
     (root / "part.txt").write_text("Changed [@a2020].\n", encoding="utf-8")
     assert "Changed" in build_site(root).article()
-    assert entries(root) == []
+    assert entries(root) == {}
 
 
 def test_no_cache_folder_means_no_page_cache(tmp_path: Path) -> None:
@@ -291,8 +305,7 @@ def test_tables_and_charts_are_kept_by_content_and_their_messages_replayed(tmp_p
              "<!-- evidence-table doses columns=source,nope -->\n\n<img src=x onerror=alert(1)>\n"}
     root = site(tmp_path, pages)
     cold = build_site(root, site_dir=tmp_path / "cold")
-    stored = sorted((root / ".cache" / "litreview" / "content").glob("*.json"))
-    assert len(stored) == 1  # only the page with a directive: the other costs less to render than to look up
+    assert len(entries(root, "content")) == 1  # only the page with a directive: the other costs less to render than to look up
     from litreview.tables.manager import TableManager
 
     calls: list[str] = []

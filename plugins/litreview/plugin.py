@@ -335,6 +335,8 @@ class LitReviewPlugin(BasePlugin[LitReviewConfig]):
     def on_post_build(self, *, config: MkDocsConfig) -> None:
         if not self._on:
             return
+        for store in (self.page_cache, self.fixed_cache, self.content_cache):
+            store.save()  # first: a PDF that fails later does not cost the pages their cache
         site_dir = Path(config.site_dir)
         self.tables.write_downloads(site_dir)
         if self.config.exports:
@@ -353,9 +355,6 @@ class LitReviewPlugin(BasePlugin[LitReviewConfig]):
 
     def _prune_caches(self) -> None:
         """After a build: cache entries it neither used nor wrote go (old versions of edited files)."""
-        self.page_cache.prune()
-        self.fixed_cache.prune()
-        self.content_cache.prune()
         if self.cache_dir is not None:
             folders = ["bib", "exports", "data", "charts"] + (["pdf"] if self._pdf_wanted() else [])
             for folder in folders:
