@@ -224,7 +224,9 @@ def test_a_key_ending_in_letters_after_an_ampersand_still_splits() -> None:
 
 
 NAME_WORDS = ["Smith", "de", "Van", "van", "Jr", "O'Brien", "Müller", "Ångström", "Hans-Peter", "J.", "J.-P.", "A. B.",
-              "{Barnes}", '\\"u', "le", "Mac", "X", "Ä", "ß", "1st", "Éric", "-", ".", "~", "others"]
+              "{Barnes}", '\\"u', "le", "Mac", "X", "Ä", "ß", "1st", "Éric", "-", ".", "~", "others",
+              "Ren{\\'e}e", "Dvo{\\v{r}}{\\'a}k", "Fran{\\c{c}}oise", "{\\'E}mile", "G{\\'o}mez", "{\\o}",
+              "M{\\\"u}ller", "{de la}", "a{b c}", "{\\~n}", "{van}", "L{\\'{e}}a"]
 
 
 @FAST

@@ -106,15 +106,30 @@ def _person(text: str) -> Name:
     return _name(Person(text))
 
 
-# One comma; family words each starting with a capital letter (so no "von" part); no braces, commands or ties.
-_SIMPLE_NAME = re.compile(r"\s*((?:[A-Z][^\s,{}\\~]*\s+)*[A-Z][^\s,{}\\~]*)\s*,\s*([^\s,{}\\~][^,{}\\~]*?)\s*\Z")
+# One comma; family words each starting with a capital letter (so no "von" part); no commands or ties outside
+# braces, and brace groups (accents such as `Ren{\\'e}e`, `Dvo{\\v{r}}{\\'a}k`) without spaces or commas inside.
+_NAME_CHAR = r"(?:[^\s,{}\\~]|\{(?:[^\s,{}~]|\{[^\s,{}~]*\})*\})"
+_SIMPLE_NAME = re.compile(rf"\s*((?:[A-Z]{_NAME_CHAR}*\s+)*[A-Z]{_NAME_CHAR}*)\s*,\s*"
+                          rf"((?:{_NAME_CHAR}+\s+)*{_NAME_CHAR}+)\s*\Z")
 
 
 _AND = re.compile(" [Aa][Nn][Dd] ")
+_BRACE_GROUP_WITHOUT_SPACE = re.compile(r"\{(?:[^\s{}]|\{[^\s{}]*\})*\}")
+
+
+def _splits_plainly(value: str) -> bool:
+    """Whether no brace group of a name list holds a space: then no " and " is inside braces, and splitting the
+    text gives what pybtex's brace-aware `split_name_list` gives (accents such as `Ren{\\'e}e` are the usual
+    braces)."""
+    if "{" not in value and "}" not in value:
+        return True
+    rest = _BRACE_GROUP_WITHOUT_SPACE.sub("x", value)
+    return "{" not in rest and "}" not in rest
 
 
 def _split_names(value: str) -> list[str]:
-    """pybtex's `split_name_list` for a list without braces (where its brace tracking changes nothing)."""
+    """pybtex's `split_name_list` for a list whose braces hold no space (where its brace tracking changes
+    nothing; see `_splits_plainly`)."""
     return [part.strip() for part in _AND.split(value)] if value else []
 
 
@@ -298,7 +313,7 @@ def _build_entry(raw: _RawEntry, problems: list[Problem]) -> Entry:
             continue
         values[name] = value
         if name in PERSON_FIELDS:
-            names = _split_names(value) if "{" not in value else split_name_list(value)
+            names = _split_names(value) if _splits_plainly(value) else split_name_list(value)
             truncated[name] = any(n.strip().lower() == "others" for n in names)
             try:
                 persons[name] = tuple(_person(n) for n in names if n.strip().lower() != "others")
