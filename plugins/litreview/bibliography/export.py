@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from ..jsonstore import mark_used
-from .fmt import Field, Part, format_entry
+from .fmt import format_field_value
 from .identifiers import clean_doi, entry_pmid
 from .load import Bibliography, Entry, Name
 
@@ -41,6 +41,7 @@ _MONTHS = {name: i for i, name in enumerate(
 _DATE = re.compile(r"^(\d{4})(?:-(\d{1,2})(?:-(\d{1,2}))?)?")
 _PAGES = re.compile(r"^\s*([^\s\u2013\u2014-]+)\s*(?:-+|\u2013|\u2014)\s*([^\s\u2013\u2014-]+)\s*$")
 EXPORT_VERSION = "exports-1"
+_KEYWORD_SEPARATOR = re.compile(r"[;,]")
 _SAFE = re.compile(r"[^A-Za-z0-9._-]+")
 
 
@@ -84,8 +85,9 @@ def _kept(entry: Entry) -> list[tuple[str, str]]:
 # ---------------------------------------------------------------------------------------------- BibTeX
 def entry_to_bibtex(entry: Entry) -> str:
     """One entry as BibTeX, in `litreview fmt` layout, with the LaTeX values as written in bib/."""
-    fields = [Field(name, (Part("braced", value),), 0) for name, value in _kept(entry)]
-    return format_entry(entry.type, entry.key, fields) + "\n"
+    body = ",\n".join(f"  {name} = {format_field_value(name, value)}" for name, value in _kept(entry))
+    kind = entry.type.lower()
+    return (f"@{kind}{{{entry.key},\n{body}\n}}" if body else f"@{kind}{{{entry.key}}}") + "\n"
 
 
 def to_bibtex(entries: Iterable[Entry]) -> str:
@@ -109,11 +111,8 @@ def _container(entry: Entry) -> str:
     return entry.get("journal") or entry.get("journaltitle") or entry.get("booktitle") or entry.get("series")
 
 
-_SPACES = re.compile(r"\s+")
-
-
 def _one_line(text: str) -> str:
-    return _SPACES.sub(" ", text).strip()
+    return " ".join(text.split())  # str.split() splits on exactly the characters `\s` matches
 
 
 def entry_to_ris(entry: Entry) -> str:
@@ -151,7 +150,7 @@ def entry_to_ris(entry: Entry) -> str:
                       ("SN", "isbn"), ("LA", "language"), ("UR", "url"), ("AB", "abstract"), ("N1", "note")):
         if entry.get(name):
             lines.append((tag, entry.get(name)))
-    for keyword in re.split(r"[;,]", entry.get("keywords")):
+    for keyword in _KEYWORD_SEPARATOR.split(entry.get("keywords")):
         if keyword.strip():
             lines.append(("KW", keyword.strip()))
     lines.append(("ER", ""))
@@ -193,6 +192,13 @@ def _issued(entry: Entry) -> dict[str, Any] | None:
     return {"date-parts": [parts]}
 
 
+_CSL_SIMPLE = (("volume", "volume"), ("number", "issue"), ("edition", "edition"), ("publisher", "publisher"),
+               ("address", "publisher-place"), ("location", "publisher-place"), ("isbn", "ISBN"), ("issn", "ISSN"),
+               ("url", "URL"), ("abstract", "abstract"), ("note", "note"), ("language", "language"),
+               ("pmcid", "PMCID"), ("shortjournal", "container-title-short"),
+               ("journalabbrev", "container-title-short"))
+
+
 def entry_to_csl(entry: Entry) -> dict[str, Any]:
     """One entry as a CSL-JSON item (the format of Zotero, pandoc and citeproc)."""
     item: dict[str, Any] = {"id": entry.key, "type": CSL_TYPES.get(entry.type, "article")}
@@ -210,13 +216,10 @@ def entry_to_csl(entry: Entry) -> dict[str, Any]:
     issued = _issued(entry)
     if issued:
         item["issued"] = issued
-    simple = {"volume": "volume", "number": "issue", "edition": "edition", "publisher": "publisher",
-              "address": "publisher-place", "location": "publisher-place", "isbn": "ISBN", "issn": "ISSN",
-              "url": "URL", "abstract": "abstract", "note": "note", "language": "language",
-              "pmcid": "PMCID", "shortjournal": "container-title-short", "journalabbrev": "container-title-short"}
-    for name, target in simple.items():
-        if entry.get(name) and target not in item:
-            item[target] = entry.get(name)
+    fields = entry.fields
+    for name, target in _CSL_SIMPLE:
+        if fields.get(name) and target not in item:
+            item[target] = fields[name]
     if entry.type in ("techreport", "report", "patent") and "issue" in item:
         item["number"] = item.pop("issue")
     if entry.get("pages"):
@@ -224,8 +227,9 @@ def entry_to_csl(entry: Entry) -> dict[str, Any]:
         item["page"] = f"{start}-{end}" if end else start
     if entry.get("doi"):
         item["DOI"] = clean_doi(entry.get("doi"))
-    if entry_pmid(entry):
-        item["PMID"] = entry_pmid(entry)
+    pmid = entry_pmid(entry)
+    if pmid:
+        item["PMID"] = pmid
     return item
 
 

@@ -271,6 +271,11 @@ def format_value(name: str, parts: Sequence[Part]) -> str:
     return " # ".join(out)
 
 
+def format_field_value(name: str, value: str) -> str:
+    """`{value}` of one plain (braced) field, tidied as `format_value` tidies it."""
+    return "{" + _literal(value, name, True) + "}"
+
+
 def format_entry(entry_type: str, key: str, fields: Iterable[Field], width: int = 0) -> str:
     """One entry, its fields in the author's order; `width` pads field names so the `=` signs line up."""
     body = ",\n".join(f"  {f.name:<{width}} = {format_value(f.name, f.parts)}" for f in fields)

@@ -169,7 +169,6 @@ def _syntax_message(error: PybtexError, context: str = "") -> str:
     return f"BibTeX syntax error{where}: {text}; check the braces, quotes and commas of this entry"
 
 
-_SPACES = re.compile(r"\s+")
 
 
 @dataclass
@@ -307,7 +306,7 @@ def _build_entry(raw: _RawEntry, problems: list[Problem]) -> Entry:
     persons: dict[str, tuple[Name, ...]] = {}
     truncated: dict[str, bool] = {}
     for name, value in raw.fields:
-        value = _SPACES.sub(" ", value).strip()
+        value = " ".join(value.split())  # what `\s+` -> " " and strip give, faster
         if name in values:
             problems.append(Problem(raw.location, f"entry '{raw.key}' repeats the field '{name}'; keep one"))
             continue
