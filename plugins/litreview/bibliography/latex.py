@@ -59,6 +59,7 @@ def _math(m: re.Match[str]) -> str:
 
 
 _PLAIN = re.compile(r"(?:[^\\{}$~`'-]|-(?!-))*\Z")
+_PLAIN_BUT_DASHES = re.compile(r"[^\\{}$~`']*\Z")
 # Only these need latexcodec; most field values (three in four in a large library) are plain text already.
 _NEEDS_CODEC = re.compile(r"[\\~`']|--")
 
@@ -90,6 +91,9 @@ def latex_to_text(value: str) -> str:
     """Plain Unicode text for a BibTeX field value; never leaves a backslash command or a brace."""
     if _PLAIN.match(value):  # most values: no command, brace, math, tie, quote or dash pair to read
         return unicodedata.normalize("NFC", _SPACES.sub(" ", value).strip())
+    if _PLAIN_BUT_DASHES.match(value):  # page ranges (`618--623`): only the dashes to turn into Unicode
+        text = value.replace("---", "\u2014").replace("--", "\u2013")
+        return unicodedata.normalize("NFC", _SPACES.sub(" ", text).strip())
     text = _URL.sub(lambda m: m.group(1).replace("\\", ""), value)
     text = _LINK_TEXT.sub(r"\1", text)
     text = _MATH.sub(_math, text)
