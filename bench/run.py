@@ -655,7 +655,7 @@ def write_doc(text: str, target: Path) -> None:
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sizes", default="S,M,L", help="comma-separated, from: " + ", ".join(generate.SIZES))
-    parser.add_argument("--runs", type=int, default=3, help="builds per size, variant and cold/warm")
+    parser.add_argument("--runs", type=int, default=5, help="builds per size, variant and cold/warm")
     parser.add_argument("--variants", default="plain,litreview,bibtex")
     parser.add_argument("--skip-rebuild", action="store_true")
     parser.add_argument("--skip-profile", action="store_true", help="no profile, hook timings or what-ifs")
