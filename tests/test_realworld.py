@@ -285,6 +285,17 @@ CATALOGUE: list[Case] = [
                "raw.html": ['<ol class="lr-references"><li id="ref-lund2021dose" value="2">']},
          absent={"index.html": [":::", '<h2 id="references">'], "references.html": [":::"],
                  "raw.html": ['<h2 id="references">']}),
+    Case("quarto-fenced-divs",
+         {"index.md": '# Growth\n\n::: {.callout-note title="Before you read"}\nLesions grow [@okafor2019growth].\n:::\n\n'
+                      "::: {#fig-growth}\n![](growth.png)\n\nGrowth over a year [@lund2021dose].\n:::\n\n"
+                      "As @fig-growth shows.\n\n::: {.callout-warning}\n## Mind the dose\n\nSee above.\n:::\n"},
+         files={"docs/growth.png": "png"}, extra=ATTR_LIST,
+         html={"index.html": ['<div class="admonition note callout-note">\n<p class="admonition-title">Before you read</p>',
+                              '<figure id="fig-growth">',
+                              '<figcaption><span class="lr-caption-label">Figure\u00a01:</span> Growth over a year',
+                              'As <span class="lr-xrefs"><a class="lr-xref" href="#fig-growth">Figure\u00a01</a></span> '
+                              'shows', '<p class="admonition-title">Mind the dose</p>']},
+         absent={"index.html": [":::", '<h2 id="mind-the-dose"']}),
 ]
 
 

@@ -17,6 +17,7 @@ from markdown.preprocessors import Preprocessor
 from markdown.treeprocessors import Treeprocessor
 
 from .captions import CAPTION_TAG, caption_paragraph, rewrite_chunks
+from .divs import FencedDivs
 from .syntax import (
     BOOKDOWN_LABEL,
     BOOKDOWN_REF,
@@ -514,6 +515,8 @@ class CitationExtension(Extension):
         md.treeprocessors.register(_HeadingAttributes(md), "lr-heading-attributes", 9)  # before attr_list (8)
         md.preprocessors.register(_Chunks(md), "lr-chunks", 27)  # before fenced code blocks (25)
         md.parser.blockprocessors.register(_ForeignMarkers(md.parser), "lr-foreign-markers", 12)
+        # pandoc's `::: {.class}` divs: before headings (70) and lists split a div's blocks, after indented code (80)
+        md.parser.blockprocessors.register(FencedDivs(md.parser), "lr-fenced-divs", 75)
 
 
 def makeExtension(**kwargs: Any) -> CitationExtension:  # noqa: N802 (Markdown entry point)
