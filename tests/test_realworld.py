@@ -245,8 +245,8 @@ CATALOGUE: list[Case] = [
          {"index.md": "# Doses\n\nDoses vary [@lund2021dose].\n"}, bib={},
          files={"bib/main.bib": BIB, "bib/extra.bibtex": "@misc{x, title={X}}\n", "bib/README.md": "About\n"},
          options={"bib_files": [], "bib_dir": "bib"},
-         expected=["bib/extra.bibtex: this file is not read: only *.bib files in bib/ are; rename it to extra.bib if "
-                   "it holds BibTeX, or move it out of the folder"]),
+         expected=["bib/extra.bibtex: this file is not read: only *.bib (BibTeX) and *.json (CSL JSON) files in bib/ "
+                   "are; rename it to extra.bib if it holds BibTeX, or move it out of the folder"]),
     Case("nav-entry-whose-page-is-gone",
          {"index.md": "# Doses\n\nDoses vary [@lund2021dose].\n"}, nav=["index.md", {"Gone": "gone.md"}],
          check_extra=["mkdocs.yml: nav: 'gone.md' is not a file in docs/; correct the path or remove the entry"]),
@@ -296,6 +296,18 @@ CATALOGUE: list[Case] = [
                               'As <span class="lr-xrefs"><a class="lr-xref" href="#fig-growth">Figure\u00a01</a></span> '
                               'shows', '<p class="admonition-title">Mind the dose</p>']},
          absent={"index.html": [":::", '<h2 id="mind-the-dose"']}),
+    Case("pandoc-csl-json-bibliography",
+         {"index.md": "# Growth\n\nLesions grow [@okafor2019; @lund2021dose], as @{doi:10.1000/abc} found.\n"},
+         bib={"refs.json": '[\n  {"id": "okafor2019", "type": "article-journal", "title": "Growth -- and more",\n'
+                           '   "author": [{"family": "Okafor", "given": "Ada"}], "container-title": "J Hepatol",\n'
+                           '   "issued": {"date-parts": [[2019]]}, "page": "1-9"},\n'
+                           '  {"id": "doi:10.1000/abc", "type": "book", "title": "A book",\n'
+                           '   "author": [{"literal": "WHO"}], "issued": {"date-parts": [[2020]]}}\n]\n',
+              "more.bib": bib_entry("lund2021dose", "Dose and response", "Lund, Per", "2021")},
+         html={"index.html": ['<li id="ref-okafor2019" value="1"><span class="lr-ref-text" id="ref-text-1">Okafor A. '
+                              'Growth -- and more. J Hepatol. 2019:1\u20139.',
+                              '<li id="ref-doi:10.1000/abc" value="3"><span class="lr-ref-text" id="ref-text-3">WHO. '
+                              'A book.']}),
 ]
 
 

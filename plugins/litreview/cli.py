@@ -57,7 +57,7 @@ def _fmt_targets(args: argparse.Namespace, err: TextIO) -> list[Path] | None:
     except ProjectError as exc:
         print(f"litreview fmt: {exc}", file=err)
         return None
-    return project.bib_paths
+    return [p for p in project.bib_paths if p.suffix != ".json"]  # CSL JSON is not BibTeX: left as it is
 
 
 def cmd_fmt(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:

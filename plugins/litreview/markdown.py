@@ -190,7 +190,8 @@ def engine_for(options: dict[str, Any]) -> Engine:
     settings = {**(site.litreview if site else {}), **{k: v for k, v in options.items() if v != OPTIONS[k][0]}}
     merged = {k: settings.get(k, default[0]) for k, default in OPTIONS.items()}
     root = site.root if site else Path.cwd().resolve()
-    inputs = [root / str(f) for f in merged["bib_files"]] or sorted((root / str(merged["bib_dir"])).glob("*.bib"))
+    inputs = [root / str(f) for f in merged["bib_files"]] or sorted((root / str(merged["bib_dir"])).glob("*.bib")) + \
+        sorted((root / str(merged["bib_dir"])).glob("*.json"))
     data = (site.docs_dir if site else root) / str(merged["data_dir"])
     inputs += sorted(data.glob("*.y*ml")) if data.is_dir() else []
     key = (str(config), repr(sorted(merged.items())),

@@ -225,6 +225,17 @@ def _parse_file(text: str, rel: str, problems: list[Problem]) -> list[_RawEntry]
     return found
 
 
+def _parse_csl(text: str, rel: str, problems: list[Problem]) -> list[_RawEntry]:
+    """A CSL JSON file's items as BibTeX entries (see `csl.py`)."""
+    from .csl import read_csl
+
+    def report(line: int, message: str) -> None:
+        problems.append(Problem(SourceLocation(rel, line), message))
+
+    return [_RawEntry(key, kind, fields, SourceLocation(rel, line))
+            for key, kind, fields, line in read_csl(text, report)]
+
+
 def _parse_with_pybtex(text: str, rel: str, problems: list[Problem]) -> list[_RawEntry]:
     from pybtex.database.input.bibtex import LowLevelParser, month_names
     from pybtex.scanner import PybtexSyntaxError
@@ -374,17 +385,18 @@ _NOT_BIBTEX = ("readme", "license", "licence", "changelog")
 
 
 def bib_folder(folder: Path, shown: str) -> tuple[list[Path], list[Problem]]:
-    """The `*.bib` files of the bibliography folder, in name order, and a problem for each other file in it (a
-    `.bibtex` or CSL-JSON file there would otherwise only show up as "unknown citation key")."""
+    """The `*.bib` and CSL `*.json` files of the bibliography folder, in name order, and a problem for each other
+    file in it (a `.bibtex` file there would otherwise only show up as "unknown citation key")."""
     paths, problems = [], []
     for path in sorted(folder.iterdir()):
         if path.name.startswith(".") or not path.is_file():
             continue
-        if path.suffix == ".bib":
+        if path.suffix in (".bib", ".json"):  # BibTeX, or CSL JSON as Zotero, pandoc and Quarto write it
             paths.append(path)
         elif not path.name.lower().startswith(_NOT_BIBTEX) and path.suffix.lower() not in (".md", ".txt"):
             problems.append(Problem(SourceLocation(f"{shown.rstrip('/')}/{path.name}"),
-                                    f"this file is not read: only *.bib files in {shown.rstrip('/')}/ are; rename "
+                                    f"this file is not read: only *.bib (BibTeX) and *.json (CSL JSON) files in "
+                                    f"{shown.rstrip('/')}/ are; rename "
                                     f"it to {path.stem}.bib if it holds BibTeX, or move it out of the folder"))
     return paths, problems
 
@@ -416,7 +428,8 @@ def load_bibliography(paths: Iterable[Path], root: Path,
         if not text.strip():
             problems.append(Problem(SourceLocation(rel), "the file is empty; add entries or remove the file"))
             continue
-        for raw in _parse_file(text, rel, problems):
+        raws = _parse_csl(text, rel, problems) if path.suffix.lower() == ".json" else _parse_file(text, rel, problems)
+        for raw in raws:
             if raw.type not in KNOWN_TYPES:
                 problems.append(Problem(raw.location, f"unknown entry type '@{raw.type}' for '{raw.key}'; "
                                         "use a BibTeX or biblatex type such as @article or @misc"))

@@ -16,7 +16,7 @@ from ..markdown_text import MarkdownPage
 from ..tables.load import load_datasets
 from .git import GitError, read_tree
 
-SUFFIXES = (".yml", ".yaml", ".bib", ".md")
+SUFFIXES = (".yml", ".yaml", ".bib", ".json", ".md")
 
 
 @dataclass(frozen=True)
