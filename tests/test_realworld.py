@@ -139,13 +139,13 @@ CATALOGUE: list[Case] = [
                       "Exported: [@doi:10.1000/known].\n"},
          bib=bib_entry("doi:10.1000/known", "Known work", "Roe, Ann", doi="10.1000/known") + BIB,
          expected=[f"docs/index.md:3: unknown citation key '{key}': a Manubot citation key, which Manubot looks up "
-                   "online; the build never uses the network, so add a BibTeX entry to bib/ whose key is exactly "
-                   f"'{key}' (for example from `manubot cite --format=csljson {key}` converted with `pandoc -f csljson "
-                   "-t bibtex`, its key set to this one)"
+                   "online; the build never uses the network, so add an entry to bib/ whose key is exactly "
+                   f"'{key}' (for example the output of `manubot cite --format=csljson {key}` saved as a CSL JSON file "
+                   "in bib/, its \"id\" set to this key)"
                    for key in ("doi:10.1371/journal.pcbi.1007128", "pmid:31233491", "url:https://example.org/x")]
          + ["docs/index.md:3: unknown citation key 'tag:deep_review': a Manubot citation key, which Manubot reads from "
-            "its own files (citation-tags.tsv, manual references); add a BibTeX entry to bib/ whose key is exactly "
-            "'tag:deep_review'"],
+            "its own files (citation-tags.tsv, manual references); add an entry to bib/ whose key is exactly "
+            "'tag:deep_review' (a manual-references.json can be copied there)"],
          html={"index.html": ['Exported: <span class="lr-cite" id="cite-5">[<a class="lr-cite-link" '
                               'href="#ref-doi:10.1000/known"']}),
     Case("keys-separated-by-commas",

@@ -79,3 +79,13 @@ def test_the_bibliography_folder_reads_csl_json_beside_bibtex(tmp_path: Path) ->
     assert [p.name for p in paths] == ["a.bib", "b.json"]
     assert [(p.location.path, p.message.split(";")[0]) for p in problems] == [
         ("bib/c.bibtex", "this file is not read: only *.bib (BibTeX) and *.json (CSL JSON) files in bib/ are")]
+
+
+def test_unknown_key_messages_say_where_such_keys_come_from() -> None:
+    from litreview.citations.manager import unknown_key_message
+
+    assert unknown_key_message("R-bookdown", None) == (
+        "unknown citation key 'R-bookdown': an R package's entry, which knitr::write_bib() writes into packages.bib "
+        "while R builds a bookdown book; run that chunk once in R and put packages.bib in bib/")
+    assert unknown_key_message("R-bookdown", "R-knitr").endswith("(did you mean 'R-knitr'?)")
+    assert unknown_key_message("smith", None) == "unknown citation key 'smith'; add it to bib/ or correct the key"

@@ -109,12 +109,15 @@ def unknown_key_message(key: str, suggestion: str | None) -> str:
     """The one message for a cited key that the bibliography lacks (the build's and `litreview check`'s)."""
     prefix = key.partition(":")[0].lower() if ":" in key else ""
     if prefix in MANUBOT_ONLINE or prefix in MANUBOT_LOCAL:
-        how = ("which Manubot looks up online; the build never uses the network, so add a BibTeX entry to bib/ "
-               f"whose key is exactly '{key}' (for example from `manubot cite --format=csljson {key}` converted with "
-               "`pandoc -f csljson -t bibtex`, its key set to this one)") if prefix in MANUBOT_ONLINE else \
-              (f"which Manubot reads from its own files (citation-tags.tsv, manual references); add a BibTeX entry "
-               f"to bib/ whose key is exactly '{key}'")
+        how = ("which Manubot looks up online; the build never uses the network, so add an entry to bib/ whose key "
+               f"is exactly '{key}' (for example the output of `manubot cite --format=csljson {key}` saved as a "
+               "CSL JSON file in bib/, its \"id\" set to this key)") if prefix in MANUBOT_ONLINE else \
+              (f"which Manubot reads from its own files (citation-tags.tsv, manual references); add an entry to bib/ "
+               f"whose key is exactly '{key}' (a manual-references.json can be copied there)")
         return f"unknown citation key '{key}': a Manubot citation key, {how}"
+    if key.startswith("R-") and not suggestion:  # bookdown's index.Rmd: knitr::write_bib(c(...), "packages.bib")
+        return (f"unknown citation key '{key}': an R package's entry, which knitr::write_bib() writes into "
+                "packages.bib while R builds a bookdown book; run that chunk once in R and put packages.bib in bib/")
     hint = f" (did you mean '{suggestion}'?)" if suggestion else "; add it to bib/ or correct the key"
     return f"unknown citation key '{key}'{hint}"
 
