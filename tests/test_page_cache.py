@@ -129,7 +129,7 @@ def test_a_cold_build_writes_one_file_per_cache(tmp_path: Path) -> None:
     for cache in ("pages", "fixed", "content"):
         assert [p.name for p in (root / ".cache" / "litreview" / cache).iterdir()] == ["pack.txt"], cache
     assert len(entries(root, "pages")) == 2 and len(entries(root, "fixed")) == 2
-    assert len(entries(root, "content")) == 1
+    assert len(entries(root, "content")) == 2
 
 
 def test_snippets_turn_the_page_cache_off(tmp_path: Path) -> None:
@@ -305,14 +305,14 @@ def test_tables_and_charts_are_kept_by_content_and_their_messages_replayed(tmp_p
              "<!-- evidence-table doses columns=source,nope -->\n\n<img src=x onerror=alert(1)>\n"}
     root = site(tmp_path, pages)
     cold = build_site(root, site_dir=tmp_path / "cold")
-    assert len(entries(root, "content")) == 1  # only the page with a directive: the other costs less to render than to look up
+    assert len(entries(root, "content")) == 2  # every page: its checked HTML, tables and citations
     from litreview.tables.manager import TableManager
 
     calls: list[str] = []
     original = TableManager.expand_directives
     monkeypatch.setattr(TableManager, "expand_directives", lambda self, *a: calls.append(a[1]) or original(self, *a))
     warm = build_site(root, site_dir=tmp_path / "warm")
-    assert "docs/chapter.md" not in calls and calls == ["docs/index.md"]
+    assert calls == []
     assert tree(tmp_path / "warm") == tree(tmp_path / "cold")
     assert sorted(warm.litreview_warnings) == sorted(cold.litreview_warnings)
     assert any("nope" in w for w in warm.litreview_warnings) and any("onerror" in w for w in warm.litreview_warnings)

@@ -29,7 +29,6 @@ from .living.manager import LivingManager
 from .pagecache import MessageRecorder, cacheable, page_key, replay, restore, site_key, snapshot, stable_repr
 from .pageinfo import git_dates, git_epoch, how_to_cite, page_info_html
 from .sanitize import refuse_active_content, svg_refusal
-from .tables.directives import DIRECTIVE_RE
 
 if TYPE_CHECKING:  # the PDF's code is imported only when a PDF is written
     from .pdf.assemble import PdfPage
@@ -124,6 +123,7 @@ class LitReviewPlugin(BasePlugin[LitReviewConfig]):
         self._sources: dict[str, str] = {}
         self._site_key = ""
         self._options_key = ""
+        self._page_keys: dict[str, str] = {}
         self._hit: tuple[dict[str, Any], str] | None = None
         self._pending: tuple[str, MessageRecorder] | None = None
         self._configured = True
@@ -188,6 +188,7 @@ class LitReviewPlugin(BasePlugin[LitReviewConfig]):
             self._site_key = site_key(config.markdown_extensions, config.mdx_configs, config.validation, files,
                                       self.tables.fingerprint)
         key = page_key(self._site_key, page.file.src_uri, page.url, markdown)
+        self._page_keys[page.file.src_uri] = key  # the content cache's key starts from it (the same HTML)
         entry = self.page_cache.get(key)
         if entry is not None:
             self._hit = (entry, markdown)
@@ -221,36 +222,42 @@ class LitReviewPlugin(BasePlugin[LitReviewConfig]):
         if not self._on:
             return html
         path, source = self._rel(page), self._source(page.file)
-        key = self._content_key(html, page, path, source)
+        key = self._content_key(html, page, source)
         entry = self.content_cache.get(key) if key else None
-        if entry is not None:  # the same HTML, data, library and code as a build that rendered it before
+        if entry is not None:  # the same HTML, data, library, options and code as a build that made it before
             html = entry["html"]
             self.tables.downloads.update(entry["downloads"])
             for message in entry["messages"]:
                 log.warning(message)
-        else:
-            before = set(self.tables.downloads)
-            html, refused = refuse_active_content(html, source, path)  # before litreview adds its SVG and tables
-            html, errors = take_value_errors(html)
-            html, problems = self.tables.expand_directives(html, path, source, page.url, _root_prefix(page))
-            found = [*refused, *self.tables.value_problems(errors, path, source), *problems]
-            self._report(found)
-            if key:
-                self.content_cache.put(key, {"html": html, "messages": [str(p) for p in found], "downloads": {
-                    name: text for name, text in self.tables.downloads.items() if name not in before}})
+            self.citations.collect(page.file.src_uri, html, page.title or "", page.url,
+                                   known=(entry["keys"], [tuple(t) for t in entry["targets"]]))
+            return html
+        before = set(self.tables.downloads)
+        html, refused = refuse_active_content(html, source, path)  # before litreview adds its SVG and tables
+        html, errors = take_value_errors(html)
+        html, problems = self.tables.expand_directives(html, path, source, page.url, _root_prefix(page))
+        found = [*refused, *self.tables.value_problems(errors, path, source), *problems]
+        self._report(found)
         self.citations.collect(page.file.src_uri, html, page.title or "", page.url)
+        if key:
+            keys, targets = self.citations.collected(page.file.src_uri)
+            self.content_cache.put(key, {"html": html, "messages": [str(p) for p in found], "keys": keys,
+                                         "targets": targets, "downloads": {
+                                             name: text for name, text in self.tables.downloads.items()
+                                             if name not in before}})
         return html
 
-    def _content_key(self, html: str, page: Page, path: str, source: str) -> str:
-        """The key under which a page's tables and charts are kept, or "" (nothing worth keeping: a page without
-        directives costs less to sanitise than to look up; the evidence map reads every page's source)."""
-        if self.content_cache.folder is None or not self._site_key or "<!--" not in html or \
-                not DIRECTIVE_RE.search(html) or "evidence-map" in html:
-            return ""  # (the site key is made with the page cache's first lookup, before any page's content)
+    def _content_key(self, html: str, page: Page, source: str) -> str:
+        """The key under which a page's checked and expanded HTML (tables, charts) and its citations are kept, or
+        "" (no page cache; the evidence map reads every page's source). It starts from the page cache's key, which
+        already names this exact HTML, so the HTML itself is not hashed again."""
+        converted = self._page_keys.get(page.file.src_uri)
+        if self.content_cache.folder is None or not converted or "evidence-map" in html:
+            return ""
         if not self._options_key:  # the plugin's own options too (styles, chart and table settings)
             self._options_key = stable_repr(_plain_options(self.config))
-        return hashlib.sha256("\0".join((self._site_key, self._options_key, self.citations.bib.cache_key, path,
-                                         page.url or "", _root_prefix(page), source, html)).encode()).hexdigest()
+        return hashlib.sha256("\0".join(("content-2", converted, self._options_key, self.citations.bib.cache_key,
+                                         _root_prefix(page), page.title or "", source)).encode()).hexdigest()
 
     on_page_content = CombinedEvent(_reuse_conversion, _page_content)
 

@@ -171,11 +171,20 @@ class CitationManager:
         return [] if start is None else [Problem(SourceLocation(path, line_of_offset(source, start)),
                                                  UNCLOSED_COMMENT)]
 
-    def collect(self, page_id: str, html: str, title: str, url: str) -> None:
+    def collect(self, page_id: str, html: str, title: str, url: str,
+                known: tuple[list[str], list[tuple[str, str, str]]] | None = None) -> None:
+        """Record a converted page's cited keys and cross-reference targets (`known`: as a cache kept them)."""
         record = self.pages[page_id]
         record.title, record.url = title, url
+        if known is not None:
+            record.keys, record.targets = list(known[0]), list(known[1])
+            return
         record.keys = [key for _, citation in iter_placeholders(html) for key in citation.keys]
         record.targets = page_targets(html) if ' id="' in html else []
+
+    def collected(self, page_id: str) -> tuple[list[str], list[tuple[str, str, str]]]:
+        record = self.pages[page_id]
+        return record.keys, record.targets
 
     def finalize(self, order: list[str]) -> CiteContext:
         """Number every cited key by first citation in `order` (nav order) and format only cited entries."""
