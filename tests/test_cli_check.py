@@ -430,3 +430,19 @@ def test_console_script_on_the_real_project_is_fast() -> None:
     assert time.monotonic() - started < 20
     assert proc.returncode in (0, 1), proc.stderr
     assert all({"file", "line", "severity", "code", "message"} == set(f) for f in json.loads(proc.stdout))
+
+
+def test_the_whats_new_page_in_nav_is_valid_exactly_when_the_build_adds_it(tmp_path: Path) -> None:
+    """The plugin adds `whats-new.md` to a review kept in git; outside git the nav entry is a missing page."""
+    from helpers import build_site
+
+    root = project(tmp_path, "# Home\n", nav=["index.md", "all.md", "whats-new.md"])
+    missing = "mkdocs.yml:None: error: nav: 'whats-new.md' is not a file in docs/; correct the path or remove the entry"
+    assert messages(root, "nav") == [missing]
+    assert build_site(root, strict=True).error is not None
+    env = dict(os.environ, GIT_CONFIG_GLOBAL=os.devnull, GIT_CONFIG_NOSYSTEM="1")
+    for args in (["init", "-q"], ["add", "-A"], ["-c", "user.name=T", "-c", "user.email=t@example.org", "commit",
+                                                 "-q", "-m", "first"]):
+        subprocess.run(["git", *args], cwd=root, env=env, check=True, capture_output=True)
+    assert messages(root, "nav") == []
+    assert build_site(root, strict=True, site_dir=tmp_path / "in-git").error is None

@@ -118,7 +118,7 @@ class Project:
     toc_separator: str = "-"
     slugify: Callable[[str, str], str] | None = None
     exclude_docs: Any = None
-    generated: frozenset[str] = frozenset()  # docs-relative files the plugin adds to the build (the PDF)
+    generated: frozenset[str] = frozenset()  # docs-relative files the plugin adds (the PDF, What's new, feed)
     cache_dir: Path | None = None  # the plugin's content-hash cache, shared so a check after a build re-parses nothing
     config_problems: list[tuple[Severity, str]] = field(default_factory=list)  # (severity, message) on mkdocs.yml
     numbers_need_citations: bool = False  # check.numbers_need_citations: this project's editorial rule
@@ -157,6 +157,15 @@ def _nav_files(nav: Any) -> Iterator[str]:
             yield from _nav_files(value)
         elif isinstance(value, str) and not _SCHEME.match(value) and not value.startswith("/"):
             yield value
+
+
+def _living_pages(options: LitReviewConfig, root: Path) -> set[str]:
+    """The What's new page and its feed, which the plugin adds to a review kept in git (as `LivingManager.add_files`
+    does): a nav entry or link to them is valid although no such file is in docs/."""
+    from ..living.git import is_repository
+
+    names = {str(options.living.whats_new), str(options.living.feed)} - {""}
+    return names if options.living.whats_new and is_repository(root) else set()
 
 
 def load_project(config_file: Path) -> Project:
@@ -208,7 +217,7 @@ def load_project(config_file: Path) -> Project:
         slugify=slugify if callable(slugify) else None, exclude_docs=exclude, config_problems=problems,
         findings=bib_findings, nav_pages=list(_nav_files(data.get("nav"))),
         cache_dir=root / options.cache_dir / "bib" if options.cache_dir else None,
-        generated=frozenset({options.pdf.filename} if options.pdf.enabled else ()),
+        generated=frozenset(({options.pdf.filename} if options.pdf.enabled else set()) | _living_pages(options, root)),
         numbers_need_citations=options.check.numbers_need_citations,
         export_fields=options.export_fields,
         number_allowlist=root / options.check.number_allowlist if options.check.number_allowlist else None,

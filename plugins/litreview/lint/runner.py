@@ -58,7 +58,7 @@ def run_checks(project: Project) -> list[Finding]:
     findings += active_content(pages)
     known = {page.rel for page in pages}
     for entry in dict.fromkeys(project.nav_pages):  # MkDocs warns about these, so --strict fails
-        if entry not in known and not (project.docs_dir / entry).is_file():
+        if entry not in known and entry not in project.generated and not (project.docs_dir / entry).is_file():
             findings.append(Finding(config_rel, None, "error", "nav", f"nav: '{entry}' is not a file in "
                                     f"{project.rel(project.docs_dir)}/; correct the path or remove the entry"))
     ids = {anchor for page in pages for anchor in page_anchors(page, project.slugify, project.toc_separator)}
