@@ -11,6 +11,8 @@ import re
 from collections.abc import Callable
 from typing import Any
 
+from .latex import text_to_latex
+
 # CSL item type -> BibTeX type
 TYPES = {
     "article-journal": "article", "article": "article", "article-magazine": "article",
@@ -27,11 +29,7 @@ SIMPLE = {
     "PMCID": "pmcid", "ISBN": "isbn", "ISSN": "issn", "note": "note", "abstract": "abstract",
     "container-title-short": "shortjournal", "language": "language", "number": "number",
 }
-_LATEX_SPECIAL = re.compile(r"[\\{}&%$#_~^]")
-_ESCAPES = {"\\": r"\textbackslash{}", "{": r"\textbraceleft{}", "}": r"\textbraceright{}", "&": r"\&",
-            "%": r"\%", "$": r"\$", "#": r"\#", "_": r"\_", "~": r"\textasciitilde{}", "^": r"\textasciicircum{}"}
 _LIGATURE = re.compile(r"-(?=-)|'(?=')|`(?=`)")
-_VERBATIM_SPECIAL = re.compile(r"[\\{}~$]")
 VERBATIM = frozenset({"url", "doi"})
 _PAGE_RANGE = re.compile(r"^\s*([^\s-]+)\s*[-\u2013\u2014]+\s*([^\s-]+)\s*$")
 
@@ -40,14 +38,13 @@ Report = Callable[[int, str], None]  # (line, message)
 
 def latex_escape(text: str) -> str:
     """Text as a BibTeX field value that reads back as the same text."""
-    escaped = _LATEX_SPECIAL.sub(lambda m: _ESCAPES[m.group()], " ".join(str(text).split()))
-    return _LIGATURE.sub(r"\g<0>{}", escaped)  # no TeX ligatures: "--" stays two hyphens, "''" two quotes
+    return _LIGATURE.sub(r"\g<0>{}", text_to_latex(str(text)))  # no ligatures: "--" stays two hyphens
 
 
 def verbatim_escape(text: str) -> str:
     """An address or identifier (`url`, `doi`), which BibTeX tools take as written: only what would not read
-    back (braces, backslashes, ties, dollars) is escaped; `_`, `%`, `&` and `#` stay as they are."""
-    return _LIGATURE.sub(r"\g<0>{}", _VERBATIM_SPECIAL.sub(lambda m: _ESCAPES[m.group()], "".join(str(text).split())))
+    back (braces, backslashes, ties, dollars) is escaped; `_`, `%`, `&`, `#` and `^` stay as they are."""
+    return _LIGATURE.sub(r"\g<0>{}", text_to_latex("".join(str(text).split()), keep="%&#_^"))
 
 
 def _name(person: Any) -> str | None:

@@ -116,3 +116,20 @@ def latex_to_text(value: str) -> str:
     for index, symbol in enumerate(symbols):
         text = text.replace(chr(0xE000 + index), symbol)
     return unicodedata.normalize("NFC", _SPACES.sub(" ", text).strip())
+
+
+# The other way: plain text as a BibTeX field value. BibTeX counts every brace, escaped or not, so braces become
+# commands whose own braces are balanced; the symbols below read back through `latex_to_text`.
+_TEX_SPECIAL = re.compile(r"([\\{}%&#$_^~])")
+_TEX_REPLACE = {"\\": r"\textbackslash{}", "^": r"\textasciicircum{}", "~": r"\textasciitilde{}",
+                "{": r"\textbraceleft{}", "}": r"\textbraceright{}"}
+
+
+def text_to_latex(text: str, keep: str = "") -> str:
+    """A value safe inside BibTeX braces: runs of whitespace made one space, LaTeX specials escaped (except the
+    characters in `keep`, which some fields take as written, as `_` and `%` in a URL)."""
+    def escaped(m: re.Match[str]) -> str:
+        char = m.group(1)
+        return char if char in keep else _TEX_REPLACE.get(char, "\\" + char)
+
+    return _TEX_SPECIAL.sub(escaped, " ".join(text.split()))

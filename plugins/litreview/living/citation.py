@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from html import escape
 from pathlib import Path
 
+from ..bibliography.latex import text_to_latex
 from .git import GitError, commit_info, describe, is_repository
 
 CITE_FOLDER = "cite"
@@ -51,18 +52,6 @@ def version_of(root: Path, configured: str) -> tuple[str, str]:
 
 
 # --------------------------------------------------------------------------------------------- exports
-_BIB_SPECIAL = re.compile(r"([\\{}%&#$_^~])")
-# BibTeX counts every brace, escaped or not, so braces become commands whose own braces are balanced.
-_BIB_REPLACE = {"\\": r"\textbackslash{}", "^": r"\textasciicircum{}", "~": r"\textasciitilde{}",
-                "{": r"\textbraceleft{}", "}": r"\textbraceright{}"}
-
-
-def bib_escape(text: str) -> str:
-    """A value safe inside BibTeX braces: LaTeX specials escaped, so no brace can end the field early."""
-    text = re.sub(r"\s+", " ", text).strip()
-    return _BIB_SPECIAL.sub(lambda m: _BIB_REPLACE.get(m.group(1), "\\" + m.group(1)), text)
-
-
 def _key(record: ReviewRecord) -> str:
     word = next(iter(re.findall(r"[a-z]{4,}", record.title.lower())), "review")
     version = re.sub(r"[^a-z0-9]+", "", record.version.lower())
@@ -70,10 +59,10 @@ def _key(record: ReviewRecord) -> str:
 
 
 def to_bibtex(record: ReviewRecord) -> str:
-    fields = [("author", " and ".join("{" + bib_escape(a) + "}" for a in record.authors)),
-              ("title", "{" + bib_escape(record.title) + "}"), ("year", record.year), ("date", record.date),
-              ("version", bib_escape(record.version)), ("doi", bib_escape(record.cited_doi)),
-              ("url", bib_escape(record.url)), ("note", "Living review")]
+    fields = [("author", " and ".join("{" + text_to_latex(a) + "}" for a in record.authors)),
+              ("title", "{" + text_to_latex(record.title) + "}"), ("year", record.year), ("date", record.date),
+              ("version", text_to_latex(record.version)), ("doi", text_to_latex(record.cited_doi)),
+              ("url", text_to_latex(record.url)), ("note", "Living review")]
     body = ",\n".join(f"  {name} = {{{value}}}" for name, value in fields if value)
     return f"@online{{{_key(record)},\n{body}\n}}\n"
 
