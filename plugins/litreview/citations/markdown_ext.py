@@ -59,6 +59,12 @@ def _element(citation: Citation) -> etree.Element:
 
 
 _ESCAPED_CHAR = re.compile("\x02([0-9]+)\x03")
+
+
+def _unescaped(text: str | None) -> str:
+    """Text with Markdown's backslash-escape placeholders turned back into their characters."""
+    return _ESCAPED_CHAR.sub(lambda e: chr(int(e.group(1))), text or "")
+
 _TAG = re.compile(r"<[^>]*>")
 
 
@@ -80,7 +86,7 @@ def _readable(processor: InlineProcessor, text: str, drop: frozenset[str] = froz
             return _TAG.sub("", block) if isinstance(block, str) else "".join(block.itertext())
 
         text = util.HTML_PLACEHOLDER_RE.sub(raw_html, text)
-        text = _ESCAPED_CHAR.sub(lambda m: chr(int(m.group(1))), text)
+        text = _unescaped(text)
         text = text.replace(util.STX, "").replace(util.ETX, "")
     return html.unescape(text) if "&" in text else text
 
@@ -284,7 +290,7 @@ class _BookdownLabels(Treeprocessor):
         for img in root.iter("img"):
             alt = img.get("alt") or ""
             if "(" + util.STX in alt:  # `\\#` is still an escape placeholder here
-                alt = _ESCAPED_CHAR.sub(lambda e: chr(int(e.group(1))), alt)
+                alt = _unescaped(alt)
             m = BOOKDOWN_LABEL.search(alt) if "(#" in alt else None
             if m is None:
                 continue
@@ -295,10 +301,6 @@ class _BookdownLabels(Treeprocessor):
 
 def _caption_placeholder(parent: etree.Element, target: str) -> etree.Element:
     return etree.SubElement(parent, CAPTION_TAG, {"data-target": target})
-
-
-def _unescaped(text: str | None) -> str:
-    return _ESCAPED_CHAR.sub(lambda e: chr(int(e.group(1))), text or "")
 
 
 class _Captions(Treeprocessor):
