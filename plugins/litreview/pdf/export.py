@@ -6,7 +6,8 @@ import logging
 import shutil
 import subprocess
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
+from concurrent.futures import Future
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -132,20 +133,25 @@ class Written:
     worker_peak_mb: float
 
 
-def _url_for(pages: Sequence[PdfPage], site_url: str) -> Callable[[str], str]:
-    """A named destination of the book -> its place on the published site ("" without site_url)."""
-    urls = {p.slug: p.url for p in pages}
-    base = site_url.rstrip("/") + "/" if site_url else ""
+@dataclass(frozen=True)
+class SiteLinks:
+    """A named destination of the book -> its place on the published site ("" without site_url); picklable,
+    so a worker process can join a chapter PDF."""
 
-    def url(name: str) -> str:
-        if not base:
+    urls: dict[str, str]  # page slug -> site-relative URL
+    base: str  # site_url ending in "/", or ""
+
+    def __call__(self, name: str) -> str:
+        if not self.base:
             return ""
-        if name.startswith("ch-") and name[3:] in urls:
-            return base + quote(urls[name[3:]])
+        if name.startswith("ch-") and name[3:] in self.urls:
+            return self.base + quote(self.urls[name[3:]])
         slug, sep, fragment = name.partition("--")
-        return base + quote(urls[slug]) + "#" + quote(fragment) if sep and slug in urls else ""
+        return self.base + quote(self.urls[slug]) + "#" + quote(fragment) if sep and slug in self.urls else ""
 
-    return url
+
+def _url_for(pages: Sequence[PdfPage], site_url: str) -> SiteLinks:
+    return SiteLinks({p.slug: p.url for p in pages}, site_url.rstrip("/") + "/" if site_url else "")
 
 
 def write_pdf(pages: Sequence[PdfPage], meta: PdfMeta, bib_slug: str | None, site_dir: Path, filename: str,
@@ -177,50 +183,51 @@ def write_pdf(pages: Sequence[PdfPage], meta: PdfMeta, bib_slug: str | None, sit
     progress = parts.Progress(log, len(jobs))
     todo = sum(parts._cached(config, parts.job_key(j, config)) is None for j in jobs) if cache_dir else len(jobs)
     log.info(f"PDF: {len(jobs)} chapters, {len(jobs) - todo} of them reused from the cache")
-    done = parts.typeset([*jobs, *ref_jobs.values()], config, progress)
-    chapters, ref_parts = done[:len(jobs)], dict(zip(ref_jobs, done[len(jobs):], strict=True))
-
-    # The contents need page numbers, which depend on how many pages the contents take: try until it holds.
-    entries = toc_entries(pages, bib_slug, meta.site_url)
-    where = {}
-    offset = 0
-    for chapter in chapters:
-        where.update({name: offset + index for name, index in chapter.dests.items()})
-        offset += chapter.pages
-    front_pages, front = 2, None
-    for _ in range(4):
-        toc = [TocEntry(level, title, dest, front_pages + where.get(dest, 0) + 1) for level, title, dest in entries
-               if dest in where]
-        front = parts.typeset([parts.Job("contents", front_document(meta, toc), PART_CSS)], config, progress)[0]
-        if front.pages == front_pages:
-            break
-        front_pages = front.pages
-    assert front is not None
-    cover_pages = front.dests.get("toc", 1)
-    total = front_pages + offset
-    stamp = parts.typeset([parts.Job("page numbers", stamp_document(
-        [f"{n} / {total}" for n in range(cover_pages + 1, total + 1)], meta), STAMP_CSS)], config, progress)[0]
-    book_key = _joined_key([front, *chapters], stamp, meta.site_url, pages)
-    if not _reuse_joined(cache_dir, book_key, target):
-        _keep_joined(cache_dir, book_key, join([front.pdf, *(c.pdf for c in chapters)], stamp.pdf, cover_pages,
-                                               _url_for(pages, meta.site_url)), target)
-
+    outside = _url_for(pages, meta.site_url)
     written_chapters: list[Path] = []
-    if folder is not None:
-        folder.mkdir(parents=True, exist_ok=True)
+    with parts.Typesetter(config, progress) as typesetter:
+        done = typesetter.typeset([*jobs, *ref_jobs.values()])
+        chapters, ref_parts = done[:len(jobs)], dict(zip(ref_jobs, done[len(jobs):], strict=True))
+
+        # The numbered pages start after the cover and contents, so the contents' own length changes no page
+        # number: the contents and every set of page numbers are typeset at the same time, once.
+        where = {}
+        body = 0
+        for chapter in chapters:
+            where.update({name: body + index for name, index in chapter.dests.items()})
+            body += chapter.pages
+        toc = [TocEntry(level, title, dest, where[dest] + 1)
+               for level, title, dest in toc_entries(pages, bib_slug, meta.site_url) if dest in where]
         lengths = {i: chapters[i].pages + (ref_parts[i].pages if i in ref_parts else 0) for i in range(len(pages))}
-        wanted = sorted(set(lengths.values()))
-        numbered = parts.typeset([parts.Job(f"page numbers {n}", stamp_document(
-            [f"{k} / {n}" for k in range(1, n + 1)], meta), STAMP_CSS) for n in wanted], config, progress)
+        wanted = sorted(set(lengths.values())) if folder is not None else []
+        batch = typesetter.start([
+            parts.Job("contents", front_document(meta, toc), PART_CSS),
+            parts.Job("page numbers", stamp_document([f"{n} / {body}" for n in range(1, body + 1)], meta),
+                      STAMP_CSS),
+            *(parts.Job(f"page numbers {n}", stamp_document([f"{k} / {n}" for k in range(1, n + 1)], meta),
+                        STAMP_CSS) for n in wanted)])
+        front, stamp, *numbered = batch.results()
         stamps = dict(zip(wanted, numbered, strict=True))
-        outside = _url_for(pages, meta.site_url)
-        for i, page in enumerate(pages):
-            pieces = [chapters[i]] + ([ref_parts[i]] if i in ref_parts else [])
-            path = folder / f"{page.slug}.pdf"
-            key = _joined_key(pieces, stamps[lengths[i]], meta.site_url, pages)
-            if not _reuse_joined(cache_dir, key, path):
-                _keep_joined(cache_dir, key, join([p.pdf for p in pieces], stamps[lengths[i]].pdf, 0, outside), path)
-            written_chapters.append(path)
+
+        # Chapter PDFs are joined in the workers (when they run) while this process joins the book.
+        pending: list[tuple[Path, str, Future[bytes]]] = []
+        if folder is not None:
+            folder.mkdir(parents=True, exist_ok=True)
+            for i, page in enumerate(pages):
+                pieces = [chapters[i]] + ([ref_parts[i]] if i in ref_parts else [])
+                path = folder / f"{page.slug}.pdf"
+                key = _joined_key(pieces, stamps[lengths[i]], meta.site_url, pages)
+                if not _reuse_joined(cache_dir, key, path):
+                    pending.append((path, key, typesetter.call(join, [p.pdf for p in pieces],
+                                                               stamps[lengths[i]].pdf, 0, outside)))
+                written_chapters.append(path)
+        total = front.pages + body
+        book_key = _joined_key([front, *chapters], stamp, meta.site_url, pages)
+        if not _reuse_joined(cache_dir, book_key, target):
+            _keep_joined(cache_dir, book_key, join([front.pdf, *(c.pdf for c in chapters)], stamp.pdf, front.pages,
+                                                   outside, front.pages), target)
+        for path, key, future in pending:
+            _keep_joined(cache_dir, key, future.result(), path)
 
     messages: list[str] = []
     for result in [*chapters, *ref_parts.values(), front, stamp]:
@@ -236,7 +243,7 @@ def write_pdf(pages: Sequence[PdfPage], meta: PdfMeta, bib_slug: str | None, sit
 def _joined_key(pieces: Sequence[parts.Typeset], stamp: parts.Typeset, site_url: str,
                 pages: Sequence[PdfPage]) -> str:
     """A joined PDF depends on its parts, its page numbers and where links outside it lead (site_url, urls)."""
-    digest = hashlib.sha256(b"joined-1")
+    digest = hashlib.sha256(b"joined-2")
     for piece in [*pieces, stamp]:
         digest.update(piece.key.encode())
     digest.update(site_url.encode())

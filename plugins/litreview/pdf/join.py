@@ -94,11 +94,17 @@ def _parent_tree_items(pdf: Any) -> list[tuple[int, Any]]:
     return list(_number_tree(_get(_get(pdf.Root, "/StructTreeRoot"), "/ParentTree")))
 
 
+def _nowhere(name: str) -> str:
+    return ""
+
+
 def join(parts: Sequence[bytes], stamp: bytes | None = None, stamp_from: int = 0,
-         outside: Callable[[str], str] = lambda name: "") -> bytes:
+         outside: Callable[[str], str] = _nowhere, body_from: int = 0) -> bytes:
     """One PDF of `parts` in order, its document information, XMP metadata and language from the first.
 
     `stamp`: a PDF whose page i is drawn over page `stamp_from + i` as a pagination artifact (page numbers).
+    `body_from`: where the numbered pages start; the pages before it (cover, contents) are labelled i, ii...
+    in the reader's page box and page `body_from` is labelled 1, as its printed number says.
     `outside`: the URL for an `lr-dest:` name that no part holds (empty: the link goes, its text stays).
     The file ID is derived from the joined content, so the same parts always give the same bytes.
     """
@@ -129,6 +135,9 @@ def join(parts: Sequence[bytes], stamp: bytes | None = None, stamp_from: int = 0
         if stamp is not None:
             with _open(stamp) as numbers:
                 _stamp(book, numbers, stamp_from)
+        if body_from:
+            book.Root.PageLabels = pikepdf.Dictionary(Nums=pikepdf.Array([
+                0, pikepdf.Dictionary(S=pikepdf.Name.r), body_from, pikepdf.Dictionary(S=pikepdf.Name.D)]))
         out = io.BytesIO()
         book.save(out, deterministic_id=True, object_stream_mode=pikepdf.ObjectStreamMode.generate,
                   compress_streams=True, fix_metadata_version=False)

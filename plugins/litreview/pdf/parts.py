@@ -12,6 +12,7 @@ from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wai
 from dataclasses import dataclass, field
 from multiprocessing import get_context
 from pathlib import Path
+from typing import Any
 
 from ..jsonstore import mark_used
 
@@ -141,39 +142,88 @@ class Progress:
                           f"{self.done - self.reused} typeset), {now - self.started:.1f} s")
 
 
-def typeset(jobs: Sequence[Job], config: Settings, progress: Progress,
-            on_done: Callable[[Job, Typeset], None] | None = None) -> list[Typeset]:
-    """Every job's PDF in order: from the cache, else typeset (in worker processes when it pays)."""
-    keys = [job_key(job, config) for job in jobs]
-    results: list[Typeset | None] = [None] * len(jobs)
-    todo: list[int] = []
-    for i, (job, key) in enumerate(zip(jobs, keys, strict=True)):
-        cached = _cached(config, key)
-        if cached is not None and cached.key == key:
-            results[i] = cached
-            progress.step(job, True)
+class Typesetter:
+    """Typesets jobs (from the cache when it holds them) for one PDF build, in worker processes once there is
+    enough to typeset; the pool, once started, also serves the later steps (contents, page numbers, joins).
+
+    `start` submits a batch and returns at once; `Batch.results` waits for it, so independent batches (the
+    contents and the page numbers, say) are typeset at the same time.
+    """
+
+    def __init__(self, config: Settings, progress: Progress) -> None:
+        self.config = config
+        self.progress = progress
+        self._pool: ProcessPoolExecutor | None = None
+
+    def __enter__(self) -> Typesetter:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        if self._pool is not None:
+            self._pool.shutdown(wait=True, cancel_futures=True)
+            self._pool = None
+
+    def _pool_for(self, jobs: Sequence[Job]) -> ProcessPoolExecutor | None:
+        workers = min(self.config.workers or os.cpu_count() or 1, len(jobs))
+        if self._pool is None and workers > 1 and sum(len(j.document) for j in jobs) >= POOL_MIN_HTML:
+            # "spawn": no state of the host is inherited.
+            self._pool = ProcessPoolExecutor(max_workers=workers, mp_context=get_context("spawn"))
+        return self._pool
+
+    def start(self, jobs: Sequence[Job]) -> Batch:
+        batch = Batch(self, list(jobs), [job_key(job, self.config) for job in jobs])
+        todo = []
+        for i, (job, key) in enumerate(zip(batch.jobs, batch.keys, strict=True)):
+            cached = _cached(self.config, key)
+            if cached is not None:
+                batch.found[i] = cached
+                self.progress.step(job, True)
+            else:
+                todo.append(i)
+        pool = self._pool_for([batch.jobs[i] for i in todo])
+        if pool is None:
+            for i in todo:
+                batch.finish(i, *_render(batch.jobs[i], self.config, batch.keys[i]))
         else:
-            todo.append(i)
-    workers = min(config.workers or os.cpu_count() or 1, len(todo))
-    size = sum(len(jobs[i].document) for i in todo)
+            # Largest first, so the last part to finish is a short one.
+            for i in sorted(todo, key=lambda i: -len(batch.jobs[i].document)):
+                batch.running[pool.submit(_render, batch.jobs[i], self.config, batch.keys[i])] = i
+        return batch
 
-    def finish(i: int, result: Typeset, peak: float) -> None:
-        _store(config, result)
-        results[i] = result
-        progress.worker_peak_mb = max(progress.worker_peak_mb, peak)
-        progress.step(jobs[i], False)
+    def typeset(self, jobs: Sequence[Job]) -> list[Typeset]:
+        """Every job's PDF in order: from the cache, else typeset."""
+        return self.start(jobs).results()
 
-    if workers > 1 and size >= POOL_MIN_HTML:
-        # Largest first, so the last part to finish is a short one; "spawn": no state of the host is inherited.
-        order = sorted(todo, key=lambda i: -len(jobs[i].document))
-        with ProcessPoolExecutor(max_workers=workers, mp_context=get_context("spawn")) as pool:
-            running: dict[Future[tuple[Typeset, float]], int] = {
-                pool.submit(_render, jobs[i], config, keys[i]): i for i in order}
-            while running:
-                done, _ = wait(running, return_when=FIRST_COMPLETED)
-                for future in done:
-                    finish(running.pop(future), *future.result())
-    else:
-        for i in todo:
-            finish(i, *_render(jobs[i], config, keys[i]))
-    return [r for r in results if r is not None]
+    def call(self, function: Callable[..., bytes], *args: Any) -> Future[bytes]:
+        """`function(*args)` in a worker when the pool runs (it must be picklable), else here and now."""
+        if self._pool is not None:
+            return self._pool.submit(function, *args)
+        future: Future[bytes] = Future()
+        future.set_result(function(*args))
+        return future
+
+
+@dataclass
+class Batch:
+    owner: Typesetter
+    jobs: list[Job]
+    keys: list[str]
+    found: list[Typeset | None] = field(default_factory=list)
+    running: dict[Future[tuple[Typeset, float]], int] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        self.found = [None] * len(self.jobs)
+
+    def finish(self, i: int, result: Typeset, peak: float) -> None:
+        _store(self.owner.config, result)
+        self.found[i] = result
+        self.owner.progress.worker_peak_mb = max(self.owner.progress.worker_peak_mb, peak)
+        self.owner.progress.step(self.jobs[i], False)
+
+    def results(self) -> list[Typeset]:
+        """Wait for the batch; its parts in the order of its jobs."""
+        while self.running:
+            done, _ = wait(self.running, return_when=FIRST_COMPLETED)
+            for future in done:
+                self.finish(self.running.pop(future), *future.result())
+        return [r for r in self.found if r is not None]
