@@ -330,3 +330,27 @@ def test_named_anchors_of_older_html_on_two_chapters_give_no_anchor_warnings(tmp
     pages = [PdfPage(slug, slug, f"{slug}.html", result.article(f"{slug}.html")) for slug in ("index", "refs")]
     _pdf, messages, _refused = render_pdf(assemble(pages, PdfMeta("T"), "refs"), result.site, "A4", [PRINT_CSS])
     assert [m for m in messages if "nchor" in m] == []
+
+
+@pytest.mark.skipif(shutil.which("pdftotext") is None, reason="poppler-utils is installed by make test")
+def test_bibliography_on_paper_has_no_per_entry_downloads(tmp_path: Path) -> None:
+    """The web page offers "(BibTeX, RIS)" beside each entry; paper does not (nothing to click, a line per entry).
+    The whole library's links stay when the site has an address, and go (as dead text) when it has none."""
+    for site_url in ("https://review.example.org/", None):
+        root = tmp_path / ("with" if site_url else "without")
+        root.mkdir()
+        write_site(root, {"index.md": "# Start\n\nText [@a].\n", "refs.md": "# References\n\n<!-- bibliography -->\n"},
+                   BIB, options={"pdf": {"enabled": True}, "cache_dir": ""}, nav=["index.md", "refs.md"],
+                   extra={"site_url": site_url} if site_url else None)
+        result = build_site(root)
+        page = (result.site / "refs.html").read_text(encoding="utf-8")
+        assert "lr-entry-files" in page and "Download the whole library" in page  # the web page keeps them
+        text = " ".join(run("pdftotext", str(result.site / "review.pdf"), "-").split())
+        assert "Doe J. First." in text and "BibTeX, RIS" not in text
+        uris = {str(a.get_object()["/A"].get("/URI")) for p in PdfReader(str(result.site / "review.pdf")).pages
+                for a in p.get("/Annots", []) or [] if "/A" in a.get_object()}
+        if site_url:
+            assert "Download the whole library: BibTeX · RIS · CSL-JSON" in text
+            assert f"{site_url}bibliography/library.bib" in uris, uris
+        else:
+            assert "Download the whole library" not in text

@@ -21,6 +21,10 @@ _H2 = re.compile(r'<h2 id="([^"]*)"[^>]*>(.*?)</h2>', re.S)
 _TAGS = re.compile(r"<[^>]+>")
 _BUTTON = re.compile(r"<button\b[^>]*>(.*?)</button>", re.S)
 _BACKREFS = re.compile(r'<span class="lr-backrefs">.*?</span>', re.S)
+# A BibTeX/RIS link beside each entry of the bibliography: clutter on paper (a thousand "(BibTeX, RIS)") and a
+# quarter of the bibliography's typesetting time; the whole library's links stay when the site has an address.
+_ENTRY_FILES = re.compile(r' ?<span class="lr-entry-files">\(<a [^>]*>[^<]*</a>(?:, <a [^>]*>[^<]*</a>)*\)</span>')
+_LIBRARY = re.compile(r'<p class="lr-library">Download the whole library:(?: ·)?(?: <a [^>]*>[^<]*</a>(?: ·)?)*</p>\n?')
 _TIP = re.compile(r'<span class="lr-tip" role="tooltip"[^>]*>(?:<span class="lr-tip-entry">.*?</span>)*</span>', re.S)
 
 
@@ -86,6 +90,9 @@ def rewrite_page(page: PdfPage, slugs: dict[str, str], bib_slug: str | None, sit
     html = _TIP.sub("", html)
     html = _BACKREFS.sub("", html)  # "back to the citation" arrows: nothing to click on paper (and costly to style)
     html = _BUTTON.sub(r"\1", html)  # sort buttons of table headers: plain header text on paper
+    html = _ENTRY_FILES.sub("", html)
+    if not site_url:
+        html = _LIBRARY.sub("", html)  # links to site files are plain text without site_url: nothing to download
     html = widen_tables(html)
     if bib_slug and page.slug != bib_slug:
         html = _PAGE_REFS.sub("", html)
