@@ -47,6 +47,54 @@ class Sample:
     returncode: int
     stdout: str = ""
     stderr: str = ""
+    tree_mb: float = 0.0  # the largest sum of resident memory of the process and its descendants, sampled
+
+
+def _tree_rss_mb(root: int) -> float:
+    """Resident memory of `root` and every process under it now (Linux /proc; 0 elsewhere)."""
+    parents: dict[int, int] = {}
+    rss: dict[int, int] = {}
+    for entry in os.scandir("/proc") if os.path.isdir("/proc") else ():
+        if not entry.name.isdigit():
+            continue
+        try:
+            with open(f"/proc/{entry.name}/stat", "rb") as stat:
+                fields = stat.read().rpartition(b")")[2].split()
+        except OSError:
+            continue
+        pid = int(entry.name)
+        parents[pid], rss[pid] = int(fields[1]), int(fields[21])
+    children: dict[int, list[int]] = {}
+    for pid, parent in parents.items():
+        children.setdefault(parent, []).append(pid)
+    todo, total = [root], 0
+    while todo:
+        pid = todo.pop()
+        total += rss.get(pid, 0)
+        todo += children.get(pid, [])
+    return total * os.sysconf("SC_PAGE_SIZE") / 2**20
+
+
+class _TreeSampler:
+    """Samples the memory of a process tree every 50 ms in a thread: the real peak of a build whose workers run
+    at the same time (rusage gives each process's own peak, whenever it was)."""
+
+    def __init__(self, pid: int) -> None:
+        import threading
+
+        self.pid, self.peak = pid, 0.0
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, daemon=True)
+        self._thread.start()
+
+    def _run(self) -> None:
+        while not self._stop.wait(0.05):
+            self.peak = max(self.peak, _tree_rss_mb(self.pid))
+
+    def stop(self) -> float:
+        self._stop.set()
+        self._thread.join()
+        return self.peak
 
 
 @dataclass
@@ -93,13 +141,15 @@ def run(cmd: list[str], cwd: Path) -> Sample:
     with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err:
         start = time.perf_counter()
         proc = subprocess.Popen(cmd, cwd=cwd, env=child_env(), stdout=out, stderr=err, stdin=subprocess.DEVNULL)
+        sampler = _TreeSampler(proc.pid)
         _, status, usage = os.wait4(proc.pid, 0)
         wall = time.perf_counter() - start
+        tree_mb = sampler.stop()
         proc.returncode = os.waitstatus_to_exitcode(status)
         out.seek(0)
         err.seek(0)
         return Sample(wall, usage.ru_utime + usage.ru_stime, usage.ru_maxrss / 1024, proc.returncode,
-                      out.read().decode(errors="replace"), err.read().decode(errors="replace"))
+                      out.read().decode(errors="replace"), err.read().decode(errors="replace"), tree_mb)
 
 
 def mkdocs_build(corpus: Path, variant: str, site: Path) -> Sample:
