@@ -209,7 +209,7 @@ def write_pdf(pages: Sequence[PdfPage], meta: PdfMeta, bib_slug: str | None, sit
         front, stamp, *numbered = batch.results()
         stamps = dict(zip(wanted, numbered, strict=True))
 
-        # Chapter PDFs are joined in the workers (when they run) while this process joins the book.
+        # Chapter PDFs are joined in the workers when they run.
         pending: list[tuple[Path, str, Future[bytes]]] = []
         if folder is not None:
             folder.mkdir(parents=True, exist_ok=True)
@@ -221,13 +221,16 @@ def write_pdf(pages: Sequence[PdfPage], meta: PdfMeta, bib_slug: str | None, sit
                     pending.append((path, key, typesetter.call(join, [p.pdf for p in pieces],
                                                                stamps[lengths[i]].pdf, 0, outside)))
                 written_chapters.append(path)
+        for path, key, future in pending:
+            _keep_joined(cache_dir, key, future.result(), path)
+        # The workers stop before the book is joined here: the join holds every part at once (about 320 MB at
+        # 270 pages), and the workers' memory would add to it.
+        typesetter.close()
         total = front.pages + body
         book_key = _joined_key([front, *chapters], stamp, meta.site_url, pages)
         if not _reuse_joined(cache_dir, book_key, target):
             _keep_joined(cache_dir, book_key, join([front.pdf, *(c.pdf for c in chapters)], stamp.pdf, front.pages,
                                                    outside, front.pages), target)
-        for path, key, future in pending:
-            _keep_joined(cache_dir, key, future.result(), path)
 
     messages: list[str] = []
     for result in [*chapters, *ref_parts.values(), front, stamp]:

@@ -2,6 +2,7 @@
 the missing ones in worker processes when there is enough to typeset, with progress at INFO level."""
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 import logging
@@ -104,6 +105,29 @@ def _store(config: Settings, result: Typeset) -> None:
         pass
 
 
+def _release_memory() -> None:
+    """Give the memory of a typeset document back to the system (glibc keeps freed pages otherwise): a worker that
+    typeset the bibliography (about 360 MB at 1,000 entries) goes back to under 200 MB for the next part."""
+    import gc
+
+    gc.collect()
+    libc = _libc()
+    if libc is not None and hasattr(libc, "malloc_trim"):
+        libc.malloc_trim(0)
+
+
+@functools.cache
+def _libc() -> Any:
+    import ctypes
+    import ctypes.util
+
+    name = ctypes.util.find_library("c")
+    try:
+        return ctypes.CDLL(name) if name else None
+    except OSError:
+        return None
+
+
 def _render(job: Job, config: Settings, key: str) -> tuple[Typeset, float]:
     """In this process or a worker: the typeset part and this process's peak RSS (MB)."""
     import resource
@@ -115,8 +139,9 @@ def _render(job: Job, config: Settings, key: str) -> tuple[Typeset, float]:
                                                config.stylesheets, config.allow_network, job.extra_css,
                                                config.tagged, bytes.fromhex(key)[:16])
     info = part_info(pdf)
-    return (Typeset(pdf, warnings, refused, False, key, info.pages, info.dests),
-            resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    _release_memory()
+    return Typeset(pdf, warnings, refused, False, key, info.pages, info.dests), peak
 
 
 @dataclass
@@ -159,6 +184,10 @@ class Typesetter:
         return self
 
     def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def close(self) -> None:
+        """Stop the workers (their memory goes back to the system); later steps run in this process."""
         if self._pool is not None:
             self._pool.shutdown(wait=True, cancel_futures=True)
             self._pool = None
