@@ -6,7 +6,9 @@
 The review's mkdocs.yml (the project's by default) is loaded as it is and only litreview options change in memory
 (`pdf.enabled`, `cache_dir`), so the review's own `.cache/` and `site/` are never touched. `--pdf single`
 typesets the whole review as one WeasyPrint document in this process, as litreview did before parts: the
-yardstick of the PDF benchmark. Peak memory: this process and (separately) the largest worker process.
+yardstick of the PDF benchmark. `--pdf same-output` is the default build writing only what the yardstick writes
+(the book, untagged, no chapter PDFs), to tell the cost of the design from the cost of the added outputs.
+Peak memory: this process and (separately) the largest worker process.
 """
 from __future__ import annotations
 
@@ -44,6 +46,9 @@ def build_review(pdf: str, cache: Path, site: Path, config_file: Path = ROOT / "
     plugin = config.plugins["litreview"]
     plugin.config["cache_dir"] = str(cache.resolve())
     plugin.config["pdf"]["enabled"] = pdf != "off"
+    if pdf == "same-output":  # what the yardstick writes: the book alone, untagged (no chapter PDFs)
+        plugin.config["pdf"]["chapters"] = False
+        plugin.config["pdf"]["tagged"] = False
     if pdf == "single":
         _single()
     start, start_cpu = time.perf_counter(), time.process_time()
@@ -68,7 +73,7 @@ def build_review(pdf: str, cache: Path, site: Path, config_file: Path = ROOT / "
 
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--pdf", choices=("on", "off", "single"), required=True)
+    parser.add_argument("--pdf", choices=("on", "off", "single", "same-output"), required=True)
     parser.add_argument("--cache", type=Path, required=True)
     parser.add_argument("--site", type=Path, required=True)
     parser.add_argument("--config", type=Path, default=ROOT / "mkdocs.yml")

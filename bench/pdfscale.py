@@ -41,11 +41,12 @@ def measure_size(size: str, repeat: int) -> dict[str, Any]:
     manifest = generate.generate(size, corpus)
     chapter = corpus / "docs" / manifest.chapters[len(manifest.chapters) // 2]
     original = chapter.read_text(encoding="utf-8")
-    out: dict[str, Any] = {"single": [], "cold": [], "edit": [], "chapter": chapter.name}
+    out: dict[str, Any] = {"single": [], "cold": [], "same": [], "edit": [], "chapter": chapter.name}
+    modes = {"single": "single", "same": "same-output", "cold": "on"}
     for run in range(repeat):
-        for name in ("single", "cold"):
+        for name in ("single", "same", "cold") if size == "M" else ("single", "cold"):
             shutil.rmtree(base / "cache", ignore_errors=True)
-            out[name].append(_build(corpus, "single" if name == "single" else "on", base / "cache", base / "site"))
+            out[name].append(_build(corpus, modes[name], base / "cache", base / "site"))
             log(f"PDF {size} {name}: {out[name][-1]['wall']:.1f} s, {out[name][-1]['memory_mb']:.0f} MB")
         # The cache is warm from the cold build: edit one chapter (its length changes) and build again.
         chapter.write_text(original + f"\n\nAn added paragraph, edit {run}, that makes the chapter longer.\n" * 8,
@@ -96,21 +97,31 @@ def section(data: dict[str, Any] | None) -> list[str]:
         return [*lines, f"Skipped: {data['skipped']}.", ""]
     lines += ["Each build is a fresh process building the synthetic review with the PDF on. *One document*: the "
               "whole review typeset as one WeasyPrint document in one process (litreview before issue 17, "
-              "untagged): the yardstick. *Cold*: empty cache. *Edit*: one chapter made longer, warm cache. "
+              "untagged): the yardstick. *Cold, the yardstick's output only*: the default build with chapter PDFs and "
+              "tagging off, so that it writes what the yardstick writes (M only). *Cold*: empty cache. "
+              "*Edit*: one chapter made longer, warm cache. "
               "Memory: the largest sum of the resident memory of the build process and its workers, sampled every "
               "50 ms; *bound*: each process at its own peak, added (what runs before 2026-12-04 reported).", "",
               "| Size | PDF pages | Build | Wall median (s) | CPU median, all processes (s) | Memory (MB) "
               "| Bound (MB) |",
               "|---|---|---|---|---|---|---|"]
     for size, entry in data.items():
-        for name, label in (("single", "one document"), ("cold", "cold"), ("edit", "edit one chapter")):
-            runs = entry[name]
+        for name, label in (("single", "one document"), ("same", "cold, the yardstick's output only"),
+                            ("cold", "cold"), ("edit", "edit one chapter")):
+            runs = entry.get(name)
+            if not runs:
+                continue
             cpu = statistics.median(r["cpu"] + r["children_cpu"] for r in runs)
             bound = max(r.get("bound_mb", r["memory_mb"]) for r in runs)
             lines.append(f"| {size} | {entry['pages']} | {label} | {_med(runs, 'wall'):.1f} | {cpu:.1f} | "
                          f"{max(r['memory_mb'] for r in runs):.0f} | {bound:.0f} |")
     lines += ["", "| Target (issue 17) | Measured | Rule | Met |", "|---|---|---|---|"]
     lines += [f"| {name} | {value} | {rule} | {'yes' if ok else 'no'} |" for name, value, rule, ok in targets(data)]
+    m = data.get("M", {})
+    if m.get("same") and m.get("single"):
+        lines += ["", f"For comparison, the default build writing only what the yardstick writes (the book, untagged, "
+                      f"no chapter PDFs), cold at M: {_med(m['same'], 'wall') / _med(m['single'], 'wall'):.2f}x the "
+                      f"yardstick's wall time."]
     return [*lines, ""]
 
 
