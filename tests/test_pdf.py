@@ -354,3 +354,34 @@ def test_bibliography_on_paper_has_no_per_entry_downloads(tmp_path: Path) -> Non
             assert f"{site_url}bibliography/library.bib" in uris, uris
         else:
             assert "Download the whole library" not in text
+
+
+def test_worker_processes_write_the_same_pdfs(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Typeset in worker processes (parts, contents, page numbers, chapter PDFs joined there) or in the build's own
+    process: the same bytes, and the workers are gone when the build ends."""
+    import multiprocessing
+
+    import litreview.pdf.parts as parts
+
+    pools: list[object] = []
+
+    class Counted(parts.ProcessPoolExecutor):
+        def __init__(self, *args: object, **kwargs: object) -> None:
+            pools.append(self)
+            super().__init__(*args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(parts, "ProcessPoolExecutor", Counted)
+    outputs = []
+    for workers in (1, 2):
+        root = tmp_path / f"workers{workers}"
+        root.mkdir()
+        pdf_site(root, workers=workers)
+        monkeypatch.setattr(parts, "POOL_MIN_HTML", 0 if workers > 1 else 10**12)
+        result = build_site(root)
+        assert result.litreview_warnings == []
+        assert not multiprocessing.active_children()
+        outputs.append({p.relative_to(result.site).as_posix(): p.read_bytes()
+                        for p in sorted(result.site.rglob("*.pdf"))})
+        assert len(pools) == workers - 1  # one pool for the whole PDF, only when there are workers
+    assert sorted(outputs[0]) == ["pdf/index.pdf", "pdf/refs.pdf", "review.pdf"]
+    assert outputs[0] == outputs[1]
