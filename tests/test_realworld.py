@@ -296,6 +296,37 @@ CATALOGUE: list[Case] = [
                               'As <span class="lr-xrefs"><a class="lr-xref" href="#fig-growth">Figure\u00a01</a></span> '
                               'shows', '<p class="admonition-title">Mind the dose</p>']},
          absent={"index.html": [":::", '<h2 id="mind-the-dose"']}),
+    Case("pandoc-raw-latex",
+         {"index.md": "\\setcounter{page}{1}\n\\pagenumbering{arabic}\n\\setlength{\\parindent}{0.5in}\n\n"
+                      "# Growth of lesions\n\nLesions grow\\index{lesions} [@okafor2019growth].\\footnotesize Doses vary "
+                      "\\newline by site.\nKeep `\\newpage`, \\*stars\\*, C:\\Data\\doses.csv, ..\\img\\a.png, "
+                      "$\\frac{a}{b}$; prices: $5 and $10.\n\n\\clearpage\n\nHere $$\\sum_i x_i \\label{eq:sum}$$ stays "
+                      "\\textbf{and this goes}.\n"},
+         html={"index.html": ['<h1 id="growth-of-lesions">Growth of lesions</h1>\n<p>Lesions grow <span class="lr-cite" '
+                              'id="cite-1">', '</span>. Doses vary  by site.\nKeep <code>\\newpage</code>, *stars*, '
+                              'C:\\Data\\doses.csv, ..\\img\\a.png, $\\frac{a}{b}$; prices: $5 and $10.</p>\n'
+                              '<p>Here $$\\sum_i x_i \\label{eq:sum}$$ stays .</p>']},
+         absent={"index.html": ["setcounter", "arabic", "parindent", "index{", "footnotesize", "clearpage", "<p></p>",
+                                "textbf", "and this goes"]}),
+    Case("latex-cross-references",
+         {"index.md": "# Measuring growth\n\n![Growth over a year \\label{growth-curve}](growth.png)\n\n"
+                      "Chapter \\ref{dose-finding} and Figure \\ref{growth-curve} [@lund2021dose]; see \\autoref{growth-curve}"
+                      " and \\ref{nowhere}.\n",
+          "dose.md": "# Dose finding\n\nBack to Figure \\ref{growth-curve} in Chapter \\ref{measuring-growth}.\n"},
+         nav=["index.md", "dose.md"], files={"docs/growth.png": "png"},
+         expected=["docs/index.md:5: '@sec:nowhere' looks like a cross-reference, but no page has an element with the "
+                   "id 'sec:nowhere'; give the section that id (e.g. {#sec:nowhere}) or a heading the id 'nowhere', "
+                   "correct the reference, or add an entry with this key to the bibliography"],
+         html={"index.html": ['<figure id="fig:growth-curve"><img alt="Growth over a year" src="growth.png" /><figcaption>'
+                              '<span class="lr-caption-label">Figure\u00a01:</span> Growth over a year</figcaption></figure>',
+                              'Chapter <span class="lr-xrefs"><a class="lr-xref" href="dose.html#dose-finding">\u201cDose '
+                              'finding\u201d</a></span> and Figure <span class="lr-xrefs"><a class="lr-xref" '
+                              'href="#fig:growth-curve">1</a></span>', 'see <span class="lr-xrefs"><a class="lr-xref" '
+                              'href="#fig:growth-curve">Figure\u00a01</a></span> and <span class="lr-cite lr-cite-missing"'],
+               "dose.html": ['Back to Figure <span class="lr-xrefs"><a class="lr-xref" href="index.html#fig:growth-curve">'
+                             '1</a></span> in Chapter <span class="lr-xrefs"><a class="lr-xref" '
+                             'href="index.html#measuring-growth">\u201cMeasuring growth\u201d</a></span>.']},
+         absent={"index.html": ["\\label", "\\ref", "\\autoref"]}),
     Case("pandoc-csl-json-bibliography",
          {"index.md": "# Growth\n\nLesions grow [@okafor2019; @lund2021dose], as @{doi:10.1000/abc} found.\n"},
          bib={"refs.json": '[\n  {"id": "okafor2019", "type": "article-journal", "title": "Growth -- and more",\n'

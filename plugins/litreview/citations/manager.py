@@ -17,6 +17,7 @@ from ..search_copy import light_tables
 from .captions import fill_captions
 from .markdown_ext import iter_placeholders
 from .numbering import assign_numbers
+from .rawtex import tex_refs
 from .render import (
     BIBLIOGRAPHY_MARKER,
     REFERENCES_MARKER,
@@ -28,7 +29,7 @@ from .render import (
     strip_tags,
 )
 from .render import fix_citations as _fix
-from .syntax import BOOKDOWN_REF, bookdown_key, read_key, xref_kind
+from .syntax import BOOKDOWN_REF, bookdown_key, read_key, xref_candidates, xref_kind
 
 
 def key_lines(source: str, md_in_html: bool = False) -> dict[str, int]:
@@ -50,6 +51,9 @@ def key_lines(source: str, md_in_html: bool = False) -> dict[str, int]:
                 counted = at
                 lines[got[0]] = line
         at = prose.find("@", at + 1)
+    for offset, key in tex_refs(prose):  # LaTeX's \ref{x}
+        if key not in lines:
+            lines[key] = prose.count("\n", 0, offset) + 1
     return lines
 
 
@@ -260,8 +264,11 @@ class CitationManager:
             raise RuntimeError("finalize() must run before fix_page()")
         record = self.pages[page_id]
         ctx = self.ctx
-        xrefs = {key: (self._href(page_id, key), self.targets[key][2]) for key in record.keys
-                 if key in self.targets and key not in ctx.numbers}
+        xrefs = {}
+        for key in record.keys:
+            target = next((k for k in xref_candidates(key) if k in self.targets), None)
+            if target is not None and key not in ctx.numbers:
+                xrefs[key] = (self._href(page_id, target), self.targets[target][2], xref_kind(target) or "")
         if xrefs:
             ctx = replace(ctx, xrefs=xrefs)
         result = _fix(html, ctx)

@@ -29,6 +29,7 @@ from .syntax import (
     parse_narrative_at,
     xref_kind,
 )
+from .tex_ext import TEX_SCAN, RawTex, TexCleanup, TexLabels
 from .values import FORCE_ATTR, FORCE_FLAGS, PLACEHOLDER_TAG, settle_value_citations
 
 _PLACEHOLDER_RE = re.compile(r'<lr-cite data-cite="([^"]*)"></lr-cite>')
@@ -506,6 +507,8 @@ class CitationExtension(Extension):
                                    86.5)
         # before the backslash escape (180), which would turn `\@` into a plain `@`
         md.inlinePatterns.register(_BookdownRef(BOOKDOWN_REF.pattern, md), "lr-bookdown-ref", 185)
+        # raw LaTeX as pandoc reads it: after code spans (190) and `\@ref` (185), before backslash escapes (180)
+        md.inlinePatterns.register(RawTex(TEX_SCAN), "lr-raw-tex", 184)
         md.inlinePatterns.register(_CitationProcessor(r"\[", md, parse_bracketed_at, False), "lr-cite-bracket", 86)
         md.inlinePatterns.register(_CitationProcessor(r"@", md, parse_narrative_at, True), "lr-cite-narrative", 85)
         md.treeprocessors.register(_CitationNotes(md), "lr-cite-notes", 6)
@@ -514,6 +517,8 @@ class CitationExtension(Extension):
         md.treeprocessors.register(_ValueCitations(md), "lr-value-citations", 4)
         md.treeprocessors.register(_ImageCitations(md), "lr-image-citations", 3)
         md.treeprocessors.register(_Captions(md), "lr-captions", 2)
+        md.treeprocessors.register(TexCleanup(md), "lr-tex-cleanup", 11)  # after inline (20), before headings
+        md.treeprocessors.register(TexLabels(md), "lr-tex-labels", 10)
         md.treeprocessors.register(_HeadingAttributes(md), "lr-heading-attributes", 9)  # before attr_list (8)
         md.preprocessors.register(_Chunks(md), "lr-chunks", 27)  # before fenced code blocks (25)
         md.parser.blockprocessors.register(_ForeignMarkers(md.parser), "lr-foreign-markers", 12)

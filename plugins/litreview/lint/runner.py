@@ -6,6 +6,7 @@ from pathlib import Path
 
 from ..bibliography.load import load_cached
 from ..citations.captions import chunk_targets
+from ..citations.rawtex import tex_label_targets
 from ..citations.syntax import BOOKDOWN_LABEL
 from ..markdown_text import UNCLOSED_COMMENT, MarkdownPage, unclosed_comment
 from .bibliography import bib_problems, malformed_identifiers, same_work, unpublished_fields
@@ -65,6 +66,7 @@ def run_checks(project: Project) -> list[Finding]:
     ids |= {f"sec:{anchor}" for anchor in ids}  # bookdown's \@ref(<heading id>)
     ids |= {m.group(1) for page in pages for m in BOOKDOWN_LABEL.finditer(page.prose)}  # ![(\#fig:x) ...](...)
     ids |= {target for page in pages for target in chunk_targets(page.source)}  # ```{r x, fig.cap="..."}
+    ids |= {target for page in pages for target in tex_label_targets(page.prose)}  # \label{x}
     findings += unknown_keys(pages, bib, ids)
     for page in pages:
         start = unclosed_comment(page.without_code)
