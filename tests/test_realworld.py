@@ -327,6 +327,35 @@ CATALOGUE: list[Case] = [
                              '1</a></span> in Chapter <span class="lr-xrefs"><a class="lr-xref" '
                              'href="index.html#measuring-growth">\u201cMeasuring growth\u201d</a></span>.']},
          absent={"index.html": ["\\label", "\\ref", "\\autoref"]}),
+    Case("pandoc-grid-and-multiline-tables",
+         {"index.md": "# Doses\n\n+---------+--------+----------------+\n| Site    | Dose   | Notes          |\n"
+                      "+:========+=======:+================+\n| liver   | 2 Gy   | - *first* line |\n"
+                      "|         |        | - a <b>x</b> & |\n+---------+--------+----------------+\n"
+                      "| both columns     | [@lund2021dose]|\n+---------+--------+----------------+\n\n"
+                      "Table: Doses by site {#tbl:doses}\n\n"
+                      "-----------------------------\n Site      Dose Notes\n-------- ------ -------------\n"
+                      " liver        2 measured at\n                the *first* visit\n\n lung         3 none\n"
+                      "-----------------------------\n\nTable: Doses, again\n\n"
+                      "+------+------+\n| a    | b |\n+------+------+\n\nAs @tbl:doses shows.\n"},
+         expected=["docs/index.md:26: | a    | b |: a grid table's lines all start and end at its border (`+` or `|`) "
+                   "and have the same length; align this line with the border above it"],
+         html={"index.html": ['<table id="tbl:doses">\n<caption><span class="lr-caption-label">Table\u00a01:</span> '
+                              'Doses by site</caption><thead>\n<tr>\n<th style="text-align: left;">Site</th>\n<th style='
+                              '"text-align: right;">Dose</th>\n<th>Notes</th>\n</tr>\n</thead>\n<tbody>\n<tr>\n<td '
+                              'style="text-align: left;">liver</td>\n<td style="text-align: right;">2 Gy</td>\n<td>\n<ul>\n'
+                              '<li><em>first</em> line</li>\n<li>a <b>x</b> &amp;</li>\n</ul>\n</td>\n</tr>\n<tr>\n'
+                              '<td colspan="2" style="text-align: left;">both columns</td>\n<td><span class="lr-cite" '
+                              'id="cite-1">',
+                              '<table>\n<caption>Doses, again</caption><thead>\n<tr>\n<th style="text-align: center;">'
+                              'Site</th>\n<th style="text-align: right;">Dose</th>\n<th style="text-align: left;">Notes</th>\n</tr>\n'
+                              '</thead>\n<tbody>\n<tr>\n<td style="text-align: center;">liver</td>\n<td style="text-align: '
+                              'right;">2</td>\n<td style="text-align: left;">measured at the <em>first</em> visit</td>\n'
+                              '</tr>\n<tr>\n<td style="text-align: center;">lung</td>\n<td style="text-align: right;">3</td>'
+                              '\n<td style="text-align: left;">none</td>\n</tr>\n</tbody>\n'
+                              '</table>',
+                              '<p>+------+------+\n| a    | b |\n+------+------+<span class="lr-missing"></span></p>',
+                              'As <span class="lr-xrefs"><a class="lr-xref" href="#tbl:doses">Table\u00a01</a></span> shows.']},
+         absent={"index.html": ["+====", "---------", "Table:"]}),
     Case("pandoc-csl-json-bibliography",
          {"index.md": "# Growth\n\nLesions grow [@okafor2019; @lund2021dose], as @{doi:10.1000/abc} found.\n"},
          bib={"refs.json": '[\n  {"id": "okafor2019", "type": "article-journal", "title": "Growth -- and more",\n'
