@@ -58,8 +58,10 @@ def html(text: str) -> str:
     ("\\*a\\* \\_b\\_ \\\\newpage", "<p>*a* _b_ \\newpage</p>"),  # escapes; an escaped backslash starts no command
     ("C:\\Users\\me and \\\\server\\share", "<p>C:\\Users\\me and \\server\\share</p>"),
     ("$\\alpha$ and \\(\\beta\\)", "<p>$\\alpha$ and (\\beta)</p>"),  # math is kept (the escapes are Markdown's)
-    ("\\begin{equation}\na = \\sqrt{b}\n\\end{equation}", "<p>\\begin{equation}\na = \\sqrt{b}\n\\end{equation}</p>"),
-    ('<span title="\\x">a</span> [b](C:\\dir\\f.md)', '<p><span title="\\x">a</span> <a href="C:\\dir\\f.md">b</a></p>'),
+    ("\\begin{equation}\na = \\sqrt{b}\n\\end{equation}",
+     "<p>\\begin{equation}\na = \\sqrt{b}\n\\end{equation}</p>"),
+    ('<span title="\\x">a</span> [b](C:\\dir\\f.md)',
+     '<p><span title="\\x">a</span> <a href="C:\\dir\\f.md">b</a></p>'),
     ("# Methods \\label{methods}", '<h1 id="methods">Methods</h1>'),
     ("\\textbf{<script>alert(1)</script>} x", "<p>x</p>"),
 ])

@@ -113,9 +113,10 @@ def unknown_key_message(key: str, suggestion: str | None) -> str:
     """The one message for a cited key that the bibliography lacks (the build's and `litreview check`'s)."""
     prefix = key.partition(":")[0].lower() if ":" in key else ""
     if prefix in MANUBOT_ONLINE or prefix in MANUBOT_LOCAL:
-        how = ("which Manubot looks up online; the build never uses the network, so add an entry to bib/ whose key "
-               f"is exactly '{key}' (for example the output of `manubot cite --format=csljson {key}` saved as a "
-               "CSL JSON file in bib/, its \"id\" set to this key)") if prefix in MANUBOT_ONLINE else \
+        how = ("which Manubot looks up online; the build never uses the network, so put its CSL JSON in bib/: "
+               "the references.json on the manuscript's output branch, or what `manubot cite --format=csljson "
+               f"{key}` prints (Manubot names the key in each item's note), or any entry whose key is exactly "
+               f"'{key}'") if prefix in MANUBOT_ONLINE else \
               (f"which Manubot reads from its own files (citation-tags.tsv, manual references); add an entry to bib/ "
                f"whose key is exactly '{key}' (a manual-references.json can be copied there)")
         return f"unknown citation key '{key}': a Manubot citation key, {how}"
