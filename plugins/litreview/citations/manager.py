@@ -57,6 +57,18 @@ def key_lines(source: str, md_in_html: bool = False) -> dict[str, int]:
     return lines
 
 
+def unique_anchor(anchor: str, html: str) -> str:
+    """`anchor`, or with `_1`, `_2`... as MkDocs' table of contents numbers a repeated heading, if the page has it."""
+    candidate, n = anchor, 0
+    while f' id="{candidate}"' in html:
+        n += 1
+        candidate = f"{anchor}_{n}"
+    return candidate
+
+
+_ENTRY_IDS = re.compile(r' id="ref-(?=[^"]*")')
+
+
 def locate_key(source: str, key: str) -> int | None:
     """Line of the first `@key` in a page's source outside code and comments, for messages."""
     return key_lines(source).get(key)
@@ -287,7 +299,10 @@ class CitationManager:
         if REFS_MARKER.search(out):  # pandoc's `{#refs}`: this page's references, or if it cites nothing, all
             marker = "<!-- references -->" if result.backrefs else "<!-- bibliography -->"
             out, light = REFS_MARKER.sub(marker, out, count=1), REFS_MARKER.sub(marker, light, count=1)
-        if result.backrefs:
+        holds_bibliography = bool(BIBLIOGRAPHY_MARKER.search(out))
+        listed_here = False  # this page shows its own reference list (with the `ref-<key>` anchors)
+        if result.backrefs and (REFERENCES_MARKER.search(out) or not holds_bibliography):
+            listed_here = True
             refs = render_reference_list(result.backrefs, ctx)
             light_refs = search_list(list(result.backrefs), ctx)
             if REFERENCES_MARKER.search(out):
@@ -295,9 +310,12 @@ class CitationManager:
                 light = REFERENCES_MARKER.sub(lambda _m: light_refs, light, count=1)
             else:
                 heading = self.references_heading
-                anchor = re.sub(r"[^a-z0-9]+", "-", heading.lower()).strip("-") or "references"
+                anchor = unique_anchor(re.sub(r"[^a-z0-9]+", "-", heading.lower()).strip("-") or "references", out)
                 out += f'\n<h2 id="{anchor}">{heading}</h2>\n{refs}'
                 light += f'\n<h2 id="{anchor}">{heading}</h2>\n{light_refs}'
+        elif result.backrefs:  # the page's bibliography lists what it cites, under the anchors its citations link to
+            out = REFERENCES_MARKER.sub("", out)
+            light = REFERENCES_MARKER.sub("", light)
         else:
             out = REFERENCES_MARKER.sub("", out)
             light = REFERENCES_MARKER.sub("", light)
@@ -313,7 +331,12 @@ class CitationManager:
                     chosen[include] = self._bibliography_entries(include, ctx)
                 return chosen[include]
 
-            out = BIBLIOGRAPHY_MARKER.sub(lambda m: self._render_bibliography(*entries(m)[::-1], page_url_of), out)
+            def bibliography(m: re.Match[str]) -> str:
+                rendered = self._render_bibliography(*entries(m)[::-1], page_url_of)
+                # beside the page's own reference list, whose `ref-<key>` anchors the citations link to
+                return _ENTRY_IDS.sub(' id="bib-ref-', rendered) if listed_here else rendered
+
+            out = BIBLIOGRAPHY_MARKER.sub(bibliography, out)
             light = BIBLIOGRAPHY_MARKER.sub(lambda m: search_list(entries(m)[1], entries(m)[0]), light)
         self.search_pages[page_id] = light_tables(light)
         return out, problems
