@@ -1,9 +1,18 @@
 """Raw LaTeX read as pandoc's raw_tex reads it: where a command ends, what is math, which keys `\\ref` names."""
 from __future__ import annotations
 
+import re
+from bisect import bisect_right
+from unittest import mock
+
 import markdown
 import pytest
-from litreview.citations.rawtex import command_end, dollar_closers, dollar_math_end, ref_keys, tex_label_targets
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from litreview.citations import rawtex
+from litreview.citations.rawtex import TexScan, command_end, dollar_math_end, ref_keys, tex_label_targets
+from litreview.citations.syntax import find_closing_bracket
+from litreview.citations.tex_ext import RawTex
 
 
 @pytest.mark.parametrize(("text", "name", "command"), [
@@ -34,7 +43,7 @@ def test_command_end(text: str, name: str, command: str) -> None:
     ("$a\n\nb$", None),
 ])
 def test_dollar_math(text: str, math: str | None) -> None:
-    end = dollar_math_end(text, 0, dollar_closers(text))
+    end = dollar_math_end(text, 0)
     assert (text[:end] if end is not None else None) == math
 
 
@@ -67,3 +76,103 @@ def html(text: str) -> str:
 ])
 def test_markdown(source: str, expected: str) -> None:
     assert html(source) == expected
+
+
+# The char-by-char readers that `TexScan` replaced: kept as the reference the scan must agree with.
+_BLANK = re.compile(r"[ \t]*\n")
+_CITATION = re.compile(r"[^\]\n]*-?@")
+
+
+def reference_group_end(text: str, pos: int, open_: str, close: str) -> int | None:
+    depth = 0
+    i = pos
+    while i < len(text):
+        ch = text[i]
+        if ch == "\\":
+            i += 2
+            continue
+        if ch == "\n" and _BLANK.match(text, i + 1):
+            return None
+        if ch == open_:
+            depth += 1
+        elif ch == close:
+            depth -= 1
+            if depth == 0:
+                return i + 1
+        i += 1
+    return None
+
+
+def reference_command_end(text: str, pos: int) -> tuple[str, int]:
+    m = rawtex._NAME.match(text, pos + 1)
+    assert m is not None
+    name, end = m.group(0), m.end()
+    if text.startswith("*", end):
+        end += 1
+    if name not in rawtex.FONT_SIZES:
+        for bracket in ("[", "{"):
+            while True:
+                space = rawtex._SPACE.match(text, end)
+                at = space.end() if space else end
+                if text[at:at + 1] != bracket or (bracket == "[" and _CITATION.match(text, at + 1)):
+                    break
+                close = reference_group_end(text, at, bracket, "]" if bracket == "[" else "}")
+                if close is None:
+                    break
+                end = close
+    while text.startswith("{}", end):
+        end += 2
+    return name, end
+
+
+def reference_dollar_math_end(text: str, pos: int) -> int | None:
+    if text.startswith("$$", pos):
+        close = text.find("$$", pos + 2)
+        return close + 2 if close > pos + 2 else None
+    if pos + 1 >= len(text) or text[pos + 1].isspace():
+        return None
+    closers = [m.start() for m in rawtex._CLOSING_DOLLAR.finditer(text)]
+    at = bisect_right(closers, pos + 1)
+    if at == len(closers) or "\n\n" in text[pos:closers[at]]:
+        return None
+    return closers[at] + 1
+
+
+TEXT = st.text(alphabet=st.sampled_from(list("\\a{}[]$@\n x\t*")), max_size=40)
+
+
+@settings(max_examples=400, deadline=None)
+@given(TEXT, TEXT)
+def test_the_scan_reads_as_the_char_by_char_reference(before: str, text: str) -> None:
+    """Every group, command, math span and bracket reads as the reference reads it, both in the text that was
+    scanned and in a text that only ends as it does (Python-Markdown rewrote what came before)."""
+    scan = TexScan(before + text)
+    for data in (before + text, "\x02x\x03" + text, text):
+        assert scan.covers(data, len(data) - len(text))
+        for pos in range(len(data) - len(text), len(data)):
+            ch = data[pos]
+            if ch in "{[" and pos > len(data) - len(text) and data[pos - 1] != "\\":  # as commands ask
+                assert scan.group_end(data, pos) == reference_group_end(data, pos, ch, "]" if ch == "[" else "}")
+                if ch == "[":
+                    assert scan.closing_bracket(data, pos) == find_closing_bracket(data, pos)
+            if ch == "\\" and data[pos + 1:pos + 2].isalpha():
+                assert command_end(data, pos, scan) == reference_command_end(data, pos)
+                assert command_end(data, pos) == reference_command_end(data, pos)
+            if ch == "$" and not data.startswith("$$", pos):
+                assert dollar_math_end(data, pos, scan) == reference_dollar_math_end(data, pos)
+                assert dollar_math_end(data, pos) == reference_dollar_math_end(data, pos)
+
+
+TOKENS = ["\\a", "\\x", "\\newpage", "{", "}", "[", "]", "$", "$$", "@", "\n", "\n\n", " ", "\\(", "\\)", "\\[",
+          "\\]", "![", "x", "\\begin{equation}", "\\end{equation}", "\\label{a}", "\\ref{b}", "\\\\", "*", "-"]
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.sampled_from(TOKENS), max_size=30))
+def test_a_paragraph_scanned_once_reads_as_one_scanned_at_each_match(tokens: list[str]) -> None:
+    """The processor keeps one scan while Python-Markdown rewrites the paragraph before where it goes on: the page
+    is the same as with a fresh scan at every match."""
+    source = "".join(tokens)
+    once = html(source)
+    with mock.patch.object(RawTex, "scan", lambda self, data, pos: TexScan(data[pos:])):
+        assert html(source) == once

@@ -13,13 +13,13 @@ from .rawtex import (
     LABEL,
     MATH_ENVIRONMENTS,
     REF_COMMANDS,
+    TexScan,
     command_end,
-    dollar_closers,
     dollar_math_end,
     figure_label,
     ref_keys,
 )
-from .syntax import Citation, CiteItem, find_closing_bracket, xref_kind
+from .syntax import Citation, CiteItem, xref_kind
 from .values import PLACEHOLDER_TAG
 
 DROPPED_TAG = "lr-tex"  # where a command was; removed with the paragraph it leaves empty (`TexCleanup`)
@@ -48,50 +48,43 @@ class RawTex(InlineProcessor):
 
     def __init__(self, pattern: str) -> None:
         super().__init__(pattern)
-        self._closers: tuple[str, list[int]] = ("", [])
-        self._missing: tuple[str, dict[str, int]] = ("", {})  # needle -> offset after which it is not in the text
+        self._scan: TexScan | None = None
+        self._covered: tuple[str, int] = ("", 0)  # a text and an index from which `_scan` holds for it
 
-    def _find(self, data: str, needle: str, start: int) -> int:
-        """`data.find(needle, start)`, remembering a miss: a paragraph of unclosed `\\(` is searched once."""
-        if self._missing[0] is not data:
-            self._missing = (data, {})
-        missing = self._missing[1]
-        if needle in missing and start >= missing[needle]:
-            return -1
-        found = data.find(needle, start)
-        if found < 0:
-            missing[needle] = min(start, missing.get(needle, start))
-        return found
-
-    def _dollar_closers(self, data: str) -> list[int]:
-        if self._closers[0] is not data:
-            self._closers = (data, dollar_closers(data))
-        return self._closers[1]
+    def scan(self, data: str, pos: int) -> TexScan:
+        """A `TexScan` that holds for `data[pos:]`: the last one while the paragraph keeps its tail (Python-Markdown
+        rewrites it only before where it goes on), so a paragraph of many commands is scanned once, not once each."""
+        covered_data, covered_from = self._covered
+        if self._scan is None or covered_data is not data or pos < covered_from:
+            if self._scan is None or not self._scan.covers(data, pos):
+                self._scan = TexScan(data[pos:])
+            self._covered = (data, pos)
+        return self._scan
 
     def handleMatch(self, m: re.Match[str], data: str) -> tuple[Any, Any, Any]:  # noqa: N802 (Markdown API)
         start, token = m.start(0), m.group(0)
         if token == "$":
             if data.startswith("$$", start):
-                close = self._find(data, "$$", start + 2)
+                close = self.scan(data, start).find(data, "$$", start + 2)
                 return None, start, close + 2 if close > start + 2 else start + 2
-            math_end = dollar_math_end(data, start, self._dollar_closers(data))
+            math_end = dollar_math_end(data, start, self.scan(data, start))
             return None, start, math_end if math_end is not None else start + 1
         if token in ("\\(", "\\["):
-            close = self._find(data, "\\)" if token == "\\(" else "\\]", start + 2)
+            close = self.scan(data, start).find(data, "\\)" if token == "\\(" else "\\]", start + 2)
             return None, start, close + 2 if close >= 0 else m.end(0)
         if token == "![":  # an image's alt text: its `\\label{x}` is read with the image (`TexLabels`)
-            bracket = find_closing_bracket(data, start + 1)
+            bracket = self.scan(data, start).closing_bracket(data, start + 1)
             return None, start, bracket + 1 if bracket is not None else m.end(0)
         if token != "\\":
             return None, start, m.end(0)  # `\\`, `\$`, a tag or a link destination: left as it is
-        name, end = command_end(data, start)
+        name, end = command_end(data, start, self.scan(data, start))
         if name not in ("begin", "end") and _is_path(data, start, data[start + 1 + len(name):start + 2 + len(name)]):
             space = _SPACE_AFTER.search(data, start)  # `C:\Users\me`, `docs\img\a.png`: to the end of the path
             return None, start, space.start() if space else len(data)
         if name == "begin":
             env = _BEGIN.match(data, start)
             if env is not None and env.group(1) in MATH_ENVIRONMENTS:
-                close = self._find(data, f"\\end{{{env.group(1)}}}", env.end())
+                close = self.scan(data, start).find(data, f"\\end{{{env.group(1)}}}", env.end())
                 return None, start, close + len(env.group(1)) + 6 if close >= 0 else env.end()  # math, for MathJax
         if name == "label":
             label = etree.Element(LABEL_TAG)  # read once the paragraph is an element (`TexLabels`)
