@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import re
+import time
 from bisect import bisect_right
 from unittest import mock
 
@@ -10,6 +11,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from litreview.citations import rawtex
+from litreview.citations.markdown_ext import CitationExtension
 from litreview.citations.rawtex import TexScan, command_end, dollar_math_end, ref_keys, tex_label_targets
 from litreview.citations.syntax import find_closing_bracket
 from litreview.citations.tex_ext import RawTex
@@ -176,3 +178,46 @@ def test_a_paragraph_scanned_once_reads_as_one_scanned_at_each_match(tokens: lis
     once = html(source)
     with mock.patch.object(RawTex, "scan", lambda self, data, pos: TexScan(data[pos:])):
         assert html(source) == once
+
+
+HOSTILE = ["\\a[", "\\newpage $ ", "\\a{", "\\a{x} ", "$a ", "\\x \\( ", "\\x \\begin{equation} ", "![", "\\label{a} ",
+           "\\newpage\n\n"]
+
+
+def _raw_tex_alone() -> markdown.Markdown:
+    """The extension with RawTex as the only inline pattern: Python-Markdown's own link parser walks to the end of
+    the paragraph for every unclosed `[` (plain Markdown is quadratic on `[` * n), which is not ours to measure."""
+    md = markdown.Markdown(extensions=[CitationExtension()])
+    for name in [name for name in md.inlinePatterns._data if name != "lr-raw-tex"]:
+        md.inlinePatterns.deregister(name)
+    return md
+
+
+def _cpu(source: str) -> float:
+    """The least CPU time (this process's, not the wall clock) of three conversions."""
+    best = float("inf")
+    for _ in range(3):
+        md = _raw_tex_alone()
+        start = time.process_time()
+        md.convert(source)
+        best = min(best, time.process_time() - start)
+    return best
+
+
+@pytest.mark.parametrize("unit", HOSTILE)
+def test_hostile_tex_grows_linearly(unit: str) -> None:
+    """A pull request may hold `\\a[` * 4000. Growth is compared, never a time: four times the text costs less than
+    eight times the work (it cost 12 to 16 times while each `{`, `[` or `$` was read to the paragraph's end),
+    and each paragraph is scanned once however many commands it drops."""
+    scanned: list[int] = []
+    real_init = TexScan.__init__
+
+    def counting_init(self: TexScan, text: str) -> None:
+        scanned.append(len(text))
+        real_init(self, text)
+
+    source = unit * 4000
+    with mock.patch.object(TexScan, "__init__", counting_init):
+        _raw_tex_alone().convert(source)
+    assert sum(scanned) <= len(source)
+    assert _cpu(source) < 8 * _cpu(unit * 1000)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 import xml.etree.ElementTree as etree
+from collections.abc import Callable
 from typing import Any
 
 from markdown.inlinepatterns import InlineProcessor
@@ -106,16 +107,24 @@ class RawTex(InlineProcessor):
         return etree.Element(DROPPED_TAG), start, end
 
 
-def _drop(parent: etree.Element, child: etree.Element) -> None:
-    """Remove `child`, keeping the text after it."""
-    index = list(parent).index(child)
-    tail = child.tail or ""
-    if index:
-        previous = parent[index - 1]
-        previous.tail = (previous.tail or "") + tail
-    else:
-        parent.text = (parent.text or "") + tail
-    parent.remove(child)
+def _drop(parent: etree.Element, doomed: Callable[[etree.Element], bool]) -> None:
+    """Remove the children that are `doomed`, keeping the text after each; one pass, however many there are."""
+    kept: list[etree.Element] = []
+    texts: list[list[str]] = [[parent.text or ""]]  # the text before the first kept child, then after each
+    for child in parent:
+        if doomed(child):
+            texts[-1].append(child.tail or "")
+        else:
+            kept.append(child)
+            texts.append([child.tail or ""])
+    if len(kept) == len(parent):
+        return
+    if len(texts[0]) > 1:
+        parent.text = "".join(texts[0])
+    for child, text in zip(kept, texts[1:], strict=True):
+        if len(text) > 1:
+            child.tail = "".join(text)
+    parent[:] = kept
 
 
 _HEADINGS = ("h1", "h2", "h3", "h4", "h5", "h6")
@@ -129,14 +138,14 @@ class TexCleanup(Treeprocessor):
         if not parents:
             return
         for parent in parents:
-            for child in [c for c in parent if c.tag == DROPPED_TAG]:
-                _drop(parent, child)
+            _drop(parent, lambda child: child.tag == DROPPED_TAG)
             if parent.tag == "p" and parent.text:
                 parent.text = parent.text.lstrip()  # `\\noindent Text`: the paragraph starts with its text
         outer = {child: parent for parent in root.iter() for child in parent}
-        for parent in parents:
-            if parent.tag == "p" and not len(parent) and not (parent.text or "").strip() and parent in outer:
-                _drop(outer[parent], parent)
+        empty = {parent for parent in parents
+                 if parent.tag == "p" and not len(parent) and not (parent.text or "").strip() and parent in outer}
+        for grand in {outer[parent] for parent in empty}:
+            _drop(grand, lambda child: child in empty)
 
 
 class TexLabels(Treeprocessor):
@@ -156,8 +165,7 @@ class TexLabels(Treeprocessor):
         for parent in parents:
             marks = [c for c in parent if c.tag == LABEL_TAG]
             label = marks[0].get("data-label", "")
-            for mark in marks:
-                _drop(parent, mark)
+            _drop(parent, lambda child: child.tag == LABEL_TAG)
             if parent.get("id"):
                 continue
             if parent.tag in _HEADINGS:
