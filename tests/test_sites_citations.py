@@ -49,6 +49,33 @@ def test_reference_list_at_placeholder_or_appended(tmp_path: Path) -> None:
     assert re.search(r'<h2 id="references">References</h2>\s*<ol class="lr-references">', b)
 
 
+def duplicate_ids(html: str) -> list[str]:
+    ids = re.findall(r' id="([^"]+)"', html)
+    return sorted({i for i in ids if ids.count(i) > 1})
+
+
+def test_a_page_that_cites_and_holds_the_bibliography_has_unique_ids(tmp_path: Path) -> None:
+    write_site(tmp_path, {"index.md": "# References\n\nAs [@kim2019] found.\n\n<!-- bibliography -->\n",
+                          "both.md": "# Both\n\nSee [@lee2020].\n\n## Cited here\n\n<!-- references -->\n\n## All\n\n"
+                                     "<!-- bibliography -->\n",
+                          "refs.md": "# References\n\nAs [@strosberg2017phase] found.\n"}, BIB,
+               nav=["index.md", "both.md", "refs.md"])
+    result = build_site(tmp_path)
+    assert result.litreview_warnings == []
+    index, both, refs_page = result.page(), result.page("both.html"), result.page("refs.html")
+    assert [duplicate_ids(index), duplicate_ids(both), duplicate_ids(refs_page)] == [[], [], []]
+    # The bibliography lists what the page cites: its citations link there, no second list is appended.
+    assert '[<a class="lr-cite-link" href="#ref-kim2019" aria-describedby="ref-text-1">1</a>]' in index
+    assert '<li id="ref-kim2019" value="1"><span class="lr-ref-text" id="ref-text-1">' in index
+    assert 'class="lr-references">' not in index
+    # Both lists asked for: the page's own keeps the anchors its citations link to, the bibliography's are renamed.
+    assert '<ol class="lr-references"><li id="ref-lee2020" value="2"><span class="lr-ref-text" id="ref-text-2">' in both
+    assert '<li id="bib-ref-lee2020" value="2"><span class="lr-ref-text" id="bib-ref-text-2">' in both
+    # A page titled like the appended list: the list's heading takes the next free anchor, as MkDocs numbers them.
+    assert '<h1 id="references">References</h1>' in refs_page
+    assert '<h2 id="references_1">References</h2>' in refs_page
+
+
 def test_unknown_key_warns_with_line_and_suggestion(tmp_path: Path) -> None:
     write_site(tmp_path, {"index.md": "# T\n\nLine three.\n\nSee [@strosberg2017phse].\n"}, BIB)
     result = build_site(tmp_path)

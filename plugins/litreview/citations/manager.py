@@ -17,6 +17,7 @@ from ..search_copy import light_tables
 from .captions import fill_captions
 from .markdown_ext import iter_placeholders
 from .numbering import assign_numbers
+from .rawtex import tex_refs
 from .render import (
     BIBLIOGRAPHY_MARKER,
     REFERENCES_MARKER,
@@ -28,7 +29,7 @@ from .render import (
     strip_tags,
 )
 from .render import fix_citations as _fix
-from .syntax import BOOKDOWN_REF, bookdown_key, read_key, xref_kind
+from .syntax import BOOKDOWN_REF, bookdown_key, read_key, xref_candidates, xref_kind
 
 
 def key_lines(source: str, md_in_html: bool = False) -> dict[str, int]:
@@ -50,7 +51,22 @@ def key_lines(source: str, md_in_html: bool = False) -> dict[str, int]:
                 counted = at
                 lines[got[0]] = line
         at = prose.find("@", at + 1)
+    for offset, key in tex_refs(prose):  # LaTeX's \ref{x}
+        if key not in lines:
+            lines[key] = prose.count("\n", 0, offset) + 1
     return lines
+
+
+def unique_anchor(anchor: str, html: str) -> str:
+    """`anchor`, or with `_1`, `_2`... as MkDocs' table of contents numbers a repeated heading, if the page has it."""
+    candidate, n = anchor, 0
+    while f' id="{candidate}"' in html:
+        n += 1
+        candidate = f"{anchor}_{n}"
+    return candidate
+
+
+_ENTRY_IDS = re.compile(r' id="ref-(?=[^"]*")')
 
 
 def locate_key(source: str, key: str) -> int | None:
@@ -109,9 +125,10 @@ def unknown_key_message(key: str, suggestion: str | None) -> str:
     """The one message for a cited key that the bibliography lacks (the build's and `litreview check`'s)."""
     prefix = key.partition(":")[0].lower() if ":" in key else ""
     if prefix in MANUBOT_ONLINE or prefix in MANUBOT_LOCAL:
-        how = ("which Manubot looks up online; the build never uses the network, so add an entry to bib/ whose key "
-               f"is exactly '{key}' (for example the output of `manubot cite --format=csljson {key}` saved as a "
-               "CSL JSON file in bib/, its \"id\" set to this key)") if prefix in MANUBOT_ONLINE else \
+        how = ("which Manubot looks up online; the build never uses the network, so put its CSL JSON in bib/: "
+               "the references.json on the manuscript's output branch, or what `manubot cite --format=csljson "
+               f"{key}` prints (Manubot names the key in each item's note), or any entry whose key is exactly "
+               f"'{key}'") if prefix in MANUBOT_ONLINE else \
               (f"which Manubot reads from its own files (citation-tags.tsv, manual references); add an entry to bib/ "
                f"whose key is exactly '{key}' (a manual-references.json can be copied there)")
         return f"unknown citation key '{key}': a Manubot citation key, {how}"
@@ -260,8 +277,11 @@ class CitationManager:
             raise RuntimeError("finalize() must run before fix_page()")
         record = self.pages[page_id]
         ctx = self.ctx
-        xrefs = {key: (self._href(page_id, key), self.targets[key][2]) for key in record.keys
-                 if key in self.targets and key not in ctx.numbers}
+        xrefs = {}
+        for key in record.keys:
+            target = next((k for k in xref_candidates(key) if k in self.targets), None)
+            if target is not None and key not in ctx.numbers:
+                xrefs[key] = (self._href(page_id, target), self.targets[target][2], xref_kind(target) or "")
         if xrefs:
             ctx = replace(ctx, xrefs=xrefs)
         result = _fix(html, ctx)
@@ -279,7 +299,10 @@ class CitationManager:
         if REFS_MARKER.search(out):  # pandoc's `{#refs}`: this page's references, or if it cites nothing, all
             marker = "<!-- references -->" if result.backrefs else "<!-- bibliography -->"
             out, light = REFS_MARKER.sub(marker, out, count=1), REFS_MARKER.sub(marker, light, count=1)
-        if result.backrefs:
+        holds_bibliography = bool(BIBLIOGRAPHY_MARKER.search(out))
+        listed_here = False  # this page shows its own reference list (with the `ref-<key>` anchors)
+        if result.backrefs and (REFERENCES_MARKER.search(out) or not holds_bibliography):
+            listed_here = True
             refs = render_reference_list(result.backrefs, ctx)
             light_refs = search_list(list(result.backrefs), ctx)
             if REFERENCES_MARKER.search(out):
@@ -287,9 +310,12 @@ class CitationManager:
                 light = REFERENCES_MARKER.sub(lambda _m: light_refs, light, count=1)
             else:
                 heading = self.references_heading
-                anchor = re.sub(r"[^a-z0-9]+", "-", heading.lower()).strip("-") or "references"
+                anchor = unique_anchor(re.sub(r"[^a-z0-9]+", "-", heading.lower()).strip("-") or "references", out)
                 out += f'\n<h2 id="{anchor}">{heading}</h2>\n{refs}'
                 light += f'\n<h2 id="{anchor}">{heading}</h2>\n{light_refs}'
+        elif result.backrefs:  # the page's bibliography lists what it cites, under the anchors its citations link to
+            out = REFERENCES_MARKER.sub("", out)
+            light = REFERENCES_MARKER.sub("", light)
         else:
             out = REFERENCES_MARKER.sub("", out)
             light = REFERENCES_MARKER.sub("", light)
@@ -305,7 +331,12 @@ class CitationManager:
                     chosen[include] = self._bibliography_entries(include, ctx)
                 return chosen[include]
 
-            out = BIBLIOGRAPHY_MARKER.sub(lambda m: self._render_bibliography(*entries(m)[::-1], page_url_of), out)
+            def bibliography(m: re.Match[str]) -> str:
+                rendered = self._render_bibliography(*entries(m)[::-1], page_url_of)
+                # beside the page's own reference list, whose `ref-<key>` anchors the citations link to
+                return _ENTRY_IDS.sub(' id="bib-ref-', rendered) if listed_here else rendered
+
+            out = BIBLIOGRAPHY_MARKER.sub(bibliography, out)
             light = BIBLIOGRAPHY_MARKER.sub(lambda m: search_list(entries(m)[1], entries(m)[0]), light)
         self.search_pages[page_id] = light_tables(light)
         return out, problems

@@ -18,6 +18,8 @@ from markdown.treeprocessors import Treeprocessor
 
 from .captions import CAPTION_TAG, caption_paragraph, rewrite_chunks
 from .divs import FencedDivs
+from .markers import error_marker, take_value_errors
+from .pandoc_tables import PandocTables
 from .syntax import (
     BOOKDOWN_LABEL,
     BOOKDOWN_REF,
@@ -29,6 +31,7 @@ from .syntax import (
     parse_narrative_at,
     xref_kind,
 )
+from .tex_ext import TEX_SCAN, RawTex, TexCleanup, TexLabels
 from .values import FORCE_ATTR, FORCE_FLAGS, PLACEHOLDER_TAG, settle_value_citations
 
 _PLACEHOLDER_RE = re.compile(r'<lr-cite data-cite="([^"]*)"></lr-cite>')
@@ -150,29 +153,6 @@ class _CitationProcessor(InlineProcessor):
         element = _element(_readable_citation(self, citation, frozenset(marks)))
         element.extend(marks.values())
         return element, m.start(0), end
-
-
-def error_marker(token: str, message: str) -> etree.Element:
-    """The visible marker of an inline value that cannot be shown; the message travels with it in the HTML and is
-    read back by `value_errors` once the page is converted (no state kept on the extension)."""
-    span = etree.Element("span")
-    span.set("class", "lr-missing")
-    span.set("data-lr-error", message)
-    span.set("data-lr-token", token)
-    span.text = f"[{token}?]"
-    return span
-
-
-_ERROR_SPAN = re.compile(r'<span class="lr-missing" data-lr-error="([^"]*)" data-lr-token="([^"]*)">')
-
-
-def take_value_errors(page_html: str) -> tuple[str, list[tuple[str, str]]]:
-    """A converted page without the messages its inline value markers carry, and those (token, message) pairs
-    in page order: the markers stay visible, the messages become warnings."""
-    if "data-lr-error" not in page_html:
-        return page_html, []
-    errors = [(html.unescape(m.group(2)), html.unescape(m.group(1))) for m in _ERROR_SPAN.finditer(page_html)]
-    return _ERROR_SPAN.sub('<span class="lr-missing">', page_html), errors
 
 
 class _ValueProcessor(InlineProcessor):
@@ -506,6 +486,8 @@ class CitationExtension(Extension):
                                    86.5)
         # before the backslash escape (180), which would turn `\@` into a plain `@`
         md.inlinePatterns.register(_BookdownRef(BOOKDOWN_REF.pattern, md), "lr-bookdown-ref", 185)
+        # raw LaTeX as pandoc reads it: after code spans (190) and `\@ref` (185), before backslash escapes (180)
+        md.inlinePatterns.register(RawTex(TEX_SCAN), "lr-raw-tex", 184)
         md.inlinePatterns.register(_CitationProcessor(r"\[", md, parse_bracketed_at, False), "lr-cite-bracket", 86)
         md.inlinePatterns.register(_CitationProcessor(r"@", md, parse_narrative_at, True), "lr-cite-narrative", 85)
         md.treeprocessors.register(_CitationNotes(md), "lr-cite-notes", 6)
@@ -514,12 +496,19 @@ class CitationExtension(Extension):
         md.treeprocessors.register(_ValueCitations(md), "lr-value-citations", 4)
         md.treeprocessors.register(_ImageCitations(md), "lr-image-citations", 3)
         md.treeprocessors.register(_Captions(md), "lr-captions", 2)
+        md.treeprocessors.register(TexCleanup(md), "lr-tex-cleanup", 11)  # after inline (20), before headings
+        md.treeprocessors.register(TexLabels(md), "lr-tex-labels", 10)
         md.treeprocessors.register(_HeadingAttributes(md), "lr-heading-attributes", 9)  # before attr_list (8)
         md.preprocessors.register(_Chunks(md), "lr-chunks", 27)  # before fenced code blocks (25)
         md.parser.blockprocessors.register(_ForeignMarkers(md.parser), "lr-foreign-markers", 12)
         # pandoc's `::: {.class}` divs: before headings (70) and lists split a div's blocks, after indented code (80)
         md.parser.blockprocessors.register(FencedDivs(md.parser), "lr-fenced-divs", 75)
+        # pandoc's grid and multiline tables: after indented code (80), before rules (50) and setext headings (60)
+        md.parser.blockprocessors.register(PandocTables(md.parser), "lr-pandoc-tables", 76)
 
 
 def makeExtension(**kwargs: Any) -> CitationExtension:  # noqa: N802 (Markdown entry point)
     return CitationExtension(**kwargs)
+
+
+__all__ = ["error_marker", "take_value_errors"]  # also where the hosts and tables take them from

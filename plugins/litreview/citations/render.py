@@ -30,8 +30,9 @@ class CiteContext:
     anchor_prefix: str = "ref-"
     files_prefix: str | None = None  # page-relative path of the export folder; None: no download links
     file_stems: Mapping[str, str] = field(default_factory=dict)  # key -> file name stem of its .bib/.ris
-    # Cross-references (`@fig-growth`, `@sec:methods`) of this page: id -> (href from this page, label).
-    xrefs: Mapping[str, tuple[str, str]] = field(default_factory=dict)
+    # Cross-references (`@fig-growth`, `@sec:methods`) of this page: key -> (href from this page, label, the kind of
+    # its target: "Figure" for `\\ref{x}` of a figure labelled x).
+    xrefs: Mapping[str, tuple[str, str, str]] = field(default_factory=dict)
 
 
 @dataclass
@@ -97,8 +98,7 @@ def _described_by(keys: Sequence[str], ctx: CiteContext) -> str:
 
 def _xref(item: CiteItem, ctx: CiteContext) -> str:
     """A cross-reference as its tools write it: "Figure 2" (just "2" after `-@`), linked to its target."""
-    href, label = ctx.xrefs[item.key]
-    kind = xref_kind(item.key) or ""
+    href, label, kind = ctx.xrefs[item.key]
     text = label if item.suppress_author else f"{kind}\u00a0{label}"
     html = f'<a class="lr-xref" href="{escape(href, quote=True)}">{escape(text)}</a>'
     if item.prefix:

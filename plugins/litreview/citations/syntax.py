@@ -48,6 +48,14 @@ def bookdown_key(label: str) -> str:
     return label if xref_kind(label) else f"sec:{label}"
 
 
+def xref_candidates(key: str) -> list[str]:
+    """The targets a cross-reference key may name, in order: itself; and for `sec:x` (bookdown's `\\@ref(x)`,
+    LaTeX's `\\ref{x}`, which name a label of any kind) a figure, table or equation labelled `x`."""
+    if not key.startswith("sec:"):
+        return [key]
+    return [key] + [f"{kind}:{key[4:]}" for kind in ("fig", "tbl", "tab", "eq")]
+
+
 def xref_kind(key: str) -> str | None:
     """"Figure" for `fig-growth` or `fig:growth`: the kind of element a cross-reference key names, if any."""
     m = _XREF.match(key)

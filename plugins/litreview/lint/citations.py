@@ -5,7 +5,8 @@ from collections.abc import Collection, Iterable, Sequence
 
 from ..bibliography.load import Bibliography
 from ..citations.manager import unknown_key_message, xref_message
-from ..citations.syntax import BOOKDOWN_REF, bookdown_key, find_citations, xref_kind
+from ..citations.rawtex import tex_refs
+from ..citations.syntax import BOOKDOWN_REF, bookdown_key, find_citations, xref_candidates, xref_kind
 from ..markdown_text import MarkdownPage
 from .findings import Finding
 
@@ -15,6 +16,8 @@ def page_citations(page: MarkdownPage) -> list[tuple[int, str]]:
     found = [(start, key) for start, _end, cite in find_citations(page.prose) for key in cite.keys]
     if "@ref(" in page.prose:  # bookdown's \@ref(label)
         found = sorted(found + [(m.start(), bookdown_key(m.group(1))) for m in BOOKDOWN_REF.finditer(page.prose)])
+    if "ref" in page.prose:  # LaTeX's \ref{label}
+        found = sorted(found + tex_refs(page.prose))
     return found
 
 
@@ -28,7 +31,7 @@ def unknown_keys(pages: Sequence[MarkdownPage], bib: Bibliography, ids: Collecti
                 continue
             reported.add(key)
             if xref_kind(key):
-                if key not in ids:
+                if not any(k in ids for k in xref_candidates(key)):
                     findings.append(Finding(page.path, page.line(offset), "error", "unknown-xref", xref_message(key)))
                 continue
             findings.append(Finding(page.path, page.line(offset), "error", "unknown-key",

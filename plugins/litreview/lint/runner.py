@@ -6,8 +6,10 @@ from pathlib import Path
 
 from ..bibliography.load import load_cached
 from ..citations.captions import chunk_targets
+from ..citations.pandoc_tables import table_problems
+from ..citations.rawtex import tex_label_targets
 from ..citations.syntax import BOOKDOWN_LABEL
-from ..markdown_text import UNCLOSED_COMMENT, MarkdownPage, unclosed_comment
+from ..markdown_text import UNCLOSED_COMMENT, MarkdownPage, mask_code_blocks, unclosed_comment
 from .bibliography import bib_problems, malformed_identifiers, same_work, unpublished_fields
 from .citations import page_citations, unknown_keys, unused_entries
 from .data import data_problems, load_manager, page_data
@@ -65,7 +67,13 @@ def run_checks(project: Project) -> list[Finding]:
     ids |= {f"sec:{anchor}" for anchor in ids}  # bookdown's \@ref(<heading id>)
     ids |= {m.group(1) for page in pages for m in BOOKDOWN_LABEL.finditer(page.prose)}  # ![(\#fig:x) ...](...)
     ids |= {target for page in pages for target in chunk_targets(page.source)}  # ```{r x, fig.cap="..."}
+    ids |= {target for page in pages for target in tex_label_targets(page.prose)}  # \label{x}
     findings += unknown_keys(pages, bib, ids)
+    for page in pages:  # grid and multiline tables that break pandoc's rules, as the build reports them
+        for written, message in table_problems(mask_code_blocks(page.source)):
+            offset = page.source.find(written)
+            findings.append(Finding(page.path, page.line(offset) if offset >= 0 else None, "error", "table",
+                                    f"{written}: {message}"))
     for page in pages:
         start = unclosed_comment(page.without_code)
         if start is not None:
