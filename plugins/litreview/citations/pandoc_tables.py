@@ -51,9 +51,17 @@ def _align(segment: str) -> str:
     return "center" if left and right else "left" if left else "right" if right else ""
 
 
+# docutils reads each cell's lines from the whole line (its column indices), so a grid's cost grows with the square
+# of its width: wider grids are refused with a message rather than read for minutes.
+MAX_GRID_WIDTH = 1000
+
+
 def parse_grid(lines: list[str]) -> Table:
     """A pandoc grid table (its lines, without indentation) as a Table, or TableError naming the broken line."""
     width = len(lines[0])
+    if width > MAX_GRID_WIDTH:
+        return _raise(0, f"a grid table wider than {MAX_GRID_WIDTH} characters is not read as a table; make its "
+                         "columns narrower, split it, or write it as a pipe table")
     for i, line in enumerate(lines):
         if len(line) != width or line[:1] not in "+|" or line[-1:] not in "+|":
             return _raise(i, "a grid table's lines all start and end at its border (`+` or `|`) and have the same "
