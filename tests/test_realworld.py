@@ -133,6 +133,17 @@ CATALOGUE: list[Case] = [
          extra={"markdown_extensions": ["md_in_html"]},
          expected=["docs/index.md:4: unknown citation key 'within'; add it to bib/ or correct the key"],
          html={"index.html": ["Raw [@rawkey]"]}),
+    Case("pandoc-markdown-in-html-blocks",
+         {"index.md": "# More\n\n<details>\n<summary>Why *this* dose</summary>\n\nSome **bold** text [@lund2021dose] "
+                      "and [@nowhere].\n\n</details>\n\n<div class=\"note\">\nInside a div [@okafor2019growth].\n"
+                      "</div>\n\n<pre>\n[@lund2021dose] *stays*\n</pre>\n\n<!--\n<div>[@hidden]</div>\n-->\n"},
+         options={"pandoc_html_blocks": True},
+         expected=["docs/index.md:6: unknown citation key 'nowhere'; add it to bib/ or correct the key"],
+         html={"index.html": ['<details>\n<summary>Why <em>this</em> dose</summary>\n<p>Some <strong>bold</strong> text '
+                              '<span class="lr-cite" id="cite-1">[<a class="lr-cite-link" href="#ref-lund2021dose"',
+                              '<div class="note">\n<p>Inside a div <span class="lr-cite" id="cite-3">',
+                              '<pre>\n[@lund2021dose] *stays*\n</pre>', '<!--\n<div>[@hidden]</div>\n-->']},
+         absent={"index.html": ['markdown="1"']}),
     Case("manubot-persistent-identifiers",
          {"index.md": "# Intro\n\nManubot [@doi:10.1371/journal.pcbi.1007128; @pmid:31233491] and "
                       "[@url:https://example.org/x], again [@doi:10.1371/journal.pcbi.1007128], and @tag:deep_review.\n"
@@ -491,3 +502,24 @@ def test_catalogue_reads_the_same_with_plain_python_markdown(case: Case, tmp_pat
         for fragment in fragments:
             assert fragment.replace(" />", ">") in pages[page].replace(" />", ">"), (page, fragment)
     assert [w for w in warnings if not w.startswith("litreview:")] == case.expected
+
+
+def test_pandoc_html_blocks_are_still_sanitised(tmp_path: Path) -> None:
+    """Markdown read inside a `<details>` block (pandoc_html_blocks) goes through the same sanitiser as raw HTML:
+    the event handler is taken out, with the same message from the build and from `litreview check`."""
+    case = Case("hostile-details", {"index.md": "# More\n\n<details><img src=x onerror=alert(1)>\n\nText *after* the "
+                                                "picture [@lund2021dose].\n\n<div><a href=\"javascript:alert(2)\">go"
+                                                "</a></div>\n\n</details>\n"},
+                options={"pandoc_html_blocks": True})
+    root = make(case, tmp_path)
+    error, records = build(root, strict=True)
+    messages = [m for name, m in records if name == "mkdocs.plugins.litreview"]
+    assert messages == ["docs/index.md:3: the event handler attribute onerror= runs a script; it was removed",
+                        "docs/index.md:7: href= holds a javascript: URL, which is not published as a link; use an "
+                        "https: or relative link"]
+    html = (root / "strict-site" / "index.html").read_text(encoding="utf-8")
+    assert '<details>\n<p><img src=x></p>\n<p>Text <em>after</em> the picture <span class="lr-cite"' in html
+    assert "<div>\n<p><a>go</a></p>\n</div>" in html
+    assert "onerror" not in html and "javascript:" not in html
+    code, found = check(root)
+    assert (code, sorted(found)) == (1, sorted(messages)) and error is not None

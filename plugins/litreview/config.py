@@ -88,6 +88,11 @@ class LitReviewConfig(Config):
     """Warn about every bibliography entry that no page cites."""
     references_heading = c.Type(str, default="References")
     """Heading of the reference list appended to pages that cite and have no `<!-- references -->`."""
+    pandoc_html_blocks = c.Type(bool, default=False)
+    """Read Markdown inside block-level HTML elements (`<details>`, `<div>`...) as pandoc and Quarto do. Off, as in
+    MkDocs: such a block is published as written (with `md_in_html`, only elements marked `markdown="1"` are
+    read). `<pre>`, `<script>`, `<style>`, `<textarea>`, comments and elements with their own `markdown` attribute
+    are never read."""
     data_dir = c.Type(str, default="data")
     """Folder of evidence YAML files, relative to docs_dir."""
     cache_dir = c.Type(str, default=".cache/litreview")

@@ -46,6 +46,7 @@ OPTIONS: dict[str, list[Any]] = {
     "citation_style": ["numeric", "numeric or author-year."],
     "required_fields": [[], "Fields every entry must have."],
     "references_heading": ["References", "Heading of a page's reference list."],
+    "pandoc_html_blocks": [False, "Read Markdown inside block-level HTML elements, as pandoc and Quarto do."],
 }
 _SELF = ("litreview.markdown", "litreview")
 MKDOCS_BUILTINS = ("toc", "tables", "fenced_code")
@@ -94,6 +95,7 @@ class Engine:
         names = [next(iter(e)) if isinstance(e, dict) else e for e in (self.site.markdown_extensions if self.site
                                                                          else ())]
         manager.md_in_html = "md_in_html" in names
+        manager.pandoc_html_blocks = bool(self.options["pandoc_html_blocks"])
         return manager
 
     def markdown(self) -> Markdown:
@@ -114,7 +116,8 @@ class Engine:
             if config:
                 configs[str(name)] = _resolved(config)
         ext = CitationExtension(value_resolver=self.tables.resolve_value,
-                                is_dataset=self.tables.datasets.__contains__)
+                                is_dataset=self.tables.datasets.__contains__,
+                                pandoc_html_blocks=bool(self.options["pandoc_html_blocks"]))
         try:
             return Markdown(extensions=[*names, ext], extension_configs=configs)
         except Exception as exc:  # an extension that is not installed here: read with ours only
@@ -235,7 +238,8 @@ class LitReviewExtension(Extension):
         options = {name: self.getConfig(name) for name in OPTIONS}
         self.engine = engine_for(options)
         self.citation_ext = CitationExtension(value_resolver=self.engine.tables.resolve_value,
-                                              is_dataset=self.engine.tables.datasets.__contains__)
+                                              is_dataset=self.engine.tables.datasets.__contains__,
+                                              pandoc_html_blocks=bool(self.engine.options["pandoc_html_blocks"]))
         self.citation_ext.extendMarkdown(md)
         md.preprocessors.register(_Remember(md, self), "lr-remember", 1000)
         md.postprocessors.register(_Finish(md, self), "lr-finish", 1)

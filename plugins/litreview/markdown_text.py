@@ -99,17 +99,23 @@ def mask_inline(text: str, comments: bool) -> str:
 _TAG_AT_LINE_START = re.compile(r"^ {0,3}<[A-Za-z]", re.MULTILINE)
 
 
-def raw_html_spans(text: str, md_in_html: bool = False) -> list[tuple[int, int]]:
+def raw_html_spans(text: str, md_in_html: bool = False, pandoc: bool = False) -> list[tuple[int, int]]:
     """(start, end) of each raw HTML block in `text` (a page with its code blanked): Python-Markdown publishes such
     a block as it is, so citations, links and values inside it are text. Found by Python-Markdown's own block
     preprocessor, so `litreview check` reads the page as the build does; with `md_in_html`, a block marked
-    `markdown="1"` is Markdown and not raw."""
+    `markdown="1"` is Markdown and not raw; with `pandoc` (the `pandoc_html_blocks` option), every block-level
+    element is, as the build marks them."""
     if not _TAG_AT_LINE_START.search(text):
         return []
     from markdown import Markdown  # the host's parser: exactly its rules for where a raw block starts and ends
 
-    md = Markdown(extensions=["md_in_html"] if md_in_html else [])
-    md.preprocessors["html_block"].run(text.split("\n"))
+    md = Markdown(extensions=["md_in_html"] if md_in_html or pandoc else [])
+    if pandoc:
+        from .citations.html_blocks import mark_html_blocks
+
+        md.preprocessors["html_block"].run(mark_html_blocks(text, md.block_level_elements).split("\n"))
+    else:
+        md.preprocessors["html_block"].run(text.split("\n"))
     spans, at = [], 0
     for block in md.htmlStash.rawHtmlBlocks:
         if not isinstance(block, str) or not block.strip():
@@ -121,9 +127,9 @@ def raw_html_spans(text: str, md_in_html: bool = False) -> list[tuple[int, int]]
     return spans
 
 
-def mask_raw_html(text: str, md_in_html: bool = False) -> str:
+def mask_raw_html(text: str, md_in_html: bool = False, pandoc: bool = False) -> str:
     """`text` with its raw HTML blocks blanked (see `raw_html_spans`)."""
-    spans = raw_html_spans(text, md_in_html)
+    spans = raw_html_spans(text, md_in_html, pandoc)
     if not spans:
         return text
     chars = list(text)
@@ -162,6 +168,7 @@ class MarkdownPage:
     rel: str
     source: str
     md_in_html: bool = False  # the site reads Markdown inside `<div markdown="1">`
+    pandoc_html_blocks: bool = False  # ... or inside every block-level element (the option of that name)
 
     @cached_property
     def without_code(self) -> str:
@@ -172,7 +179,8 @@ class MarkdownPage:
     def prose(self) -> str:
         """Code, HTML comments and raw HTML blocks blanked: what Python-Markdown turns into text, links and
         citations."""
-        return mask_inline(mask_raw_html(mask_code_blocks(self.source), self.md_in_html), comments=True)
+        masked = mask_raw_html(mask_code_blocks(self.source), self.md_in_html, self.pandoc_html_blocks)
+        return mask_inline(masked, comments=True)
 
     @cached_property
     def _line_starts(self) -> list[int]:

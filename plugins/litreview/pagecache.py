@@ -18,6 +18,7 @@ from collections.abc import Iterable
 from importlib import metadata
 from typing import Any
 
+from markdown.extensions import Extension
 from mkdocs.structure.files import Files
 from mkdocs.structure.pages import Page
 from mkdocs.structure.toc import AnchorLink, get_toc
@@ -47,6 +48,8 @@ def stable_repr(value: Any) -> str:
         return "[" + ", ".join(stable_repr(v) for v in value) + "]"
     if isinstance(value, (str, int, float, bool)) or value is None:
         return repr(value)
+    if isinstance(value, Extension):  # an extension object in markdown_extensions: its options change conversions
+        return f"<{type(value).__module__}.{type(value).__qualname__} {stable_repr(value.getConfigs())}>"
     name = getattr(value, "__qualname__", None) or type(value).__qualname__
     return f"<{getattr(value, '__module__', '')}.{name}>" if name else _ADDRESS.sub("", repr(value))
 

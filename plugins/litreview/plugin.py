@@ -102,8 +102,10 @@ class LitReviewPlugin(BasePlugin[LitReviewConfig]):
             raise PluginError(str(exc)) from exc
         self.bib_files, self.tables, self.citations = inputs.bib_paths, inputs.tables, inputs.citations
         self.citations.md_in_html = "md_in_html" in config.markdown_extensions  # where raw HTML holds Markdown
+        self.citations.pandoc_html_blocks = self.config.pandoc_html_blocks
         self.extension = CitationExtension(value_resolver=self.tables.resolve_value,
-                                           is_dataset=self.tables.datasets.__contains__)
+                                           is_dataset=self.tables.datasets.__contains__,
+                                           pandoc_html_blocks=self.config.pandoc_html_blocks)
         config.markdown_extensions.append(self.extension)  # type: ignore[arg-type]
         assets.add_to_config(config.extra_css, config.extra_javascript, config.extra)
         self._report(inputs.problems)

@@ -32,11 +32,11 @@ from .render import fix_citations as _fix
 from .syntax import BOOKDOWN_REF, bookdown_key, read_key, xref_candidates, xref_kind
 
 
-def key_lines(source: str, md_in_html: bool = False) -> dict[str, int]:
+def key_lines(source: str, md_in_html: bool = False, pandoc_html_blocks: bool = False) -> dict[str, int]:
     """Line of the first `@key` of every key in a page's source, outside code, comments and raw HTML blocks: one
     pass over the page however many keys are looked up (a scan per unknown key made a page with hundreds of them
     quadratic)."""
-    prose = mask_inline(mask_raw_html(mask_code_blocks(source), md_in_html), comments=True)
+    prose = mask_inline(mask_raw_html(mask_code_blocks(source), md_in_html, pandoc_html_blocks), comments=True)
     lines: dict[str, int] = {}
     line, counted = 1, 0
     at = prose.find("@")
@@ -178,6 +178,7 @@ class CitationManager:
         self.fragments: dict[str, str] = {}  # cross-reference key -> element id, where the two differ
         self._ctx_digest = ""  # what every fixed page depends on besides its own HTML (set by finalize)
         self.md_in_html = False  # the host reads Markdown inside `<div markdown="1">` (for lines of messages)
+        self.pandoc_html_blocks = False  # ... or inside every block-level element, as pandoc does
 
     def add_page(self, page_id: str, path: str, source: str) -> list[Problem]:
         """Register a page; returns problems of its source that its HTML cannot show (an unclosed comment)."""
@@ -286,7 +287,8 @@ class CitationManager:
             ctx = replace(ctx, xrefs=xrefs)
         result = _fix(html, ctx)
         problems = []
-        lines = key_lines(record.source, self.md_in_html) if result.unresolved or result.unresolved_xrefs else {}
+        lines = key_lines(record.source, self.md_in_html, self.pandoc_html_blocks) \
+            if result.unresolved or result.unresolved_xrefs else {}
         for key in dict.fromkeys(result.unresolved):
             problems.append(Problem(SourceLocation(record.path, lines.get(key)),
                                     unknown_key_message(key, self.bib.suggest(key))))

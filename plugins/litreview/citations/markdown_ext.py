@@ -16,6 +16,7 @@ from markdown.inlinepatterns import InlineProcessor
 from markdown.preprocessors import Preprocessor
 from markdown.treeprocessors import Treeprocessor
 
+from . import html_blocks
 from .captions import CAPTION_TAG, caption_paragraph, rewrite_chunks
 from .divs import FencedDivs
 from .markers import error_marker, take_value_errors
@@ -471,6 +472,8 @@ class CitationExtension(Extension):
 
     def __init__(self, value_resolver: ValueResolver | None = None,
                  is_dataset: Callable[[str], bool] | None = None, **kwargs: Any) -> None:
+        self.config = {"pandoc_html_blocks": [False, "Read Markdown inside block-level HTML elements, as pandoc and "
+                                                     "Quarto do (Python-Markdown leaves such a block as it is)."]}
         super().__init__(**kwargs)
         self.value_resolver = value_resolver
         self.is_dataset = is_dataset
@@ -505,6 +508,8 @@ class CitationExtension(Extension):
         md.parser.blockprocessors.register(FencedDivs(md.parser), "lr-fenced-divs", 75)
         # pandoc's grid and multiline tables: after indented code (80), before rules (50) and setext headings (60)
         md.parser.blockprocessors.register(PandocTables(md.parser), "lr-pandoc-tables", 76)
+        if self.getConfig("pandoc_html_blocks"):
+            html_blocks.register(md)
 
 
 def makeExtension(**kwargs: Any) -> CitationExtension:  # noqa: N802 (Markdown entry point)

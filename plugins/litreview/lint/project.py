@@ -124,6 +124,7 @@ class Project:
     numbers_need_citations: bool = False  # check.numbers_need_citations: this project's editorial rule
     number_allowlist: Path | None = None  # check.number_allowlist, when set
     md_in_html: bool = False  # Markdown inside `<div markdown="1">` is read (the md_in_html extension)
+    pandoc_html_blocks: bool = False  # Markdown inside every block-level element is read (the plugin's option)
     export_fields: str = "all"  # export_fields: which fields the downloads carry
     findings: list[Finding] = field(default_factory=list)  # found while reading the configuration (unread files)
     nav_pages: list[str] = field(default_factory=list)  # docs-relative files named in `nav:`
@@ -222,4 +223,5 @@ def load_project(config_file: Path) -> Project:
         export_fields=options.export_fields,
         number_allowlist=root / options.check.number_allowlist if options.check.number_allowlist else None,
         md_in_html="md_in_html" in extensions or "markdown.extensions.md_in_html" in extensions,
+        pandoc_html_blocks=bool(options.pandoc_html_blocks),
     )

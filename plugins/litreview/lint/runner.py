@@ -37,7 +37,7 @@ def read_pages(project: Project, refused: set[Path] | None = None) -> tuple[list
             continue
         source = source.replace("\r\n", "\n")
         rel = path.relative_to(project.docs_dir).as_posix()
-        pages.append(MarkdownPage(rel_path, rel, source, project.md_in_html))
+        pages.append(MarkdownPage(rel_path, rel, source, project.md_in_html, project.pandoc_html_blocks))
     return pages, findings
 
 
