@@ -382,6 +382,25 @@ CATALOGUE: list[Case] = [
                               '<p>+------+------+\n| a    | b |\n+------+------+<span class="lr-missing"></span></p>',
                               'As <span class="lr-xrefs"><a class="lr-xref" href="#tbl:doses">Table\u00a01</a></span> shows.']},
          absent={"index.html": ["+====", "---------", "Table:"]}),
+    Case("pandoc-simple-tables",
+         {"index.md": "# Doses\n\n Site      Dose  Notes\n-------  ------  -----------\nliver         2  *first* visit\n"
+                      "lung          3  none [@lund2021dose]\n\nTable: Doses by site {#tbl:simple}\n\n"
+                      "--------  -----\n kidney       4\n bone        12\n--------  -----\n\nAs @tbl:simple shows.\n\n"
+                      "Setext title\n------------\n\nA rule\n- - -\n\nSite Dose\n---- ----\n"},
+         html={"index.html": ['<table id="tbl:simple">\n<caption><span class="lr-caption-label">Table\u00a01:</span> '
+                              'Doses by site</caption><thead>\n<tr>\n<th style="text-align: center;">Site</th>\n<th '
+                              'style="text-align: right;">Dose</th>\n<th style="text-align: left;">Notes</th>\n</tr>\n'
+                              '</thead>\n<tbody>\n<tr>\n<td style="text-align: center;">liver</td>\n<td style="text-'
+                              'align: right;">2</td>\n<td style="text-align: left;"><em>first</em> visit</td>\n</tr>\n'
+                              '<tr>\n<td style="text-align: center;">lung</td>\n<td style="text-align: right;">3</td>\n'
+                              '<td style="text-align: left;">none <span class="lr-cite" id="cite-1">',
+                              '<table>\n<tbody>\n<tr>\n<td style="text-align: center;">kidney</td>\n<td style="text-'
+                              'align: right;">4</td>\n</tr>\n<tr>\n<td style="text-align: center;">bone</td>\n<td '
+                              'style="text-align: right;">12</td>\n</tr>\n</tbody>\n</table>',
+                              'As <span class="lr-xrefs"><a class="lr-xref" href="#tbl:simple">Table\u00a01</a></span> '
+                              'shows.', '<h2 id="setext-title">Setext title</h2>\n<p>A rule</p>\n<hr />\n'
+                              '<p>Site Dose</p>\n<hr />']},
+         absent={"index.html": ["Table:", "-----"]}),
     Case("pandoc-csl-json-bibliography",
          {"index.md": "# Growth\n\nLesions grow [@okafor2019; @lund2021dose], as @{doi:10.1000/abc} found.\n"},
          bib={"refs.json": '[\n  {"id": "okafor2019", "type": "article-journal", "title": "Growth -- and more",\n'

@@ -20,7 +20,7 @@ from . import html_blocks
 from .captions import CAPTION_TAG, caption_paragraph, rewrite_chunks
 from .divs import FencedDivs
 from .markers import error_marker, take_value_errors
-from .pandoc_tables import PandocTables
+from .pandoc_tables import IndentedSimpleTables, PandocTables
 from .syntax import (
     BOOKDOWN_LABEL,
     BOOKDOWN_REF,
@@ -506,8 +506,10 @@ class CitationExtension(Extension):
         md.parser.blockprocessors.register(_ForeignMarkers(md.parser), "lr-foreign-markers", 12)
         # pandoc's `::: {.class}` divs: before headings (70) and lists split a div's blocks, after indented code (80)
         md.parser.blockprocessors.register(FencedDivs(md.parser), "lr-fenced-divs", 75)
-        # pandoc's grid and multiline tables: after indented code (80), before rules (50) and setext headings (60)
+        # pandoc's grid, multiline and simple tables: after indented code (80), before rules (50) and setext
+        # headings (60); a simple table whose header stands four spaces in, before indented code
         md.parser.blockprocessors.register(PandocTables(md.parser), "lr-pandoc-tables", 76)
+        md.parser.blockprocessors.register(IndentedSimpleTables(md.parser), "lr-pandoc-simple-tables", 81)
         if self.getConfig("pandoc_html_blocks"):
             html_blocks.register(md)
 

@@ -1,11 +1,12 @@
-"""pandoc's grid tables and multiline tables, which Python-Markdown does not know, as HTML tables.
+"""pandoc's grid, multiline and simple tables, which Python-Markdown does not know, as HTML tables.
 
 A grid table (`+---+---+` borders, `+===+` under the header, `:` in a border for alignment, cells spanning rows
 and columns) is read by docutils' grid table parser, the one reStructuredText uses; its cells are Markdown blocks.
 A multiline table (a dashed line, the header, dashed column segments, rows separated by blank lines, a dashed line)
-is cut into columns by the segments; its cells are Markdown text. A table that starts as one of them but breaks
-their rules is left as text, with a message that names its line. A caption paragraph (`Table: ...`) next to either
-is read as for pipe tables.
+is cut into columns by the segments; its cells are Markdown text. A simple table (a header line over dashed column
+segments, one line per row, ended by a blank line; or without a header, between two dashed lines) is cut the same
+way. A table that starts as one of them but breaks their rules is left as text, with a message that names its line.
+A caption paragraph (`Table: ...`) next to any of them is read as for pipe tables.
 """
 from __future__ import annotations
 
@@ -140,8 +141,55 @@ def parse_multiline(lines: list[str]) -> Table:
 
 
 def is_segments(line: str) -> bool:
-    """`-----  ------ ---`: dashed column segments, two or more."""
-    return len(_SEGMENTS.findall(line)) > 1 and not line.replace("-", "").strip()
+    """`-----  ------ ---`: dashed column segments, two or more (`- - -`, single dashes, is a horizontal rule)."""
+    segments = _SEGMENTS.findall(line)
+    return len(segments) > 1 and not line.replace("-", "").strip() and any(len(s) > 1 for s in segments)
+
+
+def _is_dashed(line: str) -> bool:
+    """A line of dashes, in one segment or more (a simple table's closing line)."""
+    return "-" in line and not line.replace("-", "").strip()
+
+
+def _indent(line: str) -> int:
+    return len(line) - len(line.lstrip(" "))
+
+
+def _simple_align(text: str, length: int) -> str:
+    """pandoc's alignment of a simple table's column, from its header (or first row) cut at the column's start: text
+    that starts after the dashes start is right-aligned, text that ends before they end is left-aligned, both is
+    centred, neither is the default."""
+    text = text.rstrip()
+    if not text:
+        return ""
+    after_start, before_end = text[0] == " ", len(text) < length
+    return ("center" if after_start and before_end else "right" if after_start else "left" if before_end else "")
+
+
+def parse_simple(lines: list[str]) -> Table:
+    """A pandoc simple table (its lines as written, indentation kept): a header line, the dashed column segments,
+    one line per row and an optional closing dashed line; or without a header, rows between two dashed lines.
+    Columns start where their dashes start, as pandoc cuts them; alignment comes from the header, or from the first
+    row of a table without one."""
+    headless = is_segments(lines[0])
+    segments = lines[0] if headless else lines[1]
+    rows = lines[1:] if headless else lines[2:]
+    if len(rows) > 1 and _is_dashed(rows[-1]):
+        rows = rows[:-1]
+    if len(segments) > MAX_GRID_WIDTH:  # hundreds of columns, each a cell of every row: refused as wide grids are
+        return _raise(0 if headless else 1, f"a simple table wider than {MAX_GRID_WIDTH} characters is not read as a "
+                                            "table; make its columns narrower, split it, or write it as a pipe table")
+    columns = [(m.start(), m.end()) for m in _SEGMENTS.finditer(segments)]
+    starts = [start for start, _ in columns[1:]] + [10**9]  # the last column runs to the line's end
+
+    def cut(line: str) -> list[str]:
+        return [line[start:stop] for (start, _), stop in zip(columns, starts, strict=True)]
+
+    first = cut(rows[0] if headless else lines[0])
+    aligns = [_simple_align(text, end - start) for text, (start, end) in zip(first, columns, strict=True)]
+    head: list[list[Cell | None]] = [] if headless else [[Cell(text.strip()) for text in cut(lines[0])]]
+    body: list[list[Cell | None]] = [[Cell(text.strip()) for text in cut(row)] for row in rows]
+    return Table(aligns, head, body, block_cells=False)
 
 
 def starts_table(block: str) -> str:
@@ -149,6 +197,11 @@ def starts_table(block: str) -> str:
     lines = block.split("\n")
     if _GRID_START.match(lines[0]):
         return "grid"
+    if len(lines) >= 3 and is_segments(lines[0]) and _indent(lines[0]) < 4 and _is_dashed(lines[-1]):
+        return "simple"  # without a header: rows between two dashed lines, no blank line (pandoc tries it first)
+    if len(lines) >= 3 and lines[0].strip() and not _is_dashed(lines[0]) and not _NOT_A_ROW.match(lines[0]) and \
+            is_segments(lines[1]) and _indent(lines[1]) < 4 and (len(lines) > 3 or not _is_dashed(lines[2])):
+        return "simple"  # a header line over two or more dashed column segments, and a row at least
     if _DASHES.match(lines[0]) and any(is_segments(line) for line in lines[2:]):
         return "multiline"  # a dashed line, the header, the column segments
     if is_segments(lines[0]) and len(lines) > 1:
@@ -163,6 +216,8 @@ def table_extent(kind: str, blocks: list[str]) -> tuple[list[str], int, str] | N
     """The table that starts `blocks[0]` (a `starts_table` kind): its lines without indentation, how many blocks
     it takes, and what follows it in the last one. None for a multiline table that is never closed."""
     first = blocks[0].split("\n")
+    if kind == "simple":  # the block, as written: a header may stand further in than its dashes
+        return [line.rstrip() for line in first], 1, ""
     indent = len(first[0]) - len(first[0].lstrip(" "))
     if kind == "grid":
         end = next((i for i, line in enumerate(first) if line.strip()[:1] not in ("+", "|")), len(first))
@@ -185,7 +240,7 @@ def table_extent(kind: str, blocks: list[str]) -> tuple[list[str], int, str] | N
 def table_problems(text: str) -> list[tuple[str, str]]:
     """(offending line, message) of every grid or multiline table in Markdown text (code already blanked) that
     breaks its syntax: what the build reports, for `litreview check`."""
-    if "+-" not in text and "---" not in text:
+    if "+-" not in text and "--" not in text:
         return []
     blocks = [block for block in re.split(r"\n(?:[ \t]*\n)+", text) if block.strip()]
     found = []
@@ -198,11 +253,14 @@ def table_problems(text: str) -> list[tuple[str, str]]:
             continue
         lines, consumed, _rest = extent
         try:
-            parse_grid(lines) if kind == "grid" else parse_multiline(lines)
+            _PARSERS[kind](lines)
         except TableError as exc:
             found.append((offending_line(lines, exc), str(exc)))
         i += consumed
     return found
+
+
+_PARSERS = {"grid": parse_grid, "multiline": parse_multiline, "simple": parse_simple}
 
 
 class PandocTables(BlockProcessor):
@@ -218,7 +276,7 @@ class PandocTables(BlockProcessor):
             return False  # a dashed line and text: a rule or a setext heading, as before
         table_lines, consumed, rest = extent
         try:
-            table = parse_grid(table_lines) if kind == "grid" else parse_multiline(table_lines)
+            table = _PARSERS[kind](table_lines)
         except TableError as exc:
             paragraph = etree.SubElement(parent, "p")
             paragraph.text = "\n".join(table_lines)
@@ -262,3 +320,11 @@ class PandocTables(BlockProcessor):
                             td.extend(list(paragraph))
                     else:
                         td.text = cell.text
+
+
+class IndentedSimpleTables(PandocTables):
+    """A simple table whose header line stands four spaces in or more (a right-aligned first column): pandoc reads
+    it as a table before indented code, so this runs before indented code (80) claims the block."""
+
+    def test(self, parent: etree.Element, block: str) -> bool:
+        return block.startswith("    ") and starts_table(block) == "simple"
