@@ -55,6 +55,24 @@ CATALOGUE: list[Case] = [
                              '\u201d</a>', 'compare <span class="lr-xrefs"><a class="lr-xref" href="index.html#fig-growth">'
                              'Figure\u00a01</a></span>.']},
          nav=["index.md", "dose.md"], files={"docs/growth.png": "png"}, extra=ATTR_LIST),
+    Case("quarto-reference-without-kind-prefix",
+         {"index.md": "# Tidy data\n\n```{r}\n#| label: tidy-data\n#| fig-cap: \"Tidy rows\"\nplot(tidy)\n```\n\n"
+                      "![Growth over a year](growth.png){#growth}\n\nSee @fig-tidy-data, @fig-growth and @sec-methods "
+                      "[@lund2021dose];\nnot @fig-nothing.\n\n## Methods\n"},
+         expected=["docs/index.md:11: '@fig-tidy-data' looks like a cross-reference, and a code chunk is labelled "
+                   "'tidy-data', but Quarto numbers a figure only when its label starts with 'fig-' (Quarto warns about "
+                   "this reference too); label the chunk 'fig-tidy-data' (#| label: fig-tidy-data)",
+                   "docs/index.md:11: '@fig-growth' looks like a cross-reference, and an element has the id 'growth', "
+                   "but Quarto numbers a figure only when its id starts with 'fig-' (Quarto warns about this reference "
+                   "too); give it the id 'fig-growth' (e.g. {#fig-growth})",
+                   "docs/index.md:11: '@sec-methods' looks like a cross-reference, and an element has the id 'methods', "
+                   "but Quarto numbers a section only when its id starts with 'sec-' (Quarto warns about this "
+                   "reference too); give it the id 'sec-methods' (e.g. {#sec-methods})",
+                   "docs/index.md:12: '@fig-nothing' looks like a cross-reference, but no page has an element with the "
+                   "id 'fig-nothing'; give the figure that id (e.g. {#fig-nothing}), correct the reference, or add an "
+                   "entry with this key to the bibliography"],
+         html={"index.html": ['<span class="lr-missing" title="unknown cross-reference">[?fig-tidy-data]</span>']},
+         files={"docs/growth.png": "png"}, extra=ATTR_LIST),
     Case("pandoc-crossref-references",
          {"index.md": "# Results {#sec:results}\n\n![Dose curve](curve.png){#fig:curve}\n\n"
                       "| a |\n|---|\n| 1 |\n\nThe curve ([-@fig:curve]) in @sec:results and @tbl:missing.\n"},

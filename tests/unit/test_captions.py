@@ -10,6 +10,8 @@ from litreview.citations.captions import (
     fill_captions,
     read_chunk,
     rewrite_chunks,
+    unprefixed_names,
+    unprefixed_target,
 )
 
 
@@ -73,3 +75,18 @@ def test_fill_captions() -> None:
         '<table id="tab:b"><caption><span class="lr-caption-label">Table\u00a01:</span> B</caption></table>')
     assert fill_captions(html, {}) == html.replace('<lr-caption data-target="fig-a"></lr-caption>', "").replace(
         '<lr-caption data-target="tab:b"></lr-caption>', "")
+
+
+PAGES = ["```{r}\n#| label: tidy-data\nplot(x)\n```\n", "```{r scatter, echo=FALSE}\nplot(y)\n```\n",
+         "![A](a.png){#growth .wide}\n\n<div id='box'></div>\n\n```md\n{#in-code}\n```\n"]
+
+
+@pytest.mark.parametrize(("key", "found"), [
+    ("fig-tidy-data", "chunk"), ("tbl-scatter", "chunk"), ("fig-growth", "element"), ("fig-box", "element"),
+    ("sec-methods", "element"),  # a heading's id, known to the caller as `sec:methods`
+    ("fig-in-code", ""),  # an attribute block inside code is no id
+    ("fig-nothing", ""), ("fig:growth", ""),  # pandoc-crossref's keys: the prefix is not Quarto's
+    ("tidy-data", ""), ("smith-2020", ""),  # no kind prefix: a citation key
+])
+def test_quarto_reference_whose_target_lacks_the_prefix(key: str, found: str) -> None:
+    assert unprefixed_target(key, unprefixed_names(PAGES), {"sec:methods"}) == found

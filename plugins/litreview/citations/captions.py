@@ -7,8 +7,8 @@ table of the site is numbered.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator, Mapping
-from dataclasses import dataclass
+from collections.abc import Container, Iterable, Iterator, Mapping
+from dataclasses import dataclass, field
 from html import escape
 
 from .syntax import xref_kind
@@ -101,6 +101,7 @@ class Chunk:
     include: bool = True
     target: str = ""
     caption: str = ""
+    label: str = field(default="", compare=False)  # as written (`tidy-data`), whether or not it makes a target
 
 
 def _unquote(value: str) -> str:
@@ -158,19 +159,20 @@ def read_chunk(open_line: str, body: list[str]) -> Chunk | None:
             options[opt.group("key")] = opt.group("value")
     label = _unquote(options.get("label", header.get("label", label)))
     include = not (_unquote(options.get("include", "")).lower() == "false" or header.get("include") in ("FALSE", "F"))
-    chunk = Chunk(m.group("engine").lower(), code, include)
+    chunk = Chunk(m.group("engine").lower(), code, include, label=label)
     if not label:
         return chunk
     quarto_kind = xref_kind(label) if re.match(r"^[a-z]+-", label) else None
     if quarto_kind in ("Figure", "Table"):  # Quarto: `#| label: fig-growth` with `#| fig-cap:` / `#| tbl-cap:`
         cap = options.get("fig-cap" if quarto_kind == "Figure" else "tbl-cap", "")
-        return Chunk(chunk.language, code, include, label, _unquote(cap) if not cap.startswith(("[", "|", ">")) else "")
+        return Chunk(chunk.language, code, include, label, _unquote(cap) if not cap.startswith(("[", "|", ">")) else "",
+                     label)
     if "fig.cap" in header:  # knitr/bookdown: a chunk with a figure caption makes the figure `fig:<label>`
         cap = header["fig.cap"]
-        return Chunk(chunk.language, code, include, f"fig:{label}", _unquote(cap) if cap[:1] in "\"'" else "")
+        return Chunk(chunk.language, code, include, f"fig:{label}", _unquote(cap) if cap[:1] in "\"'" else "", label)
     kable = _KABLE_CAPTION.search("\n".join(code))
     if kable:  # bookdown: knitr::kable(..., caption = "...") makes the table `tab:<label>`
-        return Chunk(chunk.language, code, include, f"tab:{label}", _unquote(kable.group(1)))
+        return Chunk(chunk.language, code, include, f"tab:{label}", _unquote(kable.group(1)), label)
     return chunk
 
 
@@ -221,3 +223,36 @@ def rewrite_chunks(lines: list[str]) -> list[str]:
             caption = " ".join(chunk.caption.split())
             out += ["", f"{kind}: {caption} {{#{chunk.target}}}".replace(":  {", ": {"), ""]
     return out + lines[at:]
+
+
+# An id written in a page: an attribute block (`{#tidy-data}`, `{#tidy-data .wide}`) or an HTML id attribute.
+_WRITTEN_ID = re.compile(r"""\{[^{}\n]*?#([\w:.-]+)[^{}\n]*\}|\bid\s*=\s*["']([^"'\s<>]+)["']""")
+_QUARTO_KEY = re.compile(r"^([a-z]+)-(.+)$")
+
+
+def unprefixed_names(sources: Iterable[str]) -> dict[str, str]:
+    """Names a cross-reference could mean but that carry no kind prefix: the label of every code chunk ("chunk")
+    and every id written in the pages outside code ("element"). Read once, and only when a reference is unknown."""
+    from ..markdown_text import mask_code_blocks  # the masks read Markdown; imported where a message needs them
+
+    names: dict[str, str] = {}
+    for source in sources:
+        if "{" in source:
+            for _, _, chunk in iter_chunks(source.split("\n")):
+                if chunk.label:
+                    names.setdefault(chunk.label, "chunk")
+        if "#" in source or "id" in source:
+            for m in _WRITTEN_ID.finditer(mask_code_blocks(source)):
+                names.setdefault(m.group(1) or m.group(2), "element")
+    return names
+
+
+def unprefixed_target(key: str, names: Mapping[str, str], ids: Container[str]) -> str:
+    """For a Quarto cross-reference without a target (`fig-tidy-data`): "chunk" or "element" when its name
+    (`tidy-data`) labels a code chunk or is an element's id (`ids`: known ids, a heading's as `sec:<id>`), which
+    Quarto numbers only with the prefix; else ""."""
+    m = _QUARTO_KEY.match(key)
+    if m is None or not xref_kind(key):
+        return ""
+    name = m.group(2)
+    return names.get(name) or ("element" if f"sec:{name}" in ids else "")

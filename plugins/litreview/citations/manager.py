@@ -14,7 +14,7 @@ from ..errors import Problem, SourceLocation, line_of_offset
 from ..jsonstore import JsonStore, code_digest
 from ..markdown_text import UNCLOSED_COMMENT, mask_code_blocks, mask_inline, mask_raw_html, unclosed_comment
 from ..search_copy import light_tables
-from .captions import fill_captions
+from .captions import fill_captions, unprefixed_names, unprefixed_target
 from .markdown_ext import iter_placeholders
 from .numbering import assign_numbers
 from .rawtex import tex_refs
@@ -139,8 +139,17 @@ def unknown_key_message(key: str, suggestion: str | None) -> str:
     return f"unknown citation key '{key}'{hint}"
 
 
-def xref_message(key: str) -> str:
-    """The one message for a cross-reference whose target no page has."""
+def xref_message(key: str, unprefixed: str = "") -> str:
+    """The one message for a cross-reference whose target no page has; `unprefixed` ("chunk" or "element", see
+    `captions.unprefixed_target`): the target exists under the name without Quarto's kind prefix."""
+    if unprefixed:
+        prefix, name = key.split("-", 1)
+        kind = (xref_kind(key) or "element").lower()
+        found, noun, fix = (("a code chunk is labelled", "label", f"label the chunk '{key}' (#| label: {key})")
+                            if unprefixed == "chunk" else
+                            ("an element has the id", "id", f"give it the id '{key}' (e.g. {{#{key}}})"))
+        return (f"'@{key}' looks like a cross-reference, and {found} '{name}', but Quarto numbers a {kind} only when "
+                f"its {noun} starts with '{prefix}-' (Quarto warns about this reference too); {fix}")
     heading = f" or a heading the id '{key[4:]}'" if key.startswith("sec:") else ""  # bookdown's \@ref(id)
     return (f"'@{key}' looks like a cross-reference, but no page has an element with the id '{key}'; give the "
             f"{(xref_kind(key) or 'element').lower()} that id (e.g. {{#{key}}}){heading}, correct the reference, "
@@ -179,6 +188,7 @@ class CitationManager:
         self._ctx_digest = ""  # what every fixed page depends on besides its own HTML (set by finalize)
         self.md_in_html = False  # the host reads Markdown inside `<div markdown="1">` (for lines of messages)
         self.pandoc_html_blocks = False  # ... or inside every block-level element, as pandoc does
+        self._unprefixed: dict[str, str] | None = None  # chunk labels and ids of all pages, read for a message
 
     def add_page(self, page_id: str, path: str, source: str) -> list[Problem]:
         """Register a page; returns problems of its source that its HTML cannot show (an unclosed comment)."""
@@ -215,11 +225,17 @@ class CitationManager:
         self.ctx = self._context(numbers)
         self.listed = set(numbers)
         self.targets = self._number_targets(ordered)
+        self._unprefixed = None
         facts = [code_digest(), self.bib.cache_key, self.style, self.citation_style, self.references_heading,
                  str(self.exports_folder), json.dumps(numbers, sort_keys=True),
                  json.dumps(self.targets, sort_keys=True)]
         self._ctx_digest = hashlib.sha256("\0".join(facts).encode()).hexdigest()
         return self.ctx
+
+    def _unprefixed_target(self, key: str) -> str:
+        if self._unprefixed is None:
+            self._unprefixed = unprefixed_names(record.source for record in self.pages.values())
+        return unprefixed_target(key, self._unprefixed, self.targets)
 
     def _number_targets(self, ordered: list[str]) -> dict[str, tuple[str, str, str]]:
         """Cross-reference targets: id -> (page id, page URL, label). Sections are named by their heading;
@@ -293,7 +309,8 @@ class CitationManager:
             problems.append(Problem(SourceLocation(record.path, lines.get(key)),
                                     unknown_key_message(key, self.bib.suggest(key))))
         for key in dict.fromkeys(result.unresolved_xrefs):
-            problems.append(Problem(SourceLocation(record.path, lines.get(key)), xref_message(key)))
+            problems.append(Problem(SourceLocation(record.path, lines.get(key)),
+                                    xref_message(key, self._unprefixed_target(key))))
         out, light = result.html, result.search_html
         if "<lr-caption" in out:  # "Figure 1:" of this page's own figures and tables
             numbers = {key: label for key, (target_page, _url, label) in self.targets.items() if target_page == page_id}

@@ -4,6 +4,7 @@ from __future__ import annotations
 from collections.abc import Collection, Iterable, Sequence
 
 from ..bibliography.load import Bibliography
+from ..citations.captions import unprefixed_names, unprefixed_target
 from ..citations.manager import unknown_key_message, xref_message
 from ..citations.rawtex import tex_refs
 from ..citations.syntax import BOOKDOWN_REF, bookdown_key, find_citations, xref_candidates, xref_kind
@@ -24,6 +25,7 @@ def page_citations(page: MarkdownPage) -> list[tuple[int, str]]:
 def unknown_keys(pages: Sequence[MarkdownPage], bib: Bibliography, ids: Collection[str] = ()) -> list[Finding]:
     """Keys the bibliography lacks; `ids` are the site's element ids, which cross-references (`@fig-x`) name."""
     findings = []
+    names: dict[str, str] | None = None  # chunk labels and ids of all pages, read for a message
     for page in pages:
         reported: set[str] = set()  # the build reports each key once per page, at its first line
         for offset, key in page_citations(page):
@@ -32,7 +34,10 @@ def unknown_keys(pages: Sequence[MarkdownPage], bib: Bibliography, ids: Collecti
             reported.add(key)
             if xref_kind(key):
                 if not any(k in ids for k in xref_candidates(key)):
-                    findings.append(Finding(page.path, page.line(offset), "error", "unknown-xref", xref_message(key)))
+                    if names is None:
+                        names = unprefixed_names(p.source for p in pages)
+                    findings.append(Finding(page.path, page.line(offset), "error", "unknown-xref",
+                                            xref_message(key, unprefixed_target(key, names, ids))))
                 continue
             findings.append(Finding(page.path, page.line(offset), "error", "unknown-key",
                                     unknown_key_message(key, bib.suggest(key))))
