@@ -163,6 +163,28 @@ def test_text_outside_the_site_is_numbered_on_its_own(tmp_path: Path) -> None:
     assert facts(html)["numbers"] == ["1", "2"] and facts(html)["references"] == ["lee2018prrt", "doe2020liver"]
 
 
+def test_the_extension_refuses_active_content_as_the_plugin_does(tmp_path: Path,
+                                                                  caplog: pytest.LogCaptureFixture) -> None:
+    """Under Zensical or a plain `markdown.markdown()` call, raw HTML is as untrusted as under MkDocs: no script, no
+    event handler, no javascript: link, each refusal a warning naming its line."""
+    root = write_review(tmp_path, "markdown")
+    old = os.getcwd()
+    os.chdir(root)
+    try:
+        with caplog.at_level("WARNING"):
+            html = markdown.markdown("Text [@lee2018prrt].\n\n<script>alert(1)</script>\n\n"
+                                     "<img src=x.png onerror=alert(1)>\n\n<a href='javascript:alert(1)'>x</a>\n",
+                                     extensions=["litreview.markdown"])
+    finally:
+        os.chdir(old)
+    assert "<script" not in html and "onerror" not in html and "javascript:" not in html
+    assert "[removed: &lt;script&gt; is not allowed in a chapter]" in html and "#ref-lee2018prrt" in html
+    warnings = [r.getMessage() for r in caplog.records if r.levelname == "WARNING"]
+    assert any(w.startswith("<text>:3: <script> is not allowed") for w in warnings), warnings
+    assert any(w.startswith("<text>:5: the event handler attribute onerror=") for w in warnings), warnings
+    assert any(w.startswith("<text>:7: href= holds") for w in warnings), warnings
+
+
 def test_mkdocs_with_the_plugin_gives_the_same(plain: dict[str, Any], with_mkdocs: dict[str, Any]) -> None:
     assert with_mkdocs == plain
 

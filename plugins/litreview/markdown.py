@@ -31,6 +31,7 @@ from .citations.manager import CitationManager, relative_url
 from .citations.markdown_ext import CitationExtension, take_value_errors
 from .core import load_inputs
 from .errors import Problem
+from .sanitize import refuse_active_content
 from .site import Site, SiteConfigError, find_config, fingerprint, read_site
 from .tables.manager import TableManager
 
@@ -142,8 +143,11 @@ class Engine:
         src_uri = self.pages.get(_digest(source)) if self.citations else None
         page = next((p for p in self.site.pages if p.src_uri == src_uri), None) if self.site and src_uri else None
         path, url = (page.path, page.url) if page else ("<text>", "")
+        # Raw HTML is untrusted under every host, as under the MkDocs plugin: no scripts, handlers or
+        # javascript: links, each refusal a warning with its line (before litreview adds its own SVG and tables).
+        html, refused = refuse_active_content(html, source, path)
         html, errors = take_value_errors(html)
-        problems = self.tables.value_problems(errors, path, source)
+        problems = [*refused, *self.tables.value_problems(errors, path, source)]
         html, more = self.tables.expand_directives(html, path, source, url, _root_prefix(url))
         problems += more
         if page is not None and self.citations is not None:
