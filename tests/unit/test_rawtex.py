@@ -75,6 +75,9 @@ def html(text: str) -> str:
      '<p><span title="\\x">a</span> <a href="C:\\dir\\f.md">b</a></p>'),
     ("# Methods \\label{methods}", '<h1 id="methods">Methods</h1>'),
     ("\\textbf{<script>alert(1)</script>} x", "<p>x</p>"),
+    # pandoc lets a backslash escape any ASCII punctuation; code keeps the backslash, `\@` cites nothing
+    ("5\\% of a\\&b \\@doe a\\|b \\~ \\^ \\: \\; \\' \\< \\= \\? \\, \\/ \\$3 `\\%`",
+     "<p>5% of a&amp;b @doe a|b ~ ^ : ; ' &lt; = ? , / $3 <code>\\%</code></p>"),
 ])
 def test_markdown(source: str, expected: str) -> None:
     assert html(source) == expected

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import html
 import re
+import string
 import xml.etree.ElementTree as etree
 from collections.abc import Callable
 from dataclasses import dataclass, replace
@@ -467,6 +468,9 @@ class _ValueCitations(Treeprocessor):
             settle_value_citations(root)
 
 
+PANDOC_ESCAPABLE = string.punctuation
+
+
 class CitationExtension(Extension):
     """Registers the citation and value syntax. `value_resolver` answers `{{set.row.column}}`."""
 
@@ -479,8 +483,10 @@ class CitationExtension(Extension):
         self.is_dataset = is_dataset
 
     def extendMarkdown(self, md: Markdown) -> None:  # noqa: N802
-        if "@" not in md.ESCAPED_CHARS:
-            md.ESCAPED_CHARS.append("@")
+        # pandoc lets a backslash escape any ASCII punctuation (`\%`, `\&`, `\@`...); Python-Markdown only some.
+        for char in PANDOC_ESCAPABLE:
+            if char not in md.ESCAPED_CHARS:
+                md.ESCAPED_CHARS.append(char)
         # After code spans, escapes, links, autolinks and inline HTML (90), so none of them is read as a citation.
         # `{{set.row.column}}`, optionally `{{set.row.column | cite}}` or `| nocite` to force the citation.
         md.inlinePatterns.register(_ValueProcessor(
