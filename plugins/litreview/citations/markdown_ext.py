@@ -22,11 +22,13 @@ from .captions import CAPTION_TAG, caption_paragraph, rewrite_chunks
 from .divs import FencedDivs
 from .markers import error_marker, take_value_errors
 from .pandoc_tables import IndentedSimpleTables, PandocTables
+from .rawtex import ScanCache
 from .syntax import (
     BOOKDOWN_LABEL,
     BOOKDOWN_REF,
     Citation,
     CiteItem,
+    Closing,
     bookdown_key,
     find_citations,
     parse_bracketed_at,
@@ -134,14 +136,20 @@ ValueResolver = Callable[[str, str, str], "ValueLookup | str"]
 class _CitationProcessor(InlineProcessor):
     """`[@a; @b, p. 4]` (bracketed) or `@a [p. 4]` (narrative): the parser decides where a citation ends."""
 
-    def __init__(self, pattern: str, md: Markdown, parse: Callable[[str, int], tuple[Citation, int] | None],
+    def __init__(self, pattern: str, md: Markdown, parse: Callable[[str, int, Closing], tuple[Citation, int] | None],
                  narrative: bool) -> None:
         super().__init__(pattern, md)
         self.parse = parse
         self.narrative = narrative
+        self._scans = ScanCache()  # where each `[` closes, read once per paragraph: `[` * 4000 stays linear
 
     def handleMatch(self, m: re.Match[str], data: str) -> tuple[Any, Any, Any]:  # noqa: N802 (Markdown API)
-        got = self.parse(data, m.start(0))
+        scans = self._scans
+
+        def closing(text: str, at: int) -> int | None:
+            return scans.get(text, at).closing_bracket(text, at)
+
+        got = self.parse(data, m.start(0), closing)
         if got is None:
             return None, None, None
         citation, end = got

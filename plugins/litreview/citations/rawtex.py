@@ -123,6 +123,23 @@ class TexScan:
         return found
 
 
+class ScanCache:
+    """The `TexScan` an inline processor needs at `pos` of `data`: the last one while the paragraph keeps its tail
+    (Python-Markdown rewrites it only before where it goes on), so a paragraph is scanned once, not once a match."""
+
+    def __init__(self) -> None:
+        self._scan: TexScan | None = None
+        self._covered: tuple[str, int] = ("", 0)  # a text and an index from which `_scan` holds for it
+
+    def get(self, data: str, pos: int) -> TexScan:
+        covered_data, covered_from = self._covered
+        if self._scan is None or covered_data is not data or pos < covered_from:
+            if self._scan is None or not self._scan.covers(data, pos):
+                self._scan = TexScan(data[pos:])
+            self._covered = (data, pos)
+        return self._scan
+
+
 def command_end(text: str, pos: int, scan: TexScan | None = None) -> tuple[str, int]:
     """`text[pos]` is a backslash followed by a letter: the command's name and the index after its arguments.
     `scan` is a `TexScan` of a text that ends with `text[pos:]` (one is made if not given)."""

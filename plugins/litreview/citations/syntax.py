@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from functools import lru_cache
 from html.entities import html5
@@ -218,9 +219,13 @@ def parse_bracketed(body: str) -> Citation | None:
     return Citation(tuple(items), "normal")
 
 
-def parse_bracketed_at(text: str, start: int) -> tuple[Citation, int] | None:
-    """A bracketed citation starting at `text[start] == '['`; returns (citation, end) or None."""
-    close = find_closing_bracket(text, start)
+Closing = Callable[[str, int], int | None]
+
+
+def parse_bracketed_at(text: str, start: int, closing: Closing = find_closing_bracket) -> tuple[Citation, int] | None:
+    """A bracketed citation starting at `text[start] == '['`; returns (citation, end) or None. `closing` finds the
+    `]` of a `[` (a Markdown processor passes one that reads the paragraph once)."""
+    close = closing(text, start)
     if close is None:
         return None
     after = text[close + 1 : close + 2]
@@ -235,7 +240,7 @@ def narrative_allowed_before(text: str, at: int) -> bool:
     return at == 0 or text[at - 1] in _NARRATIVE_BEFORE
 
 
-def parse_narrative_at(text: str, at: int) -> tuple[Citation, int] | None:
+def parse_narrative_at(text: str, at: int, closing: Closing = find_closing_bracket) -> tuple[Citation, int] | None:
     """A narrative citation `@key` or `@key [locator]` with `text[at] == '@'`; returns (citation, end)."""
     if not narrative_allowed_before(text, at):
         return None
@@ -245,7 +250,7 @@ def parse_narrative_at(text: str, at: int) -> tuple[Citation, int] | None:
     key, end = got
     suffix = ""
     if text.startswith(" [", end) and not text.startswith(" [@", end):
-        close = find_closing_bracket(text, end + 1)
+        close = closing(text, end + 1)
         if close is not None and text[close + 1 : close + 2] not in ("(", "[") and "@" not in text[end:close]:
             suffix = normalize_locator(text[end + 2 : close])
             end = close + 1

@@ -14,6 +14,7 @@ from .rawtex import (
     LABEL,
     MATH_ENVIRONMENTS,
     REF_COMMANDS,
+    ScanCache,
     TexScan,
     command_end,
     dollar_math_end,
@@ -49,18 +50,11 @@ class RawTex(InlineProcessor):
 
     def __init__(self, pattern: str) -> None:
         super().__init__(pattern)
-        self._scan: TexScan | None = None
-        self._covered: tuple[str, int] = ("", 0)  # a text and an index from which `_scan` holds for it
+        self._scans = ScanCache()
 
     def scan(self, data: str, pos: int) -> TexScan:
-        """A `TexScan` that holds for `data[pos:]`: the last one while the paragraph keeps its tail (Python-Markdown
-        rewrites it only before where it goes on), so a paragraph of many commands is scanned once, not once each."""
-        covered_data, covered_from = self._covered
-        if self._scan is None or covered_data is not data or pos < covered_from:
-            if self._scan is None or not self._scan.covers(data, pos):
-                self._scan = TexScan(data[pos:])
-            self._covered = (data, pos)
-        return self._scan
+        """A `TexScan` that holds for `data[pos:]` (one per paragraph, see `ScanCache`)."""
+        return self._scans.get(data, pos)
 
     def handleMatch(self, m: re.Match[str], data: str) -> tuple[Any, Any, Any]:  # noqa: N802 (Markdown API)
         start, token = m.start(0), m.group(0)
