@@ -187,20 +187,24 @@ HOSTILE = ["\\a[", "\\newpage $ ", "\\a{", "\\a{x} ", "$a ", "\\x \\( ", "\\x \\
            "\\newpage\n\n"]
 
 
-def _raw_tex_alone() -> markdown.Markdown:
-    """The extension with RawTex as the only inline pattern: Python-Markdown's own link parser walks to the end of
+RAW_TEX = ("lr-raw-tex",)
+CITATIONS = ("lr-cite-bracket", "lr-cite-narrative")
+
+
+def _alone(patterns: tuple[str, ...] = RAW_TEX) -> markdown.Markdown:
+    """The extension with only the inline `patterns` it names: Python-Markdown's own link parser walks to the end of
     the paragraph for every unclosed `[` (plain Markdown is quadratic on `[` * n), which is not ours to measure."""
     md = markdown.Markdown(extensions=[CitationExtension()])
-    for name in [name for name in md.inlinePatterns._data if name != "lr-raw-tex"]:
+    for name in [name for name in md.inlinePatterns._data if name not in patterns]:
         md.inlinePatterns.deregister(name)
     return md
 
 
-def _cpu(source: str) -> float:
+def _cpu(source: str, patterns: tuple[str, ...] = RAW_TEX) -> float:
     """The least CPU time (this process's, not the wall clock) of three conversions."""
     best = float("inf")
     for _ in range(3):
-        md = _raw_tex_alone()
+        md = _alone(patterns)
         start = time.process_time()
         md.convert(source)
         best = min(best, time.process_time() - start)
@@ -221,32 +225,14 @@ def test_hostile_tex_grows_linearly(unit: str) -> None:
 
     source = unit * 4000
     with mock.patch.object(TexScan, "__init__", counting_init):
-        _raw_tex_alone().convert(source)
+        _alone().convert(source)
     assert sum(scanned) <= len(source)
     assert _cpu(source) < 8 * _cpu(unit * 1000)
-
-
-def _citations_alone() -> markdown.Markdown:
-    """The extension with only its citation patterns: Python-Markdown's link parser is quadratic on `[` * n itself."""
-    md = markdown.Markdown(extensions=[CitationExtension()])
-    for name in [name for name in md.inlinePatterns._data if name not in ("lr-cite-bracket", "lr-cite-narrative")]:
-        md.inlinePatterns.deregister(name)
-    return md
-
-
-def _citations_cpu(source: str) -> float:
-    best = float("inf")
-    for _ in range(3):
-        md = _citations_alone()
-        start = time.process_time()
-        md.convert(source)
-        best = min(best, time.process_time() - start)
-    return best
 
 
 @pytest.mark.parametrize("unit", ["[x ", "[@a] [", "@a [x ", "[[@a]"])
 def test_unclosed_brackets_cost_linear_time_in_citations(unit: str) -> None:
     """Each `[` was read to the paragraph's end for its `]`; now the paragraph's brackets are paired once. Four
     times the text costs less than eight times the work (growth, never a time)."""
-    assert _citations_alone().convert("See [@a] and @a [p. 2].").count("<lr-cite ") == 2
-    assert _citations_cpu(unit * 4000) < 8 * _citations_cpu(unit * 1000)
+    assert _alone(CITATIONS).convert("See [@a] and @a [p. 2].").count("<lr-cite ") == 2
+    assert _cpu(unit * 4000, CITATIONS) < 8 * _cpu(unit * 1000, CITATIONS)
