@@ -182,3 +182,71 @@ def chart_overlaps(svg: Any) -> list[str]:
                 if (first != second or i < j) and overlaps(a, b):
                     found.append(f"{first}[{i}] overlaps {second}[{j}]")
     return found
+
+
+def structure_problems(data: bytes) -> list[str]:
+    """What is wrong in a tagged PDF's structure tree (pikepdf): marked content that no element holds, elements
+    whose /P is not their parent, parent-tree entries that lead elsewhere than the element holding the content,
+    annotations whose /StructParent is not the element holding their object reference."""
+    import io
+
+    import pikepdf
+
+    found: list[str] = []
+    pdf = pikepdf.open(io.BytesIO(data))
+    content = set()
+    for page in pdf.pages:
+        for operands, operator in pikepdf.parse_content_stream(page):
+            if str(operator) == "BDC" and isinstance(operands[1], pikepdf.Dictionary) and "/MCID" in operands[1]:
+                content.add((page.obj.objgen, int(operands[1].MCID)))
+    owner: dict[tuple[tuple[int, int], int], tuple[int, int]] = {}
+    annot_owner: dict[tuple[int, int], tuple[int, int]] = {}
+
+    def walk(element: Any, parent: Any) -> None:
+        if parent is not None and (element.get("/P") is None or element.P.objgen != parent.objgen):
+            found.append(f"{element.get('/S')}: /P is not its parent")
+        kids = element.get("/K")
+        for kid in list(kids) if isinstance(kids, pikepdf.Array) else [] if kids is None else [kids]:
+            if isinstance(kid, int):
+                if element.get("/Pg") is None:
+                    found.append(f"{element.get('/S')}: marked content without a page")
+                else:
+                    owner[(element.Pg.objgen, kid)] = element.objgen
+            elif isinstance(kid, pikepdf.Dictionary) and kid.get("/Type") == "/MCR":
+                owner[(kid.get("/Pg", element.get("/Pg")).objgen, int(kid.MCID))] = element.objgen
+            elif isinstance(kid, pikepdf.Dictionary) and kid.get("/Type") == "/OBJR":
+                annot_owner[kid.Obj.objgen] = element.objgen
+            elif isinstance(kid, pikepdf.Dictionary) and "/S" in kid:
+                walk(kid, element)
+            else:
+                found.append(f"{element.get('/S')}: unknown kid")
+
+    root = pdf.Root.StructTreeRoot
+    for top in root.K if isinstance(root.K, pikepdf.Array) else [root.K]:
+        walk(top, None)
+    index = {page.obj.objgen: i for i, page in enumerate(pdf.pages)}
+    for page_id, mcid in sorted(content - set(owner)):
+        found.append(f"page {index[page_id]}: marked content {mcid} is in no element")
+    for page_id, mcid in sorted(set(owner) - content):
+        found.append(f"page {index.get(page_id)}: an element holds marked content {mcid} that is not there")
+
+    def numbers(node: Any) -> Any:
+        if "/Nums" in node:
+            for i in range(0, len(node.Nums), 2):
+                yield int(node.Nums[i]), node.Nums[i + 1]
+        for kid in node.get("/Kids", []):
+            yield from numbers(kid)
+
+    tree = dict(numbers(root.ParentTree))
+    for page in pdf.pages:
+        entries = tree.get(int(page.obj.StructParents)) if "/StructParents" in page.obj else None
+        for (page_id, mcid), element in owner.items():
+            if page_id == page.obj.objgen and (entries is None or mcid >= len(entries)
+                                               or entries[mcid].objgen != element):
+                found.append(f"page {page.index}: the parent tree does not lead to the holder of {mcid}")
+        for annot in page.obj.get("/Annots", []):
+            if "/StructParent" in annot:
+                element = tree.get(int(annot.StructParent))
+                if element is None or annot_owner.get(annot.objgen) != element.objgen:
+                    found.append(f"page {page.index}: an annotation's structure parent is wrong")
+    return found

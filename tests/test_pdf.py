@@ -385,3 +385,62 @@ def test_worker_processes_write_the_same_pdfs(tmp_path: Path, monkeypatch: pytes
         assert len(pools) == workers - 1  # one pool for the whole PDF, only when there are workers
     assert sorted(outputs[0]) == ["pdf/index.pdf", "pdf/refs.pdf", "review.pdf"]
     assert outputs[0] == outputs[1]
+
+
+def test_a_long_reference_list_typeset_in_pieces_fills_the_same_pages(tmp_path: Path,
+                                                                     monkeypatch: pytest.MonkeyPatch) -> None:
+    """A worker never lays out the whole bibliography at once: it is typeset a few entries at a time, the entries
+    that begin on a piece's last page starting the next piece. The book reads exactly as if it were typeset
+    whole (same pages, same text, running heads on every page), and its structure tree stays consistent."""
+    from helpers import structure_problems
+
+    import litreview.pdf.parts as parts
+
+    keys = [f"k{i:02d}" for i in range(48)]
+    bib = "".join(bib_entry(k, "Outcomes of treatment " + "in a long series of patients " * (i % 5), f"Author{i}, A.",
+                            doi=f"10.1000/{k}") for i, k in enumerate(keys))
+    pieces: list[int] = []
+    real = parts._render_in_pieces
+
+    def counted(split: object, *args: object) -> object:
+        result = real(split, *args)  # type: ignore[arg-type]
+        pieces.append(parts.PIECE_ENTRIES)
+        return result
+
+    monkeypatch.setattr(parts, "_render_in_pieces", counted)
+    outputs = []
+    for size in (10**6, 6):
+        root = tmp_path / f"pieces{size}"
+        root.mkdir()
+        write_site(root, {"index.md": "# Start\n\n" + " ".join(f"[@{k}]" for k in keys) + "\n",
+                          "refs.md": "# References\n\n<!-- bibliography -->\n"}, bib,
+                   options={"pdf": {"enabled": True}, "cache_dir": ""}, nav=["index.md", "refs.md"])
+        monkeypatch.setattr(parts, "PIECE_ENTRIES", size)
+        result = build_site(root)
+        assert result.litreview_warnings == []
+        outputs.append(result.site / "review.pdf")
+    assert pieces == [6, 6]  # the second build only: the bibliography and the chapter PDF's own list
+    whole, cut = (run("pdftotext", "-layout", str(p), "-") for p in outputs)
+    assert cut == whole and cut.count("\f") >= 5
+    pages = cut.split("\f")
+    assert all("References" in page for page in pages[-4:-1])  # the running head on the later pieces' pages too
+    assert all(f"Author{i} A." in cut for i in range(48))
+    assert structure_problems(outputs[1].read_bytes()) == structure_problems(outputs[0].read_bytes())
+    reader = PdfReader(str(outputs[1]))
+    assert {f"refs--ref-{k}" for k in keys} <= set(reader.named_destinations)
+
+
+def test_numbered_lists_keep_their_numbers_on_paper(tmp_path: Path) -> None:
+    """A chapter's own reference list shows the review's numbers (the chapter cites entry 2, its list says 2, not 1)
+    and a list that starts at 3 (`<ol start="3">`) starts at 3: WeasyPrint reads neither `value` nor `start`."""
+    write_site(tmp_path, {"index.md": "# Start\n\nText [@a].\n",
+                          "second.md": "# Second\n\nOnly [@b].\n\n<ol start=\"3\"><li>third</li><li>fourth</li></ol>\n",
+                          "refs.md": "# References\n\n<!-- bibliography -->\n"}, BIB,
+               options={"pdf": {"enabled": True}, "cache_dir": ""}, nav=["index.md", "second.md", "refs.md"])
+    result = build_site(tmp_path)
+    assert result.litreview_warnings == []
+    chapter = " ".join(run("pdftotext", str(result.site / "pdf" / "second.pdf"), "-").split())
+    assert "Only [2]" in chapter and "2. Roe R. Second." in chapter and "1. Roe" not in chapter
+    assert "3. third 4. fourth" in chapter
+    book = " ".join(run("pdftotext", str(result.site / "review.pdf"), "-").split())
+    assert "3. third 4. fourth" in book and "1. Doe J. First." in book and "2. Roe R. Second." in book

@@ -79,6 +79,25 @@ def widen_tables(html: str) -> str:
     return _TABLE.sub(wrap, html)
 
 
+_NUMBERED = re.compile(r'<(ol|li)\b[^>]*?\s(start|value)="(-?\d{1,9})"[^>]*>')
+_STYLE = re.compile(r'\sstyle="([^"]*)"')
+
+
+def number_lists(html: str) -> str:
+    """`<ol start>` and `<li value>` numbered on paper as on screen: WeasyPrint reads neither attribute, so a
+    chapter's own reference list (entries 12, 19, 27... of the review) would print as 1, 2, 3."""
+    def number(m: re.Match[str]) -> str:
+        tag, kind, value = m.group(0), m.group(1), int(m.group(3))
+        if (kind, m.group(2)) not in (("ol", "start"), ("li", "value")):
+            return tag
+        rule = f"counter-reset: list-item {value - 1}"
+        if _STYLE.search(tag):
+            return _STYLE.sub(lambda s: f' style="{s.group(1).rstrip("; ")}; {rule}"', tag, count=1)
+        return f'{tag[:-1]} style="{rule}">'
+
+    return _NUMBERED.sub(number, html)
+
+
 def rewrite_page(page: PdfPage, slugs: dict[str, str], bib_slug: str | None, site_url: str = "",
                  split: bool = False) -> str:
     """Make ids unique across the book and point every internal link at its place in the one document.
@@ -94,6 +113,7 @@ def rewrite_page(page: PdfPage, slugs: dict[str, str], bib_slug: str | None, sit
     if not site_url:
         html = _LIBRARY.sub("", html)  # links to site files are plain text without site_url: nothing to download
     html = widen_tables(html)
+    html = number_lists(html)
     if bib_slug and page.slug != bib_slug:
         html = _PAGE_REFS.sub("", html)
     html = _ID.sub(lambda m: f'id="{page.slug}--{m.group(1)}"', html)
@@ -280,3 +300,81 @@ def stamp_document(labels: Sequence[str], meta: PdfMeta) -> str:
     """Blank pages whose footer shows `labels[i]` (page numbers), drawn over the joined pages."""
     pages = "".join(f'<div class="lr-stamp">{escape(label)}</div>' for label in labels)
     return _document("page numbers", meta, pages)
+
+
+# --- A long reference list typeset in pieces (pdf/parts.py), so a worker never holds the whole bibliography.
+
+_LIST = re.compile(r'<ol class="lr-references\b[^"]*"[^>]*>(.*?)</ol>', re.S)
+_ITEM_ID = re.compile(r'<li id="([^"]*)"')
+
+
+def css_string(text: str) -> str:
+    """`text` as a CSS string: everything but letters, digits and spaces escaped, so no title ends it."""
+    return '"' + "".join(c if c.isalnum() or c == " " else f"\\{ord(c):06x}" for c in text) + '"'
+
+
+@dataclass(frozen=True)
+class ReferenceSplit:
+    """A chapter document whose reference list is long, cut into documents of consecutive entries.
+
+    The first document holds everything before the list and the last everything after it; the ones between
+    hold entries only, under the chapter's running head. Entries carry their own numbers (`value`).
+    """
+
+    before: str  # up to the list's opening tag
+    opening: str  # the list's opening tag
+    items: tuple[str, ...]
+    ids: tuple[str, ...]  # each item's id ("" when it has none)
+    after: str  # from the list's closing tag on
+    title: str
+
+    def document(self, start: int, end: int) -> str:
+        entries = "".join(self.items[start:end])
+        if start == 0:
+            head = self.before
+        else:
+            body = self.before.find("<body>")
+            head = self.before[:body + len("<body>")] + '<section class="chapter lr-continued">'
+        return head + self.opening_at(start) + entries + ("</ol></body></html>" if end < len(self.items)
+                                                           else self.after)
+
+    def opening_at(self, start: int) -> str:
+        """The list's opening tag for a document that begins with item `start`: numbered from its number."""
+        if start == 0:
+            return self.opening
+        tag = _STYLE.sub("", re.sub(r'\sstart="[^"]*"', "", self.opening))
+        return f'{tag[:-1]} style="counter-reset: list-item {self.numbers[start] - 1}">'
+
+    @property
+    def numbers(self) -> list[int]:
+        """The number each item shows (HTML: the list's `start`, then one more than the item before, or `value`)."""
+        found = re.search(r'\sstart="(-?\d+)"', self.opening)
+        number = int(found.group(1)) - 1 if found else 0
+        numbers = []
+        for item in self.items:
+            value = re.match(r'<li\b[^>]*\svalue="(-?\d+)"', item)
+            number = int(value.group(1)) if value else number + 1
+            numbers.append(number)
+        return numbers
+
+    def running_head(self) -> str:
+        """CSS for a later document: the chapter's running head (its heading is in the first), and the list's top
+        margin left out, as at a page break inside one list."""
+        return (f"@page {{ @top-center {{ content: {css_string(self.title)}; }} }}\n"
+                "body, .lr-continued, .lr-continued > ol { margin-top: 0; padding-top: 0; }\n")
+
+
+def split_references(document: str, at_least: int) -> ReferenceSplit | None:
+    """The document's longest reference list, when it has at least `at_least` entries; else None."""
+    lists = sorted(_LIST.finditer(document), key=lambda m: -m.group(1).count("<li"))
+    if not lists or "<body>" not in document:
+        return None
+    found = lists[0]
+    items = tuple(part for part in re.split(r"(?=<li\b)", found.group(1)) if part.strip())
+    if len(items) < at_least or not items[0].startswith("<li"):
+        return None
+    opening_end = found.start(1)
+    heading = _H1.search(document)
+    return ReferenceSplit(document[:found.start()], document[found.start():opening_end], items,
+                          tuple((m.group(1) if (m := _ITEM_ID.match(item)) else "") for item in items),
+                          document[found.end(1):], _text(heading.group(1)) if heading else "")

@@ -6,7 +6,7 @@ import logging
 import shutil
 import subprocess
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from concurrent.futures import Future
 from dataclasses import dataclass
 from pathlib import Path
@@ -68,11 +68,14 @@ def git_version(root: Path) -> str:
 
 def render_pdf(document: str, site_dir: Path, page_size: str, stylesheets: Sequence[Path],
                allow_network: bool = False, extra_css: str = "", tagged: bool = True,
-               identifier: bytes | None = None) -> tuple[bytes, list[str], list[str]]:
+               identifier: bytes | None = None,
+               pick: Callable[[Sequence[Any]], Sequence[Any]] | None = None) -> tuple[bytes, list[str], list[str]]:
     """HTML -> PDF bytes, WeasyPrint's warnings (missing images, fonts) and the URLs the fetcher refused.
 
     The renderer reads only the built site, the print stylesheets' own folders and litreview's assets.
     `tagged`: PDF/UA-1 (structure tree, document language, alt text, table headers).
+    `pick`: given the laid-out pages (WeasyPrint's `Page`s, with their `anchors`), the pages to write; none:
+    nothing is written (the PDF is empty bytes).
     """
     from weasyprint import CSS, HTML
 
@@ -89,9 +92,12 @@ def render_pdf(document: str, site_dir: Path, page_size: str, stylesheets: Seque
         if extra_css:
             css.append(CSS(string=extra_css, url_fetcher=fetcher))
         options: dict[str, Any] = {"pdf_variant": "pdf/ua-1"} if tagged else {}
-        pdf = HTML(string=document, base_url=site_dir.resolve().as_uri() + "/", url_fetcher=fetcher).write_pdf(
-            stylesheets=css, pdf_identifier=identifier or hashlib.sha256(document.encode()).digest()[:16],
-            **options)
+        options.update(stylesheets=css, pdf_identifier=identifier or hashlib.sha256(document.encode()).digest()[:16])
+        laid_out = HTML(string=document, base_url=site_dir.resolve().as_uri() + "/",
+                        url_fetcher=fetcher).render(**options)
+        chosen = list(pick(laid_out.pages)) if pick is not None else laid_out.pages
+        options.pop("stylesheets")
+        pdf = laid_out.copy(chosen).write_pdf(**options) if chosen else b""
     finally:
         logger.removeHandler(handler)
     return pdf, handler.messages, list(dict.fromkeys(fetcher.refused))
@@ -118,6 +124,8 @@ def refusal_messages(refused: Sequence[str], pages: Sequence[PdfPage], site_dir:
 # Parts are typeset without page numbers (stamped when joined) and link elsewhere through `lr-dest:` names.
 PART_CSS = ("@page { @bottom-center { content: none; } }\n"
             ".toc a::after { content: leader('. ') attr(data-page); }\n")
+# Page numbers are typeset in runs of this many pages (each run a part), so no worker lays out hundreds at once.
+STAMP_RUN = 60
 STAMP_CSS = ("@page { @top-center { content: none; } @bottom-center { content: string(lr-stamp); } }\n"
              ".lr-stamp { string-set: lr-stamp content(text); visibility: hidden; height: 0; margin: 0;"
              " break-after: page; }\n.lr-stamp:last-child { break-after: auto; }\n")
@@ -200,13 +208,15 @@ def write_pdf(pages: Sequence[PdfPage], meta: PdfMeta, bib_slug: str | None, sit
                for level, title, dest in toc_entries(pages, bib_slug, meta.site_url) if dest in where]
         lengths = {i: chapters[i].pages + (ref_parts[i].pages if i in ref_parts else 0) for i in range(len(pages))}
         wanted = sorted(set(lengths.values())) if folder is not None else []
+        runs = [(first, min(first + STAMP_RUN, body)) for first in range(0, body, STAMP_RUN)]
         batch = typesetter.start([
             parts.Job("contents", front_document(meta, toc), PART_CSS),
-            parts.Job("page numbers", stamp_document([f"{n} / {body}" for n in range(1, body + 1)], meta),
-                      STAMP_CSS),
+            *(parts.Job(f"page numbers {a + 1}-{b}", stamp_document([f"{n} / {body}" for n in range(a + 1, b + 1)],
+                                                                    meta), STAMP_CSS) for a, b in runs),
             *(parts.Job(f"page numbers {n}", stamp_document([f"{k} / {n}" for k in range(1, n + 1)], meta),
                         STAMP_CSS) for n in wanted)])
-        front, stamp, *numbered = batch.results()
+        front, *numbers = batch.results()
+        stamp, numbered = numbers[:len(runs)], numbers[len(runs):]
         stamps = dict(zip(wanted, numbered, strict=True))
 
         # Chapter PDFs are joined in the workers when they run.
@@ -216,10 +226,10 @@ def write_pdf(pages: Sequence[PdfPage], meta: PdfMeta, bib_slug: str | None, sit
             for i, page in enumerate(pages):
                 pieces = [chapters[i]] + ([ref_parts[i]] if i in ref_parts else [])
                 path = folder / f"{page.slug}.pdf"
-                key = _joined_key(pieces, stamps[lengths[i]], meta.site_url, pages)
+                key = _joined_key(pieces, [stamps[lengths[i]]], meta.site_url, pages)
                 if not _reuse_joined(cache_dir, key, path):
                     pending.append((path, key, typesetter.call(join, [p.pdf for p in pieces],
-                                                               stamps[lengths[i]].pdf, 0, outside)))
+                                                               [stamps[lengths[i]].pdf], 0, outside)))
                 written_chapters.append(path)
         for path, key, future in pending:
             _keep_joined(cache_dir, key, future.result(), path)
@@ -229,13 +239,13 @@ def write_pdf(pages: Sequence[PdfPage], meta: PdfMeta, bib_slug: str | None, sit
         total = front.pages + body
         book_key = _joined_key([front, *chapters], stamp, meta.site_url, pages)
         if not _reuse_joined(cache_dir, book_key, target):
-            _keep_joined(cache_dir, book_key, join([front.pdf, *(c.pdf for c in chapters)], stamp.pdf, front.pages,
-                                                   outside, front.pages), target)
+            _keep_joined(cache_dir, book_key, join([front.pdf, *(c.pdf for c in chapters)], [s.pdf for s in stamp],
+                                                   front.pages, outside, front.pages), target)
 
     messages: list[str] = []
-    for result in [*chapters, *ref_parts.values(), front, stamp]:
+    for result in [*chapters, *ref_parts.values(), front, *stamp]:
         messages += refusal_messages(result.refused, pages, site_dir) + [f"PDF: {m}" for m in result.warnings]
-    reused = all(r.reused for r in [*chapters, *ref_parts.values(), front, stamp])
+    reused = all(r.reused for r in [*chapters, *ref_parts.values(), front, *stamp])
     progress.log.info(f"PDF: {len(jobs)}/{len(jobs)} chapters ({progress.reused} reused from the cache, "
                       f"{progress.done - progress.reused} typeset), joined {total} pages"
                       + (f" and {len(written_chapters)} chapter PDFs" if written_chapters else "")
@@ -243,11 +253,11 @@ def write_pdf(pages: Sequence[PdfPage], meta: PdfMeta, bib_slug: str | None, sit
     return Written(target, messages, reused, total, written_chapters, progress.worker_peak_mb)
 
 
-def _joined_key(pieces: Sequence[parts.Typeset], stamp: parts.Typeset, site_url: str,
+def _joined_key(pieces: Sequence[parts.Typeset], stamp: Sequence[parts.Typeset], site_url: str,
                 pages: Sequence[PdfPage]) -> str:
     """A joined PDF depends on its parts, its page numbers and where links outside it lead (site_url, urls)."""
-    digest = hashlib.sha256(b"joined-2")
-    for piece in [*pieces, stamp]:
+    digest = hashlib.sha256(b"joined-3")
+    for piece in [*pieces, *stamp]:
         digest.update(piece.key.encode())
     digest.update(site_url.encode())
     for page in pages:

@@ -51,6 +51,89 @@ def part_info(pdf: bytes) -> PartInfo:
         return PartInfo(len(part.pages), dests)
 
 
+_PLAIN_SPAN_KEYS = {"/Type", "/S", "/P", "/Pg", "/K"}
+
+
+def compact_structure(pdf: bytes) -> bytes:
+    """The same tagged PDF with about half its objects: each `Span` structure element that carries nothing of its
+    own (no attributes, no alternate text, no language) is folded into its parent, which takes over its marked
+    content and its child elements, and object references (`OBJR`) become direct objects.
+
+    WeasyPrint writes a `Span` element for every run of text on a line, half of a part's objects; a screen reader
+    learns nothing from them (the parent paragraph, heading or link holds the same content). Fewer objects make
+    joining the book faster and smaller in memory (qpdf holds every object of every part while joining).
+    """
+    import pikepdf
+
+    with _open(pdf) as doc:
+        root = _get(doc.Root, "/StructTreeRoot")
+        if root is None:
+            return pdf
+        moved: dict[tuple[tuple[int, int], int], Any] = {}  # (page, MCID) -> the element now holding it
+
+        def is_element(item: Any) -> bool:
+            return isinstance(item, pikepdf.Dictionary) and "/S" in item and item.get("/Type") not in (
+                pikepdf.Name.MCR, pikepdf.Name.OBJR)
+
+        def kids_of(item: Any) -> list[Any]:
+            kids = item.get("/K")
+            return list(kids) if isinstance(kids, pikepdf.Array) else [] if kids is None else [kids]
+
+        def plain_span(item: Any) -> bool:
+            if item.get("/S") != pikepdf.Name.Span or not set(item.keys()) <= _PLAIN_SPAN_KEYS:
+                return False
+            kids = kids_of(item)
+            return item.is_indirect and all(
+                (isinstance(k, int) and item.get("/Pg") is not None) or is_element(k)
+                or (isinstance(k, pikepdf.Dictionary) and k.get("/Type") == pikepdf.Name.MCR) for k in kids)
+
+        def fold(element: Any) -> None:
+            page = element.get("/Pg")
+            new: list[Any] = []
+            changed = False
+            for kid in kids_of(element):
+                if is_element(kid):
+                    fold(kid)
+                    if plain_span(kid):
+                        span_page = kid.get("/Pg")
+                        for item in kids_of(kid):
+                            if isinstance(item, int):
+                                same = page is not None and page.objgen == span_page.objgen
+                                new.append(item if same else pikepdf.Dictionary(
+                                    Type=pikepdf.Name.MCR, MCID=item, Pg=span_page))
+                                moved[(span_page.objgen, item)] = element
+                            elif is_element(item):
+                                item.P = element
+                                new.append(item)
+                            else:
+                                new.append(item)
+                                moved[(item.get("/Pg", span_page).objgen, int(item.MCID))] = element
+                        changed = True
+                        continue
+                elif (isinstance(kid, pikepdf.Dictionary) and kid.is_indirect
+                      and kid.get("/Type") == pikepdf.Name.OBJR):
+                    kid = pikepdf.Dictionary(dict(kid.items()))
+                    changed = True
+                new.append(kid)
+            if changed:
+                element.K = pikepdf.Array(new)
+
+        for top in kids_of(root):
+            if is_element(top):
+                fold(top)
+        pages = {int(p.obj.StructParents): p.obj.objgen for p in doc.pages if "/StructParents" in p.obj}
+        for key, value in _number_tree(_get(root, "/ParentTree")):
+            if key in pages and isinstance(value, pikepdf.Array):
+                for mcid in range(len(value)):
+                    holder = moved.get((pages[key], mcid))
+                    if holder is not None:
+                        value[mcid] = holder
+        out = io.BytesIO()
+        doc.save(out, deterministic_id=True, object_stream_mode=pikepdf.ObjectStreamMode.generate,
+                 compress_streams=True, fix_metadata_version=False)
+        return out.getvalue()
+
+
 def _get(dictionary: Any, key: str) -> Any:
     return dictionary.get(key) if dictionary is not None else None
 
@@ -98,14 +181,17 @@ def _nowhere(name: str) -> str:
     return ""
 
 
-def join(parts: Sequence[bytes], stamp: bytes | None = None, stamp_from: int = 0,
-         outside: Callable[[str], str] = _nowhere, body_from: int = 0) -> bytes:
+def join(parts: Sequence[bytes], stamp: Sequence[bytes] = (), stamp_from: int = 0,
+         outside: Callable[[str], str] = _nowhere, body_from: int = 0, pieces: bool = False) -> bytes:
     """One PDF of `parts` in order, its document information, XMP metadata and language from the first.
 
-    `stamp`: a PDF whose page i is drawn over page `stamp_from + i` as a pagination artifact (page numbers).
+    `stamp`: PDFs whose pages, in order, are drawn over the pages from `stamp_from` on as pagination artifacts
+    (page numbers, typeset in runs of pages).
     `body_from`: where the numbered pages start; the pages before it (cover, contents) are labelled i, ii...
     in the reader's page box and page `body_from` is labelled 1, as its printed number says.
     `outside`: the URL for an `lr-dest:` name that no part holds (empty: the link goes, its text stays).
+    `pieces`: the parts are pieces of one document (a long list typeset in pieces): the structure of a later
+    part continues the first part's `Document` rather than becoming a `Part` of it.
     The file ID is derived from the joined content, so the same parts always give the same bytes.
     """
     import pikepdf
@@ -128,13 +214,14 @@ def join(parts: Sequence[bytes], stamp: bytes | None = None, stamp_from: int = 0
             offsets.append(next_key)
             next_key += max((k for k, _ in _parent_tree_items(part)), default=-1) + 1
 
-        _join_structure(book, others, offsets[1:], next_key)
+        _join_structure(book, others, offsets[1:], next_key, pieces)
         dests = _join_dests(book, others)
         _resolve_links(book, dests, outside)
         _join_outline(book, [book, *others], page_offsets)
-        if stamp is not None:
-            with _open(stamp) as numbers:
+        for run in stamp:
+            with _open(run) as numbers:
                 _stamp(book, numbers, stamp_from)
+                stamp_from += len(numbers.pages)
         if body_from:
             book.Root.PageLabels = pikepdf.Dictionary(Nums=pikepdf.Array([
                 0, pikepdf.Dictionary(S=pikepdf.Name.r), body_from, pikepdf.Dictionary(S=pikepdf.Name.D)]))
@@ -147,7 +234,8 @@ def join(parts: Sequence[bytes], stamp: bytes | None = None, stamp_from: int = 0
             pdf.close()
 
 
-def _join_structure(book: Any, others: Sequence[Any], offsets: Sequence[int], next_key: int) -> None:
+def _join_structure(book: Any, others: Sequence[Any], offsets: Sequence[int], next_key: int,
+                    pieces: bool = False) -> None:
     import pikepdf
 
     root = _get(book.Root, "/StructTreeRoot")
@@ -167,12 +255,20 @@ def _join_structure(book: Any, others: Sequence[Any], offsets: Sequence[int], ne
         elements = source.get("/K")
         for element in (list(elements) if isinstance(elements, pikepdf.Array) else
                          [elements] if elements is not None else []):
-            if "/P" in element:
-                del element.P  # its parent is the part's own root: the copy must not drag it along
-            copy = book.copy_foreign(element)
-            copy.S = pikepdf.Name.Part
-            copy.P = document
-            document.K.append(copy)
+            kids = element.get("/K")
+            kids = list(kids) if isinstance(kids, pikepdf.Array) else [kids] if kids is not None else []
+            if pieces and all(isinstance(k, pikepdf.Dictionary) and "/S" in k for k in kids):
+                moved, wrap = kids, False  # the part's Document continues the first one's
+            else:
+                moved, wrap = [element], True
+            for item in moved:
+                if "/P" in item:
+                    del item.P  # its parent is the part's own: the copy must not drag it along
+                copy = book.copy_foreign(item)
+                if wrap:
+                    copy.S = pikepdf.Name.Part
+                copy.P = document
+                document.K.append(copy)
         for key, value in _parent_tree_items(part):
             nums += [key + offset, _copy(book, value)]
         role_map = source.get("/RoleMap")

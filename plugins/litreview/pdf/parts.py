@@ -16,10 +16,13 @@ from pathlib import Path
 from typing import Any
 
 from ..jsonstore import mark_used
+from .assemble import ReferenceSplit
 
-PARTS_VERSION = "part-1"
+PARTS_VERSION = "part-2"
 # Below this much HTML to typeset, starting worker processes (each imports WeasyPrint) costs more than it saves.
 POOL_MIN_HTML = 300_000
+# A reference list of twice this many entries or more is typeset this many at a time (_render_in_pieces).
+PIECE_ENTRIES = 150
 
 
 @dataclass(frozen=True)
@@ -116,6 +119,14 @@ def _release_memory() -> None:
         libc.malloc_trim(0)
 
 
+def _call_and_release(function: Callable[..., bytes], *args: Any) -> bytes:
+    """In a worker: `function(*args)`, then the memory it used goes back to the system."""
+    try:
+        return function(*args)
+    finally:
+        _release_memory()
+
+
 @functools.cache
 def _libc() -> Any:
     import ctypes
@@ -133,15 +144,67 @@ def _render(job: Job, config: Settings, key: str) -> tuple[Typeset, float]:
     import resource
 
     from . import export  # looked up at call time, so tests can replace export.render_pdf
-    from .join import part_info
+    from .assemble import split_references
+    from .join import compact_structure, part_info
 
-    pdf, warnings, refused = export.render_pdf(job.document, config.site_dir, config.page_size,
-                                               config.stylesheets, config.allow_network, job.extra_css,
-                                               config.tagged, bytes.fromhex(key)[:16])
+    split = split_references(job.document, 2 * PIECE_ENTRIES)
+    if split is None:
+        pdf, warnings, refused = export.render_pdf(job.document, config.site_dir, config.page_size,
+                                                   config.stylesheets, config.allow_network, job.extra_css,
+                                                   config.tagged, bytes.fromhex(key)[:16])
+        if config.tagged:
+            pdf = compact_structure(pdf)
+    else:
+        pdf, warnings, refused = _render_in_pieces(split, job, config, key)
     info = part_info(pdf)
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     _release_memory()
     return Typeset(pdf, warnings, refused, False, key, info.pages, info.dests), peak
+
+
+def _render_in_pieces(split: ReferenceSplit, job: Job, config: Settings, key: str) -> tuple[bytes, list[str],
+                                                                                            list[str]]:
+    """A chapter with a long reference list (the bibliography), typeset PIECE_ENTRIES entries at a time and joined:
+    a worker holds the layout of one piece, not of the whole list (at 1,000 entries, 360 MB).
+
+    Entries never break across pages (print.css), so the pages a piece fills are the pages the whole list would
+    fill: the entries that begin on a piece's last page start the next piece, and that page is left out.
+    """
+    from . import export
+    from .join import compact_structure, join
+
+    pieces: list[bytes] = []
+    warnings: list[str] = []
+    refused: list[str] = []
+    start, size = 0, PIECE_ENTRIES
+    while start < len(split.items):
+        end = min(start + size, len(split.items))
+        following: list[int] = []
+
+        def pick(pages: Sequence[Any], start: int = start, end: int = end, following: list[int] = following
+                 ) -> Sequence[Any]:
+            if end == len(split.items):
+                return pages
+            last = pages[-1].anchors
+            first_on_last = next((i for i in range(start, end) if split.ids[i] in last), None)
+            if len(pages) < 2 or first_on_last is None or first_on_last == start:
+                return []  # the piece fills no page: typeset more entries at once
+            following.append(first_on_last)
+            return pages[:-1]
+
+        extra = job.extra_css + (split.running_head() if start else "")
+        pdf, more_warnings, more_refused = export.render_pdf(
+            split.document(start, end), config.site_dir, config.page_size, config.stylesheets, config.allow_network,
+            extra, config.tagged, bytes.fromhex(key)[:16], pick)
+        _release_memory()
+        if not pdf:
+            size *= 2
+            continue
+        pieces.append(compact_structure(pdf) if config.tagged else pdf)
+        warnings += [m for m in more_warnings if m not in warnings]
+        refused += [u for u in more_refused if u not in refused]
+        start = following[0] if following else end
+    return (join(pieces, pieces=True) if len(pieces) > 1 else pieces[0]), warnings, refused
 
 
 @dataclass
@@ -226,7 +289,7 @@ class Typesetter:
     def call(self, function: Callable[..., bytes], *args: Any) -> Future[bytes]:
         """`function(*args)` in a worker when the pool runs (it must be picklable), else here and now."""
         if self._pool is not None:
-            return self._pool.submit(function, *args)
+            return self._pool.submit(_call_and_release, function, *args)
         future: Future[bytes] = Future()
         future.set_result(function(*args))
         return future
