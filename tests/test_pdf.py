@@ -359,18 +359,16 @@ def test_bibliography_on_paper_has_no_per_entry_downloads(tmp_path: Path) -> Non
 def test_worker_processes_write_the_same_pdfs(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """Typeset in worker processes (parts, contents, page numbers, chapter PDFs joined there) or in the build's own
     process: the same bytes, and the workers are gone when the build ends."""
-    import multiprocessing
-
     import litreview.pdf.parts as parts
 
-    pools: list[object] = []
+    pools: list[parts.WorkerPool] = []
 
-    class Counted(parts.ProcessPoolExecutor):
-        def __init__(self, *args: object, **kwargs: object) -> None:
+    class Counted(parts.WorkerPool):
+        def __init__(self, workers: int, renew_mb: float = 0) -> None:
             pools.append(self)
-            super().__init__(*args, **kwargs)  # type: ignore[arg-type]
+            super().__init__(workers, renew_mb)
 
-    monkeypatch.setattr(parts, "ProcessPoolExecutor", Counted)
+    monkeypatch.setattr(parts, "WorkerPool", Counted)
     outputs = []
     for workers in (1, 2):
         root = tmp_path / f"workers{workers}"
@@ -379,7 +377,7 @@ def test_worker_processes_write_the_same_pdfs(tmp_path: Path, monkeypatch: pytes
         monkeypatch.setattr(parts, "POOL_MIN_HTML", 0 if workers > 1 else 10**12)
         result = build_site(root)
         assert result.litreview_warnings == []
-        assert not multiprocessing.active_children()
+        assert all(p.returncode == 0 for pool in pools for p in pool._processes)  # the workers are gone
         outputs.append({p.relative_to(result.site).as_posix(): p.read_bytes()
                         for p in sorted(result.site.rglob("*.pdf"))})
         assert len(pools) == workers - 1  # one pool for the whole PDF, only when there are workers

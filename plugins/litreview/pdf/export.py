@@ -1,6 +1,7 @@
 """Write the review PDF with WeasyPrint (imported here only), cached by content hash; failures never stop the site."""
 from __future__ import annotations
 
+import functools
 import hashlib
 import logging
 import shutil
@@ -124,6 +125,8 @@ def refusal_messages(refused: Sequence[str], pages: Sequence[PdfPage], site_dir:
 # Parts are typeset without page numbers (stamped when joined) and link elsewhere through `lr-dest:` names.
 PART_CSS = ("@page { @bottom-center { content: none; } }\n"
             ".toc a::after { content: leader('. ') attr(data-page); }\n")
+# A chapter PDF of more pages than this is joined in the build's own process once the workers have stopped.
+LONG_JOIN_PAGES = 30
 # Page numbers are typeset in runs of this many pages (each run a part), so no worker lays out hundreds at once.
 STAMP_RUN = 60
 STAMP_CSS = ("@page { @top-center { content: none; } @bottom-center { content: string(lr-stamp); } }\n"
@@ -183,6 +186,7 @@ def write_pdf(pages: Sequence[PdfPage], meta: PdfMeta, bib_slug: str | None, sit
     if folder is not None and (not folder.is_relative_to(site_dir.resolve()) or folder == site_dir.resolve()):
         raise ValueError(f"pdf.chapters_folder '{chapters_folder}' must be a folder inside site_dir")
     config = parts.settings(site_dir, page_size, stylesheets, allow_network, tagged, cache_dir, workers)
+    parts.release_memory()  # what building the site freed goes back to the system before the workers start
     slugs = {p.url: p.slug for p in pages}
     jobs = [parts.Job(f"chapter {p.slug}", chapter_document(p, slugs, bib_slug, meta), PART_CSS, True)
             for p in pages]
@@ -219,8 +223,10 @@ def write_pdf(pages: Sequence[PdfPage], meta: PdfMeta, bib_slug: str | None, sit
         stamp, numbered = numbers[:len(runs)], numbers[len(runs):]
         stamps = dict(zip(wanted, numbered, strict=True))
 
-        # Chapter PDFs are joined in the workers when they run.
-        pending: list[tuple[Path, str, Future[bytes]]] = []
+        # Chapter PDFs are joined in the workers while they run, except long ones (the bibliography's own PDF): a
+        # join holds its pages' objects, and a worker's memory would add to them; those are joined here once the
+        # workers have stopped.
+        pending: list[tuple[Path, str, Future[bytes] | Callable[[], bytes]]] = []
         if folder is not None:
             folder.mkdir(parents=True, exist_ok=True)
             for i, page in enumerate(pages):
@@ -228,18 +234,22 @@ def write_pdf(pages: Sequence[PdfPage], meta: PdfMeta, bib_slug: str | None, sit
                 path = folder / f"{page.slug}.pdf"
                 key = _joined_key(pieces, [stamps[lengths[i]]], meta.site_url, pages)
                 if not _reuse_joined(cache_dir, key, path):
-                    pending.append((path, key, typesetter.call(join, [p.pdf for p in pieces],
-                                                               [stamps[lengths[i]].pdf], 0, outside)))
+                    arguments = ([p.pieces for p in pieces], [stamps[lengths[i]].pdf], 0, outside)
+                    pending.append((path, key, typesetter.call(join, *arguments) if lengths[i] <= LONG_JOIN_PAGES
+                                    else functools.partial(join, *arguments)))
                 written_chapters.append(path)
-        for path, key, future in pending:
-            _keep_joined(cache_dir, key, future.result(), path)
-        # The workers stop before the book is joined here: the join holds every part at once (about 320 MB at
-        # 270 pages), and the workers' memory would add to it.
+        for path, key, joined in pending:
+            if isinstance(joined, Future):
+                _keep_joined(cache_dir, key, joined.result(), path)
+        # The workers stop before the book is joined here, so their memory does not add to the join's.
         typesetter.close()
+        for path, key, joined in pending:
+            if not isinstance(joined, Future):
+                _keep_joined(cache_dir, key, joined(), path)
         total = front.pages + body
         book_key = _joined_key([front, *chapters], stamp, meta.site_url, pages)
         if not _reuse_joined(cache_dir, book_key, target):
-            _keep_joined(cache_dir, book_key, join([front.pdf, *(c.pdf for c in chapters)], [s.pdf for s in stamp],
+            _keep_joined(cache_dir, book_key, join([front.pdf, *(c.pieces for c in chapters)], [s.pdf for s in stamp],
                                                    front.pages, outside, front.pages), target)
 
     messages: list[str] = []

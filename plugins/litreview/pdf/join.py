@@ -39,15 +39,24 @@ def _page_index(pdf: Any) -> dict[tuple[int, int], int]:
     return {page.obj.objgen: i for i, page in enumerate(pdf.pages)}
 
 
-def part_info(pdf: bytes) -> PartInfo:
+def part_info(pdf: bytes | Sequence[bytes]) -> PartInfo:
+    """Pages and named destinations of a part, or of the pieces of one (their pages one after another)."""
+    if not isinstance(pdf, bytes):
+        pages, found = 0, dict[str, int]()
+        for piece in pdf:
+            info = part_info(piece)
+            for name, number in info.dests.items():
+                found.setdefault(name, pages + number)
+            pages += info.pages
+        return PartInfo(pages, found)
     with _open(pdf) as part:
         index = _page_index(part)
-        dests = {}
+        dests: dict[str, int] = {}
         for name, array in _dest_items(part):
             target = array[0] if len(array) else None
-            number = index.get(target.objgen) if target is not None and target.is_indirect else None
-            if number is not None:
-                dests[name] = number
+            at = index.get(target.objgen) if target is not None and target.is_indirect else None
+            if at is not None:
+                dests[name] = at
         return PartInfo(len(part.pages), dests)
 
 
@@ -181,8 +190,8 @@ def _nowhere(name: str) -> str:
     return ""
 
 
-def join(parts: Sequence[bytes], stamp: Sequence[bytes] = (), stamp_from: int = 0,
-         outside: Callable[[str], str] = _nowhere, body_from: int = 0, pieces: bool = False) -> bytes:
+def join(parts: Sequence[bytes | Sequence[bytes]], stamp: Sequence[bytes] = (), stamp_from: int = 0,
+         outside: Callable[[str], str] = _nowhere, body_from: int = 0) -> bytes:
     """One PDF of `parts` in order, its document information, XMP metadata and language from the first.
 
     `stamp`: PDFs whose pages, in order, are drawn over the pages from `stamp_from` on as pagination artifacts
@@ -190,96 +199,140 @@ def join(parts: Sequence[bytes], stamp: Sequence[bytes] = (), stamp_from: int = 
     `body_from`: where the numbered pages start; the pages before it (cover, contents) are labelled i, ii...
     in the reader's page box and page `body_from` is labelled 1, as its printed number says.
     `outside`: the URL for an `lr-dest:` name that no part holds (empty: the link goes, its text stays).
-    `pieces`: the parts are pieces of one document (a long list typeset in pieces): the structure of a later
-    part continues the first part's `Document` rather than becoming a `Part` of it.
+    A part may be a list of pieces of one document (a long list typeset in pieces, pdf/parts.py): the structure of
+    a later piece continues the piece before it rather than becoming a `Part` of its own.
     The file ID is derived from the joined content, so the same parts always give the same bytes.
+
+    Each later part is opened, copied into the book and closed before the next one, so the join holds the book
+    and one part, not every part at once.
     """
     import pikepdf
 
-    book = _open(parts[0])
-    others = [_open(part) for part in parts[1:]]
+    flat = [(piece, i > 0) for part in parts for i, piece in enumerate([part] if isinstance(part, bytes) else part)]
+    book = _Book(_open(flat[0][0]))
     try:
-        next_key = max((k for k, _ in _parent_tree_items(book)), default=-1) + 1
-        offsets, page_offsets = [0], [0]
-        for part in others:
-            page_offsets.append(len(book.pages))
-            for page in part.pages:
-                book.pages.append(page)
-                new = book.pages[-1].obj
-                if "/StructParents" in new:
-                    new.StructParents = int(new.StructParents) + next_key
-                for annot in new.get("/Annots", []):
-                    if "/StructParent" in annot:
-                        annot.StructParent = int(annot.StructParent) + next_key
-            offsets.append(next_key)
-            next_key += max((k for k, _ in _parent_tree_items(part)), default=-1) + 1
-
-        _join_structure(book, others, offsets[1:], next_key, pieces)
-        dests = _join_dests(book, others)
-        _resolve_links(book, dests, outside)
-        _join_outline(book, [book, *others], page_offsets)
+        for piece, continues in flat[1:]:
+            with _open(piece) as pdf:
+                book.add(pdf, continues)
+        book.finish()
+        _resolve_links(book.pdf, set(book.dests), outside)
         for run in stamp:
             with _open(run) as numbers:
-                _stamp(book, numbers, stamp_from)
+                _stamp(book.pdf, numbers, stamp_from)
                 stamp_from += len(numbers.pages)
         if body_from:
-            book.Root.PageLabels = pikepdf.Dictionary(Nums=pikepdf.Array([
+            book.pdf.Root.PageLabels = pikepdf.Dictionary(Nums=pikepdf.Array([
                 0, pikepdf.Dictionary(S=pikepdf.Name.r), body_from, pikepdf.Dictionary(S=pikepdf.Name.D)]))
         out = io.BytesIO()
-        book.save(out, deterministic_id=True, object_stream_mode=pikepdf.ObjectStreamMode.generate,
-                  compress_streams=True, fix_metadata_version=False)
+        book.pdf.save(out, deterministic_id=True, object_stream_mode=pikepdf.ObjectStreamMode.generate,
+                      compress_streams=True, fix_metadata_version=False)
         return out.getvalue()
     finally:
-        for pdf in [book, *others]:
-            pdf.close()
+        book.pdf.close()
 
 
-def _join_structure(book: Any, others: Sequence[Any], offsets: Sequence[int], next_key: int,
-                    pieces: bool = False) -> None:
-    import pikepdf
+class _Book:
+    """The first part, growing as later parts are copied into it (pages, structure, destinations, outline)."""
 
-    root = _get(book.Root, "/StructTreeRoot")
-    if root is None:
-        return
-    kids = root.get("/K")
-    document = kids[0] if isinstance(kids, pikepdf.Array) else kids
-    if not isinstance(document.get("/K"), pikepdf.Array):
-        document.K = pikepdf.Array([document.K] if "/K" in document else [])
-    nums: list[Any] = []  # a Python list, turned into one Array at the end (growing an Array is slow)
-    for key, value in _parent_tree_items(book):
-        nums += [key, value]
-    for part, offset in zip(others, offsets, strict=True):
+    def __init__(self, pdf: Any) -> None:
+        import pikepdf
+
+        self.pdf = pdf
+        self.nums: list[Any] = []  # the parent tree, as a Python list (growing an Array is slow)
+        for key, value in _parent_tree_items(pdf):
+            self.nums += [key, value]
+        self.next_key = max((k for k in self.nums[::2]), default=-1) + 1
+        self.root = _get(pdf.Root, "/StructTreeRoot")
+        self.document: Any = None
+        if self.root is not None:
+            kids = self.root.get("/K")
+            self.document = kids[0] if isinstance(kids, pikepdf.Array) else kids
+            if not isinstance(self.document.get("/K"), pikepdf.Array):
+                self.document.K = pikepdf.Array([self.document.K] if "/K" in self.document else [])
+        self.last = self.document  # the element a following piece continues
+        self.dests: dict[str, Any] = {}
+        for name, array in _dest_items(pdf):
+            self.dests.setdefault(name, array)
+        self.outline = _outline_items(pdf, 0)
+
+    def add(self, part: Any, continues: bool) -> None:
+        """Copy `part` in after the pages so far (`continues`: it is the next piece of the part before); the part
+        may be closed afterwards."""
+        page_offset, key_offset = len(self.pdf.pages), self.next_key
+        for page in part.pages:
+            self.pdf.pages.append(page)
+            new = self.pdf.pages[-1].obj
+            if "/StructParents" in new:
+                new.StructParents = int(new.StructParents) + key_offset
+            for annot in new.get("/Annots", []):
+                if "/StructParent" in annot:
+                    annot.StructParent = int(annot.StructParent) + key_offset
+        items = _parent_tree_items(part)
+        self.next_key += max((k for k, _ in items), default=-1) + 1
+        if self.root is not None:
+            self._add_structure(part, items, key_offset, continues)
+        for name, array in _dest_items(part):
+            if name not in self.dests:
+                self.dests[name] = _copy(self.pdf, array)
+        self.outline += _outline_items(part, page_offset)
+
+    def _add_structure(self, part: Any, items: list[tuple[int, Any]], offset: int, continues: bool) -> None:
+        import pikepdf
+
         source = _get(part.Root, "/StructTreeRoot")
         if source is None:
-            continue
+            return
         elements = source.get("/K")
         for element in (list(elements) if isinstance(elements, pikepdf.Array) else
                          [elements] if elements is not None else []):
             kids = element.get("/K")
             kids = list(kids) if isinstance(kids, pikepdf.Array) else [kids] if kids is not None else []
-            if pieces and all(isinstance(k, pikepdf.Dictionary) and "/S" in k for k in kids):
-                moved, wrap = kids, False  # the part's Document continues the first one's
+            if continues and all(isinstance(k, pikepdf.Dictionary) and "/S" in k for k in kids):
+                moved, parent = kids, self.last  # the piece's Document continues the piece before
             else:
-                moved, wrap = [element], True
+                moved, parent = [element], None
             for item in moved:
                 if "/P" in item:
                     del item.P  # its parent is the part's own: the copy must not drag it along
-                copy = book.copy_foreign(item)
-                if wrap:
+                copy = self.pdf.copy_foreign(item)
+                if parent is None:
                     copy.S = pikepdf.Name.Part
-                copy.P = document
-                document.K.append(copy)
-        for key, value in _parent_tree_items(part):
-            nums += [key + offset, _copy(book, value)]
+                    copy.P = self.document
+                    self.document.K.append(copy)
+                    self.last = copy
+                else:
+                    copy.P = parent
+                    if not isinstance(parent.get("/K"), pikepdf.Array):
+                        parent.K = pikepdf.Array([parent.K] if "/K" in parent else [])
+                    parent.K.append(copy)
+        for key, value in items:
+            self.nums += [key + offset, _copy(self.pdf, value)]
         role_map = source.get("/RoleMap")
         if role_map is not None:
-            if "/RoleMap" not in root:
-                root.RoleMap = pikepdf.Dictionary()
+            if "/RoleMap" not in self.root:
+                self.root.RoleMap = pikepdf.Dictionary()
             for name, role in role_map.items():
-                if name not in root.RoleMap:
-                    root.RoleMap[name] = _copy(book, role)
-    root.ParentTree = book.make_indirect(pikepdf.Dictionary(Nums=pikepdf.Array(nums)))
-    root.ParentTreeNextKey = next_key
+                if name not in self.root.RoleMap:
+                    self.root.RoleMap[name] = _copy(self.pdf, role)
+
+    def finish(self) -> None:
+        """Write the joined parent tree, destinations and outline."""
+        import pikepdf
+
+        book = self.pdf
+        if self.root is not None:
+            self.root.ParentTree = book.make_indirect(pikepdf.Dictionary(Nums=pikepdf.Array(self.nums)))
+            self.root.ParentTreeNextKey = self.next_key
+        flat: list[Any] = []
+        for name in sorted(self.dests):  # a name tree's keys are sorted
+            flat += [pikepdf.String(name), self.dests[name]]
+        if "/Names" not in book.Root:
+            book.Root.Names = pikepdf.Dictionary()
+        book.Root.Names.Dests = book.make_indirect(pikepdf.Dictionary(Names=pikepdf.Array(flat)))
+        if "/Outlines" in book.Root:
+            del book.Root.Outlines
+        with book.open_outline() as outline:
+            outline.root.extend(self.outline)
 
 
 def _copy(book: Any, value: Any) -> Any:
@@ -293,23 +346,6 @@ def _copy(book: Any, value: Any) -> Any:
     if isinstance(value, pikepdf.Dictionary):
         return pikepdf.Dictionary({key: _copy(book, item) for key, item in value.items()})
     return value
-
-
-def _join_dests(book: Any, others: Sequence[Any]) -> set[str]:
-    import pikepdf
-
-    merged: dict[str, Any] = {}
-    for pdf in [book, *others]:
-        for name, array in _dest_items(pdf):
-            if name not in merged:
-                merged[name] = array if pdf is book else _copy(book, array)
-    flat: list[Any] = []
-    for name in sorted(merged):  # a name tree's keys are sorted
-        flat += [pikepdf.String(name), merged[name]]
-    if "/Names" not in book.Root:
-        book.Root.Names = pikepdf.Dictionary()
-    book.Root.Names.Dests = book.make_indirect(pikepdf.Dictionary(Names=pikepdf.Array(flat)))
-    return set(merged)
 
 
 def _resolve_links(book: Any, dests: set[str], outside: Callable[[str], str]) -> None:
@@ -329,48 +365,44 @@ def _resolve_links(book: Any, dests: set[str], outside: Callable[[str], str]) ->
                 annot.A = pikepdf.Dictionary(Type=pikepdf.Name.Action, S=pikepdf.Name.URI, URI=pikepdf.String(url))
 
 
-def _join_outline(book: Any, pdfs: Sequence[Any], page_offsets: Sequence[int]) -> None:
-    """One outline: every part's entries, pointing at the same places in the joined pages."""
+def _outline_items(pdf: Any, offset: int) -> list[Any]:
+    """A part's outline entries, pointing at the same places once its pages start at page `offset` of the book."""
     import pikepdf
     from pikepdf import OutlineItem, PageLocation
 
-    collected: list[OutlineItem] = []
-    for pdf, offset in zip(pdfs, page_offsets, strict=True):
-        index = _page_index(pdf)
-        if "/Outlines" not in pdf.Root:
-            continue
+    if "/Outlines" not in pdf.Root:
+        return []
+    index = _page_index(pdf)
 
-        def convert(node: Any, index: dict[tuple[int, int], int] = index, offset: int = offset) -> OutlineItem | None:
-            dest = node.get("/Dest")
-            if dest is None and node.get("/A") is not None and node.A.get("/S") == pikepdf.Name.GoTo:
-                dest = node.A.get("/D")
-            if not isinstance(dest, pikepdf.Array) or not len(dest) or not dest[0].is_indirect:
-                return None
-            number = index.get(dest[0].objgen)
-            if number is None:
-                return None
-            left = top = None
-            if len(dest) >= 4 and dest[1] == pikepdf.Name.XYZ:
-                left, top = (float(v) if isinstance(v, (int, float, Decimal)) else None for v in (dest[2], dest[3]))
-            item = OutlineItem(str(node.get("/Title", "")), number + offset, PageLocation.XYZ, left=left, top=top)
-            child = node.get("/First")
-            while child is not None:
-                converted = convert(child)
-                if converted is not None:
-                    item.children.append(converted)
-                child = child.get("/Next")
-            return item
-
-        node = pdf.Root.Outlines.get("/First")
-        while node is not None:
-            converted = convert(node)
+    def convert(node: Any) -> OutlineItem | None:
+        dest = node.get("/Dest")
+        if dest is None and node.get("/A") is not None and node.A.get("/S") == pikepdf.Name.GoTo:
+            dest = node.A.get("/D")
+        if not isinstance(dest, pikepdf.Array) or not len(dest) or not dest[0].is_indirect:
+            return None
+        number = index.get(dest[0].objgen)
+        if number is None:
+            return None
+        left = top = None
+        if len(dest) >= 4 and dest[1] == pikepdf.Name.XYZ:
+            left, top = (float(v) if isinstance(v, (int, float, Decimal)) else None for v in (dest[2], dest[3]))
+        item = OutlineItem(str(node.get("/Title", "")), number + offset, PageLocation.XYZ, left=left, top=top)
+        child = node.get("/First")
+        while child is not None:
+            converted = convert(child)
             if converted is not None:
-                collected.append(converted)
-            node = node.get("/Next")
-    if "/Outlines" in book.Root:
-        del book.Root.Outlines
-    with book.open_outline() as outline:
-        outline.root.extend(collected)
+                item.children.append(converted)
+            child = child.get("/Next")
+        return item
+
+    collected = []
+    node = pdf.Root.Outlines.get("/First")
+    while node is not None:
+        converted = convert(node)
+        if converted is not None:
+            collected.append(converted)
+        node = node.get("/Next")
+    return collected
 
 
 def _stamp(book: Any, numbers: Any, start: int) -> None:

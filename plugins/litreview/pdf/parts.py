@@ -9,18 +9,21 @@ import logging
 import os
 import time
 from collections.abc import Callable, Sequence
-from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
+from concurrent.futures import FIRST_COMPLETED, Future, wait
 from dataclasses import dataclass, field
-from multiprocessing import get_context
 from pathlib import Path
 from typing import Any
 
 from ..jsonstore import mark_used
 from .assemble import ReferenceSplit
+from .workers import WorkerPool
 
-PARTS_VERSION = "part-2"
+PARTS_VERSION = "part-3"
 # Below this much HTML to typeset, starting worker processes (each imports WeasyPrint) costs more than it saves.
 POOL_MIN_HTML = 300_000
+# A worker left above this much resident memory by a part (caches, a fragmented heap) is replaced by a fresh one
+# (pdf/workers.py); a fresh worker that has typeset a chapter holds about 75 MB.
+RENEW_MB = 100
 # A reference list of twice this many entries or more is typeset this many at a time (_render_in_pieces).
 PIECE_ENTRIES = 150
 
@@ -42,6 +45,18 @@ class Typeset:
     key: str
     pages: int = 0
     dests: dict[str, int] = field(default_factory=dict)  # named destination -> page index (join.part_info)
+    piece_sizes: tuple[int, ...] = ()  # typeset in pieces: `pdf` is their bytes one after another
+
+    @property
+    def pieces(self) -> bytes | list[bytes]:
+        """What pdf/join.py takes for this part: its PDF, or the list of its pieces."""
+        if not self.piece_sizes:
+            return self.pdf
+        found, start = [], 0
+        for size in self.piece_sizes:
+            found.append(self.pdf[start:start + size])
+            start += size
+        return found
 
 
 @dataclass(frozen=True)
@@ -86,7 +101,8 @@ def _cached(config: Settings, key: str) -> Typeset | None:
     try:
         data = json.loads(notes.read_text(encoding="utf-8"))
         result = Typeset(pdf.read_bytes(), [str(m) for m in data["warnings"]], [str(u) for u in data["refused"]],
-                         True, key, int(data["pages"]), {str(k): int(v) for k, v in data["dests"].items()})
+                         True, key, int(data["pages"]), {str(k): int(v) for k, v in data["dests"].items()},
+                         tuple(int(n) for n in data["pieces"]))
     except (OSError, ValueError, KeyError, TypeError):
         return None
     mark_used(pdf)
@@ -102,13 +118,13 @@ def _store(config: Settings, result: Typeset) -> None:
         (config.cache_dir / f"part-{result.key}.pdf").write_bytes(result.pdf)
         (config.cache_dir / f"part-{result.key}.json").write_text(
             json.dumps({"warnings": result.warnings, "refused": result.refused, "pages": result.pages,
-                        "dests": result.dests}, ensure_ascii=False),
+                        "dests": result.dests, "pieces": list(result.piece_sizes)}, ensure_ascii=False),
             encoding="utf-8")
     except OSError:
         pass
 
 
-def _release_memory() -> None:
+def release_memory() -> None:
     """Give the memory of a typeset document back to the system (glibc keeps freed pages otherwise): a worker that
     typeset the bibliography (about 360 MB at 1,000 entries) goes back to under 200 MB for the next part."""
     import gc
@@ -124,7 +140,7 @@ def _call_and_release(function: Callable[..., bytes], *args: Any) -> bytes:
     try:
         return function(*args)
     finally:
-        _release_memory()
+        release_memory()
 
 
 @functools.cache
@@ -152,26 +168,27 @@ def _render(job: Job, config: Settings, key: str) -> tuple[Typeset, float]:
         pdf, warnings, refused = export.render_pdf(job.document, config.site_dir, config.page_size,
                                                    config.stylesheets, config.allow_network, job.extra_css,
                                                    config.tagged, bytes.fromhex(key)[:16])
-        if config.tagged:
-            pdf = compact_structure(pdf)
+        pieces = [compact_structure(pdf) if config.tagged else pdf]
     else:
-        pdf, warnings, refused = _render_in_pieces(split, job, config, key)
-    info = part_info(pdf)
+        pieces, warnings, refused = _render_in_pieces(split, job, config, key)
+    info = part_info(pieces)
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    _release_memory()
-    return Typeset(pdf, warnings, refused, False, key, info.pages, info.dests), peak
+    release_memory()
+    sizes = tuple(len(p) for p in pieces) if len(pieces) > 1 else ()
+    return Typeset(b"".join(pieces), warnings, refused, False, key, info.pages, info.dests, sizes), peak
 
 
-def _render_in_pieces(split: ReferenceSplit, job: Job, config: Settings, key: str) -> tuple[bytes, list[str],
+def _render_in_pieces(split: ReferenceSplit, job: Job, config: Settings, key: str) -> tuple[list[bytes], list[str],
                                                                                             list[str]]:
-    """A chapter with a long reference list (the bibliography), typeset PIECE_ENTRIES entries at a time and joined:
-    a worker holds the layout of one piece, not of the whole list (at 1,000 entries, 360 MB).
+    """A chapter with a long reference list (the bibliography), typeset PIECE_ENTRIES entries at a time: a worker
+    holds the layout of one piece, not of the whole list (at 1,000 entries, 360 MB). The pieces are joined with
+    the book, one at a time (pdf/join.py).
 
     Entries never break across pages (print.css), so the pages a piece fills are the pages the whole list would
     fill: the entries that begin on a piece's last page start the next piece, and that page is left out.
     """
     from . import export
-    from .join import compact_structure, join
+    from .join import compact_structure
 
     pieces: list[bytes] = []
     warnings: list[str] = []
@@ -196,7 +213,7 @@ def _render_in_pieces(split: ReferenceSplit, job: Job, config: Settings, key: st
         pdf, more_warnings, more_refused = export.render_pdf(
             split.document(start, end), config.site_dir, config.page_size, config.stylesheets, config.allow_network,
             extra, config.tagged, bytes.fromhex(key)[:16], pick)
-        _release_memory()
+        release_memory()
         if not pdf:
             size *= 2
             continue
@@ -204,7 +221,7 @@ def _render_in_pieces(split: ReferenceSplit, job: Job, config: Settings, key: st
         warnings += [m for m in more_warnings if m not in warnings]
         refused += [u for u in more_refused if u not in refused]
         start = following[0] if following else end
-    return (join(pieces, pieces=True) if len(pieces) > 1 else pieces[0]), warnings, refused
+    return pieces, warnings, refused
 
 
 @dataclass
@@ -241,7 +258,7 @@ class Typesetter:
     def __init__(self, config: Settings, progress: Progress) -> None:
         self.config = config
         self.progress = progress
-        self._pool: ProcessPoolExecutor | None = None
+        self._pool: WorkerPool | None = None
 
     def __enter__(self) -> Typesetter:
         return self
@@ -252,14 +269,14 @@ class Typesetter:
     def close(self) -> None:
         """Stop the workers (their memory goes back to the system); later steps run in this process."""
         if self._pool is not None:
-            self._pool.shutdown(wait=True, cancel_futures=True)
+            self._pool.shutdown()
             self._pool = None
 
-    def _pool_for(self, jobs: Sequence[Job]) -> ProcessPoolExecutor | None:
+    def _pool_for(self, jobs: Sequence[Job]) -> WorkerPool | None:
         workers = min(self.config.workers or os.cpu_count() or 1, len(jobs))
         if self._pool is None and workers > 1 and sum(len(j.document) for j in jobs) >= POOL_MIN_HTML:
-            # "spawn": no state of the host is inherited.
-            self._pool = ProcessPoolExecutor(max_workers=workers, mp_context=get_context("spawn"))
+            # Fresh processes (pdf/workers.py): no state of the host is inherited.
+            self._pool = WorkerPool(workers, RENEW_MB)
         return self._pool
 
     def start(self, jobs: Sequence[Job]) -> Batch:

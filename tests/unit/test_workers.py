@@ -1,0 +1,83 @@
+"""The PDF's worker processes (pdf/workers.py): calls run in other processes, results and failures come back, a
+worker that dies fails its calls instead of hanging the build, and workers import none of the build's modules."""
+from __future__ import annotations
+
+import operator
+import os
+import sys
+
+import pytest
+
+from litreview.pdf.workers import WorkerPool
+
+
+def loaded(name: str) -> bool:
+    return name in sys.modules
+
+
+def test_calls_run_in_other_processes_and_come_back_in_order() -> None:
+    pool = WorkerPool(2)
+    try:
+        futures = [pool.submit(operator.mul, i, i) for i in range(20)]
+        assert [f.result(timeout=60) for f in futures] == [i * i for i in range(20)]
+        pids = {pool.submit(os.getpid).result(timeout=60) for _ in range(6)}
+        assert os.getpid() not in pids and 1 <= len(pids) <= 2
+        big = bytes(range(256)) * 40_000  # 10 MB each way
+        assert pool.submit(bytes, big).result(timeout=60) == big
+    finally:
+        pool.shutdown()
+    assert all(p.returncode == 0 for p in pool._processes)
+
+
+def test_a_failure_comes_back_as_the_exception() -> None:
+    pool = WorkerPool(1)
+    try:
+        with pytest.raises(ValueError, match="invalid literal"):
+            pool.submit(int, "x").result(timeout=60)
+        assert pool.submit(operator.add, 1, 2).result(timeout=60) == 3  # the worker goes on
+    finally:
+        pool.shutdown()
+
+
+def test_a_worker_that_dies_fails_its_calls_and_shutdown_returns() -> None:
+    pool = WorkerPool(1)
+    try:
+        with pytest.raises(RuntimeError, match="worker process stopped"):
+            pool.submit(os._exit, 3).result(timeout=60)
+        with pytest.raises(RuntimeError, match="worker process stopped"):
+            pool.submit(operator.add, 1, 2).result(timeout=60)
+    finally:
+        pool.shutdown()
+
+
+def test_workers_do_not_import_the_build() -> None:
+    """multiprocessing's spawn workers import the parent's __main__ (MkDocs and its theme for `mkdocs build`)."""
+    import mkdocs.commands.build  # noqa: F401 - the parent has MkDocs loaded, as in a build
+
+    pool = WorkerPool(1)
+    try:
+        assert pool.submit(loaded, "litreview.pdf.workers").result(timeout=60)
+        assert not pool.submit(loaded, "mkdocs").result(timeout=60)
+        assert not pool.submit(loaded, "mkdocs.commands.build").result(timeout=60)
+    finally:
+        pool.shutdown()
+
+
+def grow(megabytes: int) -> int:
+    """Hold `megabytes` of memory for the rest of this worker's life (as a part's leftovers would)."""
+    kept = globals().setdefault("_kept", [])
+    kept.append(bytearray(megabytes * 1024 * 1024))
+    return os.getpid()
+
+
+def test_a_worker_left_with_too_much_memory_is_replaced() -> None:
+    pool = WorkerPool(1, renew_mb=60)
+    try:
+        first = pool.submit(grow, 1).result(timeout=60)
+        assert pool.submit(os.getpid).result(timeout=60) == first  # small: the same worker goes on
+        assert pool.submit(grow, 100).result(timeout=60) == first  # the call that grew it still answers...
+        assert pool.submit(os.getpid).result(timeout=60) != first  # ...then a fresh worker takes over
+        assert pool.renewed == 1
+    finally:
+        pool.shutdown()
+    assert all(p.returncode == 0 for p in pool._processes)
