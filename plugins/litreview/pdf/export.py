@@ -198,11 +198,14 @@ def write_pdf(pages: Sequence[PdfPage], meta: PdfMeta, bib_slug: str | None, sit
     outside = _url_for(pages, meta.site_url)
     written_chapters: list[Path] = []
     with parts.Typesetter(config, progress) as typesetter:
-        done = typesetter.typeset([*jobs, *ref_jobs.values()])
-        chapters, ref_parts = done[:len(jobs)], dict(zip(ref_jobs, done[len(jobs):], strict=True))
+        # The book's parts first; the chapter PDFs' reference lists queue behind them.
+        book_parts = typesetter.start(jobs)
+        ref_batch = typesetter.start(list(ref_jobs.values()))
+        chapters = book_parts.results()
 
         # The numbered pages start after the cover and contents, so the contents' own length changes no page
-        # number: the contents and every set of page numbers are typeset at the same time, once.
+        # number: the contents and every set of page numbers are typeset at the same time, once, and before the
+        # reference lists still queued (they wait for nothing else).
         where = {}
         body = 0
         for chapter in chapters:
@@ -210,17 +213,18 @@ def write_pdf(pages: Sequence[PdfPage], meta: PdfMeta, bib_slug: str | None, sit
             body += chapter.pages
         toc = [TocEntry(level, title, dest, where[dest] + 1)
                for level, title, dest in toc_entries(pages, bib_slug, meta.site_url) if dest in where]
-        lengths = {i: chapters[i].pages + (ref_parts[i].pages if i in ref_parts else 0) for i in range(len(pages))}
-        wanted = sorted(set(lengths.values())) if folder is not None else []
         runs = [(first, min(first + STAMP_RUN, body)) for first in range(0, body, STAMP_RUN)]
-        batch = typesetter.start([
+        front, *stamp = typesetter.start([
             parts.Job("contents", front_document(meta, toc), PART_CSS),
             *(parts.Job(f"page numbers {a + 1}-{b}", stamp_document([f"{n} / {body}" for n in range(a + 1, b + 1)],
-                                                                    meta), STAMP_CSS) for a, b in runs),
-            *(parts.Job(f"page numbers {n}", stamp_document([f"{k} / {n}" for k in range(1, n + 1)], meta),
-                        STAMP_CSS) for n in wanted)])
-        front, *numbers = batch.results()
-        stamp, numbered = numbers[:len(runs)], numbers[len(runs):]
+                                                                    meta), STAMP_CSS) for a, b in runs)],
+            urgent=True).results()
+        ref_parts = dict(zip(ref_jobs, ref_batch.results(), strict=True))
+        lengths = {i: chapters[i].pages + (ref_parts[i].pages if i in ref_parts else 0) for i in range(len(pages))}
+        wanted = sorted(set(lengths.values())) if folder is not None else []
+        numbered = typesetter.start([
+            parts.Job(f"page numbers {n}", stamp_document([f"{k} / {n}" for k in range(1, n + 1)], meta), STAMP_CSS)
+            for n in wanted]).results()
         stamps = dict(zip(wanted, numbered, strict=True))
 
         # Chapter PDFs are joined in the workers while they run, except long ones (the bibliography's own PDF): a

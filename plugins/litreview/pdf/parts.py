@@ -279,7 +279,7 @@ class Typesetter:
             self._pool = WorkerPool(workers, RENEW_MB)
         return self._pool
 
-    def start(self, jobs: Sequence[Job]) -> Batch:
+    def start(self, jobs: Sequence[Job], urgent: bool = False) -> Batch:
         batch = Batch(self, list(jobs), [job_key(job, self.config) for job in jobs])
         todo = []
         for i, (job, key) in enumerate(zip(batch.jobs, batch.keys, strict=True)):
@@ -296,7 +296,7 @@ class Typesetter:
         else:
             # Largest first, so the last part to finish is a short one.
             for i in sorted(todo, key=lambda i: -len(batch.jobs[i].document)):
-                batch.running[pool.submit(_render, batch.jobs[i], self.config, batch.keys[i])] = i
+                batch.running[pool.submit(_render, batch.jobs[i], self.config, batch.keys[i], urgent=urgent)] = i
         return batch
 
     def typeset(self, jobs: Sequence[Job]) -> list[Typeset]:

@@ -11,6 +11,7 @@ call it takes after; the PDF step then reports the failure and the site stays co
 from __future__ import annotations
 
 import contextlib
+import itertools
 import os
 import pickle
 import queue
@@ -23,7 +24,7 @@ from concurrent.futures import Future
 from typing import IO, Any
 
 _HEADER = struct.Struct("!Q")
-_STOP = None
+_LAST = float("inf")  # the priority of the "stop" sentinel: after every call
 
 
 def _write(stream: IO[bytes], payload: bytes) -> None:
@@ -48,7 +49,8 @@ class WorkerPool:
     """
 
     def __init__(self, workers: int, renew_mb: float = 0) -> None:
-        self._tasks: queue.Queue[tuple[Future[Any], Callable[..., Any], tuple[Any, ...]] | None] = queue.Queue()
+        self._tasks: queue.PriorityQueue[tuple[float, int, Any]] = queue.PriorityQueue()
+        self._order = itertools.count()
         # The worker's own import path is the parent's (as multiprocessing gives it), set before anything else is
         # imported; -I keeps the environment's PYTHONPATH and the current folder out of it.
         self._boot = (f"import sys; sys.path[:] = {list(sys.path)!r}; "
@@ -66,14 +68,15 @@ class WorkerPool:
         self._processes.append(process)
         return process
 
-    def submit(self, function: Callable[..., Any], *args: Any) -> Future[Any]:
+    def submit(self, function: Callable[..., Any], *args: Any, urgent: bool = False) -> Future[Any]:
+        """Run `function(*args)` in a worker: calls in the order submitted, urgent ones before the others."""
         future: Future[Any] = Future()
-        self._tasks.put((future, function, args))
+        self._tasks.put((0 if urgent else 1, next(self._order), (future, function, args)))
         return future
 
     def _feed(self, process: subprocess.Popen[bytes]) -> None:
         alive = True
-        while (task := self._tasks.get()) is not _STOP:
+        while (task := self._tasks.get()[2]) is not None:
             future, function, args = task
             if not future.set_running_or_notify_cancel():
                 continue
@@ -117,13 +120,13 @@ class WorkerPool:
         """Cancel the calls not started, let running ones finish, and wait for the processes to end."""
         while True:
             try:
-                task = self._tasks.get_nowait()
+                task = self._tasks.get_nowait()[2]
             except queue.Empty:
                 break
             if task is not None:
                 task[0].cancel()
         for _ in self._threads:
-            self._tasks.put(_STOP)
+            self._tasks.put((_LAST, next(self._order), None))
         for thread in self._threads:
             thread.join()
 
