@@ -81,3 +81,19 @@ def test_a_worker_left_with_too_much_memory_is_replaced() -> None:
     finally:
         pool.shutdown()
     assert all(p.returncode == 0 for p in pool._processes)
+
+
+def test_ctrl_c_is_left_to_the_build() -> None:
+    """An interrupt reaches every process of the group; the workers leave it to the build, which stops them."""
+    import signal
+    import time
+
+    pool = WorkerPool(1)
+    try:
+        pid = pool.submit(os.getpid).result(timeout=60)
+        os.kill(pid, signal.SIGINT)
+        time.sleep(0.2)
+        assert pool.submit(os.getpid).result(timeout=60) == pid
+    finally:
+        pool.shutdown()
+    assert all(p.returncode == 0 for p in pool._processes)

@@ -15,6 +15,7 @@ import itertools
 import os
 import pickle
 import queue
+import signal
 import struct
 import subprocess
 import sys
@@ -145,6 +146,9 @@ def _resident_mb() -> float:
 def serve(renew_mb: float = 0) -> None:
     """The worker's loop: read a call, run it, write its result or its exception; end after a call that left this
     process above `renew_mb` of resident memory (the pool starts a fresh one)."""
+    # Ctrl-C reaches the whole process group: the build stops its workers itself (they end when their pipe
+    # closes), so a worker does not die mid-call with a traceback of its own.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
     calls, replies = sys.stdin.buffer, sys.stdout.buffer
     sys.stdout = sys.stderr  # anything a library prints goes to the build's log, not into the replies
     while (frame := _read(calls)) is not None:
