@@ -294,6 +294,9 @@ def test_progress_is_reported_and_an_edit_typesets_one_chapter(tmp_path: Path,
         build_site(tmp_path)
     infos = [r.getMessage() for r in caplog.records if r.getMessage().startswith("PDF: ")]
     assert "PDF: 2 chapters, 1 of them reused from the cache" in infos
+    # the lines while it runs count the chapter PDFs' own reference lists too (index.md's here)
+    assert any(re.match(r"PDF: \d/2 chapters \(\d reused from the cache, \d typeset\), \d/1 reference lists of "
+                        r"chapter PDFs, [\d.]+ s$", m) for m in infos), infos
     assert any(re.match(r"PDF: 2/2 chapters \(1 reused from the cache, 1 typeset\), joined \d+ pages and 2 "
                         r"chapter PDFs in [\d.]+ s$", m) for m in infos), infos
 

@@ -191,8 +191,9 @@ def write_pdf(pages: Sequence[PdfPage], meta: PdfMeta, bib_slug: str | None, sit
     jobs = [parts.Job(f"chapter {p.slug}", chapter_document(p, slugs, bib_slug, meta), PART_CSS, True)
             for p in pages]
     refs = [references_document(p, slugs, bib_slug, meta, references_heading) if folder else None for p in pages]
-    ref_jobs = {i: parts.Job(f"references {pages[i].slug}", doc, PART_CSS) for i, doc in enumerate(refs) if doc}
-    progress = parts.Progress(log, len(jobs))
+    ref_jobs = {i: parts.Job(f"references {pages[i].slug}", doc, PART_CSS, reference_list=True)
+                for i, doc in enumerate(refs) if doc}
+    progress = parts.Progress(log, len(jobs), len(ref_jobs))
     todo = sum(parts._cached(config, parts.job_key(j, config)) is None for j in jobs) if cache_dir else len(jobs)
     log.info(f"PDF: {len(jobs)} chapters, {len(jobs) - todo} of them reused from the cache")
     outside = _url_for(pages, meta.site_url)

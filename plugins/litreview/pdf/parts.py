@@ -34,6 +34,7 @@ class Job:
     document: str
     extra_css: str
     chapter: bool = False  # counted in the progress messages
+    reference_list: bool = False  # a chapter PDF's own reference list, counted apart
 
 
 @dataclass
@@ -230,9 +231,11 @@ class Progress:
 
     log: logging.Logger
     chapters: int
+    lists: int = 0  # the chapter PDFs' own reference lists
     started: float = field(default_factory=time.perf_counter)
     done: int = 0
     reused: int = 0
+    lists_done: int = 0
     last: float = 0.0
     worker_peak_mb: float = 0.0
 
@@ -240,11 +243,13 @@ class Progress:
         if job.chapter:
             self.done += 1
             self.reused += reused
+        self.lists_done += job.reference_list
         now = time.perf_counter()
         if force or now - self.last >= 3.0:
             self.last = now
+            lists = f", {self.lists_done}/{self.lists} reference lists of chapter PDFs" if self.lists else ""
             self.log.info(f"PDF: {self.done}/{self.chapters} chapters ({self.reused} reused from the cache, "
-                          f"{self.done - self.reused} typeset), {now - self.started:.1f} s")
+                          f"{self.done - self.reused} typeset){lists}, {now - self.started:.1f} s")
 
 
 class Typesetter:
