@@ -398,8 +398,11 @@ def test_a_long_reference_list_typeset_in_pieces_fills_the_same_pages(tmp_path: 
     import litreview.pdf.parts as parts
 
     keys = [f"k{i:02d}" for i in range(48)]
-    bib = "".join(bib_entry(k, "Outcomes of treatment " + "in a long series of patients " * (i % 5), f"Author{i}, A.",
-                            doi=f"10.1000/{k}") for i, k in enumerate(keys))
+    # entry 20 is longer than a page: it runs over page breaks, and a page that begins with its rest is no place
+    # to cut between pieces
+    bib = "".join(bib_entry(k, "Outcomes of treatment " + ("in a long series of patients " * (i % 5) if i != 20
+                                                           else " ".join(f"word{n}" for n in range(2500))),
+                            f"Author{i}, A.", doi=f"10.1000/{k}") for i, k in enumerate(keys))
     pieces: list[int] = []
     real = parts._render_in_pieces
 
@@ -426,6 +429,8 @@ def test_a_long_reference_list_typeset_in_pieces_fills_the_same_pages(tmp_path: 
     pages = cut.split("\f")
     assert all("References" in page for page in pages[-4:-1])  # the running head on the later pieces' pages too
     assert all(f"Author{i} A." in cut for i in range(48))
+    words = re.findall(r"\bword(\d+)\b", cut)
+    assert words == [str(n) for n in range(2500)]  # the long entry whole, once
     assert structure_problems(outputs[1].read_bytes()) == structure_problems(outputs[0].read_bytes())
     reader = PdfReader(str(outputs[1]))
     assert {f"refs--ref-{k}" for k in keys} <= set(reader.named_destinations)

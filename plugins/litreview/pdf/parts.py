@@ -185,8 +185,9 @@ def _render_in_pieces(split: ReferenceSplit, job: Job, config: Settings, key: st
     holds the layout of one piece, not of the whole list (at 1,000 entries, 360 MB). The pieces are joined with
     the book, one at a time (pdf/join.py).
 
-    Entries never break across pages (print.css), so the pages a piece fills are the pages the whole list would
-    fill: the entries that begin on a piece's last page start the next piece, and that page is left out.
+    Entries do not break across pages (print.css) unless one is longer than a page, so the pages a piece fills are
+    the pages the whole list would fill: the entries that begin on a piece's last page start the next piece, and
+    that page is left out.
     """
     from . import export
     from .join import compact_structure
@@ -203,12 +204,15 @@ def _render_in_pieces(split: ReferenceSplit, job: Job, config: Settings, key: st
                  ) -> Sequence[Any]:
             if end == len(split.items):
                 return pages
-            last = pages[-1].anchors
-            first_on_last = next((i for i in range(start, end) if split.ids[i] in last), None)
-            if len(pages) < 2 or first_on_last is None or first_on_last == start:
-                return []  # the piece fills no page: typeset more entries at once
-            following.append(first_on_last)
-            return pages[:-1]
+            # The last page that begins with an entry (an entry's id is an anchor on every page it is on): the
+            # entries from there on start the next piece. An entry longer than a page runs over page breaks, so
+            # a page that begins with the rest of one is not a place to cut.
+            for cut in range(len(pages) - 1, 0, -1):
+                first = next((i for i in range(start, end) if split.ids[i] in pages[cut].anchors), None)
+                if first is not None and first > start and split.ids[first] not in pages[cut - 1].anchors:
+                    following.append(first)
+                    return pages[:cut]
+            return []  # no page to cut at: typeset more entries at once
 
         extra = job.extra_css + (split.running_head() if start else "")
         pdf, more_warnings, more_refused = export.render_pdf(
