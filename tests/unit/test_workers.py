@@ -97,3 +97,14 @@ def test_ctrl_c_is_left_to_the_build() -> None:
     finally:
         pool.shutdown()
     assert all(p.returncode == 0 for p in pool._processes)
+
+
+def test_a_call_that_cannot_be_sent_fails_alone() -> None:
+    """Nothing hangs on a call that cannot be pickled: it fails, and the worker takes the next one."""
+    pool = WorkerPool(1)
+    try:
+        with pytest.raises(Exception, match="pickle"):
+            pool.submit(operator.add, lambda: 1, 2).result(timeout=60)
+        assert pool.submit(operator.add, 1, 2).result(timeout=60) == 3
+    finally:
+        pool.shutdown()

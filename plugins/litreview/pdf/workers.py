@@ -86,7 +86,12 @@ class WorkerPool:
                 continue
             assert process.stdin is not None and process.stdout is not None
             try:
-                _write(process.stdin, pickle.dumps((function, args), protocol=pickle.HIGHEST_PROTOCOL))
+                call = pickle.dumps((function, args), protocol=pickle.HIGHEST_PROTOCOL)
+            except Exception as exc:  # a call that cannot be sent fails alone
+                future.set_exception(exc)
+                continue
+            try:
+                _write(process.stdin, call)
                 reply = _read(process.stdout)
             except (OSError, ValueError):
                 reply = None
@@ -94,7 +99,10 @@ class WorkerPool:
                 alive = False
                 future.set_exception(RuntimeError(f"a PDF worker process stopped (exit code {process.poll()})"))
                 continue
-            ok, value, renew = pickle.loads(reply)
+            try:
+                ok, value, renew = pickle.loads(reply)
+            except Exception as exc:  # a reply this process cannot read: the call fails, the worker goes on
+                ok, value, renew = False, RuntimeError(f"unreadable reply of a PDF worker: {exc}"), False
             if renew:  # the worker has ended itself: a fresh one takes its place
                 self._end(process)
                 process = self._start()
