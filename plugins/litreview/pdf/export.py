@@ -194,7 +194,7 @@ def write_pdf(pages: Sequence[PdfPage], meta: PdfMeta, bib_slug: str | None, sit
     ref_jobs = {i: parts.Job(f"references {pages[i].slug}", doc, PART_CSS, reference_list=True)
                 for i, doc in enumerate(refs) if doc}
     progress = parts.Progress(log, len(jobs), len(ref_jobs))
-    todo = sum(parts._cached(config, parts.job_key(j, config)) is None for j in jobs) if cache_dir else len(jobs)
+    todo = sum(not parts.is_cached(config, parts.job_key(j, config)) for j in jobs)
     log.info(f"PDF: {len(jobs)} chapters, {len(jobs) - todo} of them reused from the cache")
     outside = _url_for(pages, meta.site_url)
     written_chapters: list[Path] = []

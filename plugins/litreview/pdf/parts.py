@@ -95,6 +95,12 @@ def job_key(job: Job, config: Settings) -> str:
     return digest.hexdigest()[:32]
 
 
+def is_cached(config: Settings, key: str) -> bool:
+    """Whether the cache holds the part (without reading it: the progress line counts these in advance)."""
+    return config.cache_dir is not None and all(
+        (config.cache_dir / f"part-{key}.{suffix}").is_file() for suffix in ("pdf", "json"))
+
+
 def _cached(config: Settings, key: str) -> Typeset | None:
     if config.cache_dir is None:
         return None
