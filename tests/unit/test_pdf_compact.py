@@ -1,5 +1,6 @@
 """Tagged parts made smaller before joining (pdf/join.py compact_structure): the same text, the same structure a
-screen reader walks, a consistent parent tree, and no `Span` element that carries nothing."""
+screen reader walks, a consistent parent tree, no `Span` element that carries nothing, and running heads marked as
+pagination artifacts."""
 from __future__ import annotations
 
 import io
@@ -72,7 +73,12 @@ def test_compact_keeps_text_structure_and_parent_tree(tmp_path: Path) -> None:
     compact = compact_structure(original)
     assert text(compact, tmp_path) == text(original, tmp_path)
     assert structure_text(compact, tmp_path) == structure_text(original, tmp_path)
-    assert structure_problems(compact) == structure_problems(original)
+    # WeasyPrint tags its running heads as content of elements that are in no tree; they become pagination
+    # artifacts, and nothing else is out of place
+    assert structure_problems(original) and all("is in no element" in p for p in structure_problems(original))
+    assert structure_problems(compact) == []
+    with pikepdf.open(io.BytesIO(compact)) as doc:
+        assert all(b"/Artifact <</Type /Pagination>> BDC" in page.Contents.read_bytes() for page in doc.pages)
     before, after = kinds(original), kinds(compact)
     assert sum(k == "/Span" for k, _ in before) > 10
     plain = {"/Type", "/S", "/P", "/Pg", "/K"}
@@ -97,14 +103,13 @@ def test_a_span_that_says_something_stays(tmp_path: Path) -> None:
     marked = out.getvalue()
     compact = compact_structure(marked)
     assert ("/Span", {"/Type", "/S", "/P", "/Pg", "/K", "/Lang"}) in kinds(compact)
-    assert structure_problems(compact) == structure_problems(marked)
+    assert structure_problems(compact) == []
 
 
 def test_compacted_parts_join_into_a_consistent_tree(tmp_path: Path) -> None:
     part = compact_structure(typeset(tmp_path))
     book = join([part, part, part])
-    # WeasyPrint leaves some marked content (list markers) in no element: the joined book has each part's, no more
-    assert len(structure_problems(book)) == 3 * len(structure_problems(part))
+    assert structure_problems(book) == []
     assert text(book, tmp_path).count("Plain text and a citation") == 3
 
 

@@ -12,6 +12,7 @@ the structure elements that point at it and the destinations into it stay one gr
 from __future__ import annotations
 
 import io
+import re
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
@@ -130,6 +131,28 @@ def compact_structure(pdf: bytes) -> bytes:
         for top in kids_of(root):
             if is_element(top):
                 fold(top)
+
+        # What the tree holds: WeasyPrint tags running heads as content of elements that are in no tree; a
+        # screen reader never reaches them and PDF/UA wants them marked as what they are, pagination artifacts.
+        held: set[tuple[tuple[int, int], int]] = set()
+
+        def gather(element: Any) -> None:
+            page = element.get("/Pg")
+            for kid in kids_of(element):
+                if isinstance(kid, int) and page is not None:
+                    held.add((page.objgen, kid))
+                elif isinstance(kid, pikepdf.Dictionary) and kid.get("/Type") == pikepdf.Name.MCR:
+                    target = kid.get("/Pg", page)
+                    if target is not None:
+                        held.add((target.objgen, int(kid.MCID)))
+                elif is_element(kid):
+                    gather(kid)
+
+        for top in kids_of(root):
+            if is_element(top):
+                gather(top)
+        unheld = _mark_unheld_as_artifacts(doc, held)
+
         pages = {int(p.obj.StructParents): p.obj.objgen for p in doc.pages if "/StructParents" in p.obj}
         for key, value in _number_tree(_get(root, "/ParentTree")):
             if key in pages and isinstance(value, pikepdf.Array):
@@ -137,10 +160,42 @@ def compact_structure(pdf: bytes) -> bytes:
                     holder = moved.get((pages[key], mcid))
                     if holder is not None:
                         value[mcid] = holder
+                    elif (pages[key], mcid) in unheld:
+                        value[mcid] = None  # no element: the orphan goes
         out = io.BytesIO()
         doc.save(out, deterministic_id=True, object_stream_mode=pikepdf.ObjectStreamMode.generate,
                  compress_streams=True, fix_metadata_version=False)
         return out.getvalue()
+
+
+# A marked-content sequence with an MCID, as WeasyPrint writes it (its text is hex glyph strings, so these bytes
+# never come from a page's text).
+_MARKED = re.compile(rb"/[A-Za-z0-9]+\s*<<\s*/MCID\s+(\d+)\s*>>\s*BDC")
+
+
+def _mark_unheld_as_artifacts(doc: Any, held: set[tuple[tuple[int, int], int]]) -> set[tuple[tuple[int, int], int]]:
+    """Turn each marked-content sequence that no element of the tree holds into a pagination artifact."""
+    import pikepdf
+
+    changed: set[tuple[tuple[int, int], int]] = set()
+    for page in doc.pages:
+        contents = page.obj.get("/Contents")
+        if contents is None:
+            continue
+        streams = list(contents) if isinstance(contents, pikepdf.Array) else [contents]
+        data = b"\n".join(stream.read_bytes() for stream in streams)
+        page_id = page.obj.objgen
+
+        def artifact(m: re.Match[bytes], page_id: tuple[int, int] = page_id) -> bytes:
+            if (page_id, int(m.group(1))) in held:
+                return m.group(0)
+            changed.add((page_id, int(m.group(1))))
+            return b"/Artifact <</Type /Pagination>> BDC"
+
+        rewritten = _MARKED.sub(artifact, data)
+        if rewritten != data:
+            page.obj.Contents = doc.make_stream(rewritten)
+    return changed
 
 
 def _get(dictionary: Any, key: str) -> Any:

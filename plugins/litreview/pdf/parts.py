@@ -18,7 +18,7 @@ from ..jsonstore import mark_used
 from .assemble import ReferenceSplit
 from .workers import WorkerPool
 
-PARTS_VERSION = "part-3"
+PARTS_VERSION = "part-4"
 # Below this much HTML to typeset, starting worker processes (each imports WeasyPrint) costs more than it saves.
 POOL_MIN_HTML = 300_000
 # A worker left above this much resident memory by a part (caches, a fragmented heap) is replaced by a fresh one
@@ -75,11 +75,28 @@ class Settings:
 def settings(site_dir: Path, page_size: str, stylesheets: Sequence[Path], allow_network: bool, tagged: bool,
              cache_dir: Path | None, workers: int) -> Settings:
     digest = hashlib.sha256(PARTS_VERSION.encode())
-    digest.update(f"{page_size}|{allow_network}|{tagged}".encode())
+    digest.update(f"{page_size}|{allow_network}|{tagged}|{pdf_code_digest()}".encode())
     for sheet in stylesheets:
         digest.update(sheet.read_bytes())
     return Settings(site_dir, page_size, tuple(stylesheets), allow_network, tagged, cache_dir, workers,
                     digest.hexdigest())
+
+
+@functools.cache
+def pdf_code_digest() -> str:
+    """What turns a part's HTML into its cached PDF besides the HTML: this package's code (pieces, compaction...)
+    and the versions of WeasyPrint and pikepdf. A part typeset by other code is typeset again."""
+    from importlib.metadata import PackageNotFoundError, version
+
+    digest = hashlib.sha256()
+    for path in sorted(Path(__file__).resolve().parent.glob("*.py")):
+        digest.update(path.name.encode() + path.read_bytes())
+    for name in ("weasyprint", "pikepdf", "pydyf"):
+        try:
+            digest.update(f"{name}={version(name)}".encode())
+        except PackageNotFoundError:
+            digest.update(f"{name}=none".encode())
+    return digest.hexdigest()
 
 
 def job_key(job: Job, config: Settings) -> str:
