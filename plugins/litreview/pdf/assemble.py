@@ -305,7 +305,7 @@ def stamp_document(labels: Sequence[str], meta: PdfMeta) -> str:
 # --- A long reference list typeset in pieces (pdf/parts.py), so a worker never holds the whole bibliography.
 
 _LIST = re.compile(r'<ol class="lr-references\b[^"]*"[^>]*>(.*?)</ol>', re.S)
-_ITEM_ID = re.compile(r'<li id="([^"]*)"')
+_ITEM_ID = re.compile(r'<li\b[^>]*?\sid="([^"]*)"')
 
 
 def css_string(text: str) -> str:
@@ -370,6 +370,8 @@ def split_references(document: str, at_least: int) -> ReferenceSplit | None:
     if not lists or "<body>" not in document:
         return None
     found = lists[0]
+    if re.search(r"<(?:ol|ul)\b", found.group(1)):
+        return None  # a list inside an entry: the cut between entries would not be sure; typeset it whole
     items = tuple(part for part in re.split(r"(?=<li\b)", found.group(1)) if part.strip())
     if len(items) < at_least or not items[0].startswith("<li"):
         return None
