@@ -135,6 +135,32 @@ def test_the_review_pdfs_structure_trees_are_consistent(pdf: Path, review_site: 
         assert structure_problems(path.read_bytes()) == []
 
 
+def test_compaction_keeps_every_text_table_and_figure_of_a_real_chapter_in_the_tree(review_site: Path,
+                                                                                    tmp_path: Path) -> None:
+    """The review's comparison chapter (tables, a chart, citations) typeset as the build does: after compaction a
+    screen reader walks the same text, tables and figures, in the same order (poppler's structure text)."""
+    from litreview.pdf.assemble import PdfMeta, PdfPage, chapter_document
+    from litreview.pdf.export import PART_CSS, PRINT_CSS, render_pdf
+    from litreview.pdf.join import compact_structure
+
+    html = (review_site / "comparison.html").read_text(encoding="utf-8")
+    body = re.search(r"<article[^>]*>(.*)</article>", html, re.S).group(1)  # type: ignore[union-attr]
+    page = PdfPage("comparison", "Comparison", "comparison.html", body)
+    document = chapter_document(page, {"comparison.html": "comparison"}, None, PdfMeta("Review"))
+    raw = render_pdf(document, review_site, "A4", [PRINT_CSS], extra_css=PART_CSS)[0]
+
+    def walked(pdf: bytes) -> list[str]:
+        path = tmp_path / "walked.pdf"
+        path.write_bytes(pdf)
+        lines = [line.strip() for line in run("pdfinfo", "-struct-text", str(path)).splitlines()]
+        kinds = ("Table", "TH", "TD", "Figure", "H1", "H2")  # "TD:" when it shows the cell's attributes
+        return [line for line in lines if line.startswith('"') or line.split(" ")[0].rstrip(":") in kinds]
+
+    before, after = walked(raw), walked(compact_structure(raw))
+    assert sum(line.startswith("Table") for line in before) >= 1 and any(line.startswith("Figure") for line in before)
+    assert after == before
+
+
 def test_tiny_pdf_letter_size_doi_link_and_cache(tmp_path: Path) -> None:
     pdf_site(tmp_path, page_size="Letter", filename="book.pdf")
     first = build_site(tmp_path)
