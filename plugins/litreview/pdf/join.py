@@ -64,6 +64,41 @@ def part_info(pdf: bytes | Sequence[bytes]) -> PartInfo:
 _PLAIN_SPAN_KEYS = {"/Type", "/S", "/P", "/Pg", "/K"}
 
 
+def _kids(item: Any) -> list[Any]:
+    """A structure node's /K as a list (it may be one object, an array or absent)."""
+    import pikepdf
+
+    kids = item.get("/K")
+    return list(kids) if isinstance(kids, pikepdf.Array) else [] if kids is None else [kids]
+
+
+def _kids_array(element: Any) -> Any:
+    """The element's /K, made an array (of its one kid, or empty) so kids can be appended."""
+    import pikepdf
+
+    if not isinstance(element.get("/K"), pikepdf.Array):
+        element.K = pikepdf.Array(_kids(element))
+    return element.K
+
+
+def _is_element(item: Any) -> bool:
+    """A structure element (not a marked-content or object reference)."""
+    import pikepdf
+
+    return isinstance(item, pikepdf.Dictionary) and "/S" in item and item.get("/Type") not in (
+        pikepdf.Name.MCR, pikepdf.Name.OBJR)
+
+
+def _save(pdf: Any) -> bytes:
+    """The PDF's bytes, the same for the same content (file ID from the content, object streams, compressed)."""
+    import pikepdf
+
+    out = io.BytesIO()
+    pdf.save(out, deterministic_id=True, object_stream_mode=pikepdf.ObjectStreamMode.generate,
+             compress_streams=True, fix_metadata_version=False)
+    return out.getvalue()
+
+
 def compact_structure(pdf: bytes) -> bytes:
     """The same tagged PDF with about half its objects: each `Span` structure element that carries nothing of its
     own (no attributes, no alternate text, no language) is folded into its parent, which takes over its marked
@@ -81,38 +116,30 @@ def compact_structure(pdf: bytes) -> bytes:
             return pdf
         moved: dict[tuple[tuple[int, int], int], Any] = {}  # (page, MCID) -> the element now holding it
 
-        def is_element(item: Any) -> bool:
-            return isinstance(item, pikepdf.Dictionary) and "/S" in item and item.get("/Type") not in (
-                pikepdf.Name.MCR, pikepdf.Name.OBJR)
-
-        def kids_of(item: Any) -> list[Any]:
-            kids = item.get("/K")
-            return list(kids) if isinstance(kids, pikepdf.Array) else [] if kids is None else [kids]
-
         def plain_span(item: Any) -> bool:
             if item.get("/S") != pikepdf.Name.Span or not set(item.keys()) <= _PLAIN_SPAN_KEYS:
                 return False
-            kids = kids_of(item)
+            kids = _kids(item)
             return item.is_indirect and all(
-                (isinstance(k, int) and item.get("/Pg") is not None) or is_element(k)
+                (isinstance(k, int) and item.get("/Pg") is not None) or _is_element(k)
                 or (isinstance(k, pikepdf.Dictionary) and k.get("/Type") == pikepdf.Name.MCR) for k in kids)
 
         def fold(element: Any) -> None:
             page = element.get("/Pg")
             new: list[Any] = []
             changed = False
-            for kid in kids_of(element):
-                if is_element(kid):
+            for kid in _kids(element):
+                if _is_element(kid):
                     fold(kid)
                     if plain_span(kid):
                         span_page = kid.get("/Pg")
-                        for item in kids_of(kid):
+                        for item in _kids(kid):
                             if isinstance(item, int):
                                 same = page is not None and page.objgen == span_page.objgen
                                 new.append(item if same else pikepdf.Dictionary(
                                     Type=pikepdf.Name.MCR, MCID=item, Pg=span_page))
                                 moved[(span_page.objgen, item)] = element
-                            elif is_element(item):
+                            elif _is_element(item):
                                 item.P = element
                                 new.append(item)
                             else:
@@ -128,8 +155,8 @@ def compact_structure(pdf: bytes) -> bytes:
             if changed:
                 element.K = pikepdf.Array(new)
 
-        for top in kids_of(root):
-            if is_element(top):
+        for top in _kids(root):
+            if _is_element(top):
                 fold(top)
 
         # What the tree holds: WeasyPrint tags running heads as content of elements that are in no tree; a
@@ -138,18 +165,18 @@ def compact_structure(pdf: bytes) -> bytes:
 
         def gather(element: Any) -> None:
             page = element.get("/Pg")
-            for kid in kids_of(element):
+            for kid in _kids(element):
                 if isinstance(kid, int) and page is not None:
                     held.add((page.objgen, kid))
                 elif isinstance(kid, pikepdf.Dictionary) and kid.get("/Type") == pikepdf.Name.MCR:
                     target = kid.get("/Pg", page)
                     if target is not None:
                         held.add((target.objgen, int(kid.MCID)))
-                elif is_element(kid):
+                elif _is_element(kid):
                     gather(kid)
 
-        for top in kids_of(root):
-            if is_element(top):
+        for top in _kids(root):
+            if _is_element(top):
                 gather(top)
         unheld = _mark_unheld_as_artifacts(doc, held)
 
@@ -162,10 +189,7 @@ def compact_structure(pdf: bytes) -> bytes:
                         value[mcid] = holder
                     elif (pages[key], mcid) in unheld:
                         value[mcid] = None  # no element: the orphan goes
-        out = io.BytesIO()
-        doc.save(out, deterministic_id=True, object_stream_mode=pikepdf.ObjectStreamMode.generate,
-                 compress_streams=True, fix_metadata_version=False)
-        return out.getvalue()
+        return _save(doc)
 
 
 # A marked-content sequence with an MCID, as WeasyPrint writes it (its text is hex glyph strings, so these bytes
@@ -278,10 +302,7 @@ def join(parts: Sequence[bytes | Sequence[bytes]], stamp: Sequence[bytes] = (), 
         if body_from:
             book.pdf.Root.PageLabels = pikepdf.Dictionary(Nums=pikepdf.Array([
                 0, pikepdf.Dictionary(S=pikepdf.Name.r), body_from, pikepdf.Dictionary(S=pikepdf.Name.D)]))
-        out = io.BytesIO()
-        book.pdf.save(out, deterministic_id=True, object_stream_mode=pikepdf.ObjectStreamMode.generate,
-                      compress_streams=True, fix_metadata_version=False)
-        return out.getvalue()
+        return _save(book.pdf)
     finally:
         book.pdf.close()
 
@@ -302,8 +323,7 @@ class _Book:
         if self.root is not None:
             kids = self.root.get("/K")
             self.document = kids[0] if isinstance(kids, pikepdf.Array) else kids
-            if not isinstance(self.document.get("/K"), pikepdf.Array):
-                self.document.K = pikepdf.Array([self.document.K] if "/K" in self.document else [])
+            _kids_array(self.document)
         self.last = self.document  # the element a following piece continues
         self.dests: dict[str, Any] = {}
         for name, array in _dest_items(pdf):
@@ -337,11 +357,8 @@ class _Book:
         source = _get(part.Root, "/StructTreeRoot")
         if source is None:
             return
-        elements = source.get("/K")
-        for element in (list(elements) if isinstance(elements, pikepdf.Array) else
-                         [elements] if elements is not None else []):
-            kids = element.get("/K")
-            kids = list(kids) if isinstance(kids, pikepdf.Array) else [kids] if kids is not None else []
+        for element in _kids(source):
+            kids = _kids(element)
             if continues and all(isinstance(k, pikepdf.Dictionary) and "/S" in k for k in kids):
                 moved, parent = kids, self.last  # the piece's Document continues the piece before
             else:
@@ -357,9 +374,7 @@ class _Book:
                     self.last = copy
                 else:
                     copy.P = parent
-                    if not isinstance(parent.get("/K"), pikepdf.Array):
-                        parent.K = pikepdf.Array([parent.K] if "/K" in parent else [])
-                    parent.K.append(copy)
+                    _kids_array(parent).append(copy)
         for key, value in items:
             self.nums += [key + offset, _copy(self.pdf, value)]
         role_map = source.get("/RoleMap")
