@@ -1,6 +1,7 @@
 """Write the review PDF with WeasyPrint (imported here only), cached by content hash; failures never stop the site."""
 from __future__ import annotations
 
+import contextlib
 import functools
 import hashlib
 import logging
@@ -27,6 +28,7 @@ from .assemble import (
     stamp_document,
     toc_entries,
 )
+from .compose import NotComposable, Place, list_heights, mark_cuts
 from .fetch import REFUSED, locate, make_fetcher
 
 PRINT_CSS = Path(__file__).resolve().parent / "print.css"
@@ -188,11 +190,14 @@ def write_pdf(pages: Sequence[PdfPage], meta: PdfMeta, bib_slug: str | None, sit
     config = parts.settings(site_dir, page_size, stylesheets, allow_network, tagged, cache_dir, workers)
     parts.release_memory()  # what building the site freed goes back to the system before the workers start
     slugs = {p.url: p.slug for p in pages}
-    jobs = [parts.Job(f"chapter {p.slug}", chapter_document(p, slugs, bib_slug, meta), PART_CSS, True)
-            for p in pages]
     refs = [references_document(p, slugs, bib_slug, meta, references_heading) if folder else None for p in pages]
     ref_jobs = {i: parts.Job(f"references {pages[i].slug}", doc, PART_CSS, reference_list=True)
                 for i, doc in enumerate(refs) if doc}
+    # The chapter PDFs' lists are made of the bibliography's typeset entries (pdf/compose.py): it keeps their places.
+    source = next((i for i, p in enumerate(pages) if p.slug == bib_slug), None) if ref_jobs else None
+    jobs = [parts.Job(f"chapter {p.slug}", mark_cuts(chapter_document(p, slugs, bib_slug, meta)) if i == source
+                      else chapter_document(p, slugs, bib_slug, meta), PART_CSS, True, entries=i == source)
+            for i, p in enumerate(pages)]
     progress = parts.Progress(log, len(jobs), len(ref_jobs))
     todo = sum(not parts.is_cached(config, parts.job_key(j, config)) for j in jobs)
     log.info(f"PDF: {len(jobs)} chapters, {len(jobs) - todo} of them reused from the cache")
@@ -201,7 +206,18 @@ def write_pdf(pages: Sequence[PdfPage], meta: PdfMeta, bib_slug: str | None, sit
     with parts.Typesetter(config, progress) as typesetter:
         # The book's parts first; the chapter PDFs' reference lists queue behind them.
         book_parts = typesetter.start(jobs)
-        ref_batch = typesetter.start(list(ref_jobs.values()))
+        composed: dict[int, dict[str, float]] = {}
+        composed_batch: parts.Batch | None = None
+        if source is not None:
+            bibliography = book_parts.result(source)
+            places = {name: Place(int(v[0]), int(v[1]), (v[2], v[3], v[4], v[5]))
+                      for name, v in bibliography.places.items()}
+            for i, job in ref_jobs.items():
+                with contextlib.suppress(NotComposable):  # then typeset, as before
+                    composed[i] = list_heights(job.document, jobs[source].document, places)
+            # Made in one call ahead of the chapters still queued: it runs beside them.
+            composed_batch = typesetter.compose([(ref_jobs[i], h) for i, h in composed.items()], bibliography)
+        ref_batch = typesetter.start([job for i, job in ref_jobs.items() if i not in composed])
         chapters = book_parts.results()
 
         # The numbered pages start after the cover and contents, so the contents' own length changes no page
@@ -215,12 +231,15 @@ def write_pdf(pages: Sequence[PdfPage], meta: PdfMeta, bib_slug: str | None, sit
         toc = [TocEntry(level, title, dest, where[dest] + 1)
                for level, title, dest in toc_entries(pages, bib_slug, meta.site_url) if dest in where]
         runs = [(first, min(first + STAMP_RUN, body)) for first in range(0, body, STAMP_RUN)]
-        front, *stamp = typesetter.start([
+        front_batch = typesetter.start([
             parts.Job("contents", front_document(meta, toc), PART_CSS),
             *(parts.Job(f"page numbers {a + 1}-{b}", stamp_document([f"{n} / {body}" for n in range(a + 1, b + 1)],
                                                                     meta), STAMP_CSS) for a, b in runs)],
-            urgent=True).results()
-        ref_parts = dict(zip(ref_jobs, ref_batch.results(), strict=True))
+            urgent=True)
+        front, *stamp = front_batch.results()
+        ref_parts = dict(zip([i for i in ref_jobs if i not in composed], ref_batch.results(), strict=True))
+        if composed_batch is not None:
+            ref_parts.update(zip(composed, composed_batch.results(), strict=True))
         lengths = {i: chapters[i].pages + (ref_parts[i].pages if i in ref_parts else 0) for i in range(len(pages))}
         wanted = sorted(set(lengths.values())) if folder is not None else []
         numbered = typesetter.start([

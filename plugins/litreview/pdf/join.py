@@ -20,6 +20,8 @@ from typing import Any
 from urllib.parse import unquote
 
 DEST_SCHEME = "lr-dest:"  # a link to a place in another part; resolved when the parts are joined
+# Ids litreview adds to measure where WeasyPrint put something (pdf/compose.py); never destinations of the PDF.
+MEASURE_PREFIX = "lr-cut--"
 
 
 @dataclass(frozen=True)
@@ -237,6 +239,8 @@ def _dest_items(pdf: Any) -> list[tuple[str, Any]]:
         flat = node.get("/Names")
         if flat is not None:
             for i in range(0, len(flat) - 1, 2):
+                if str(flat[i]).startswith(MEASURE_PREFIX):
+                    continue
                 value = flat[i + 1]
                 if isinstance(value, pikepdf.Dictionary):
                     value = value.get("/D")

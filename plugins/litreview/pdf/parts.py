@@ -18,7 +18,7 @@ from ..jsonstore import mark_used
 from .assemble import ReferenceSplit
 from .workers import WorkerPool
 
-PARTS_VERSION = "part-4"
+PARTS_VERSION = "part-5"
 # Below this much HTML to typeset, starting worker processes (each imports WeasyPrint) costs more than it saves.
 POOL_MIN_HTML = 300_000
 # A worker left above this much resident memory by a part (caches, a fragmented heap) is replaced by a fresh one
@@ -35,6 +35,7 @@ class Job:
     extra_css: str
     chapter: bool = False  # counted in the progress messages
     reference_list: bool = False  # a chapter PDF's own reference list, counted apart
+    entries: bool = False  # the bibliography: where its entries are is kept (the chapter PDFs' lists are made of them)
 
 
 @dataclass
@@ -47,6 +48,9 @@ class Typeset:
     pages: int = 0
     dests: dict[str, int] = field(default_factory=dict)  # named destination -> page index (join.part_info)
     piece_sizes: tuple[int, ...] = ()  # typeset in pieces: `pdf` is their bytes one after another
+    # Job.entries: id of each entry (and of its "Cited in" line) -> [piece, page in it, x0, y0, x1, y1] (CSS px)
+    places: dict[str, list[float]] = field(default_factory=dict)
+    composed: bool = False  # a chapter PDF's list made of the bibliography's typeset entries (pdf/compose.py)
 
     @property
     def pieces(self) -> bytes | list[bytes]:
@@ -126,7 +130,9 @@ def _cached(config: Settings, key: str) -> Typeset | None:
         data = json.loads(notes.read_text(encoding="utf-8"))
         result = Typeset(pdf.read_bytes(), [str(m) for m in data["warnings"]], [str(u) for u in data["refused"]],
                          True, key, int(data["pages"]), {str(k): int(v) for k, v in data["dests"].items()},
-                         tuple(int(n) for n in data["pieces"]))
+                         tuple(int(n) for n in data["pieces"]),
+                         {str(k): [float(x) for x in v] for k, v in data.get("places", {}).items()},
+                         bool(data.get("composed", False)))
     except (OSError, ValueError, KeyError, TypeError):
         return None
     mark_used(pdf)
@@ -142,7 +148,8 @@ def _store(config: Settings, result: Typeset) -> None:
         (config.cache_dir / f"part-{result.key}.pdf").write_bytes(result.pdf)
         (config.cache_dir / f"part-{result.key}.json").write_text(
             json.dumps({"warnings": result.warnings, "refused": result.refused, "pages": result.pages,
-                        "dests": result.dests, "pieces": list(result.piece_sizes)}, ensure_ascii=False),
+                        "dests": result.dests, "pieces": list(result.piece_sizes), "places": result.places,
+                        "composed": result.composed}, ensure_ascii=False),
             encoding="utf-8")
     except OSError:
         pass
@@ -188,22 +195,111 @@ def _render(job: Job, config: Settings, key: str) -> tuple[Typeset, float]:
     from .join import compact_structure, part_info
 
     split = split_references(job.document, 2 * PIECE_ENTRIES)
+    places: dict[str, list[float]] = {}
+    wanted = _measured_ids(job)
     if split is None:
+        def pick(pages: Sequence[Any]) -> Sequence[Any]:
+            _measure(pages, wanted, 0, places)
+            return pages
+
         pdf, warnings, refused = export.render_pdf(job.document, config.site_dir, config.page_size,
                                                    config.stylesheets, config.allow_network, job.extra_css,
-                                                   config.tagged, bytes.fromhex(key)[:16])
+                                                   config.tagged, bytes.fromhex(key)[:16], pick if wanted else None)
         pieces = [compact_structure(pdf) if config.tagged else pdf]
     else:
-        pieces, warnings, refused = _render_in_pieces(split, job, config, key)
+        pieces, warnings, refused = _render_in_pieces(split, job, config, key, wanted, places)
     info = part_info(pieces)
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     release_memory()
     sizes = tuple(len(p) for p in pieces) if len(pieces) > 1 else ()
-    return Typeset(b"".join(pieces), warnings, refused, False, key, info.pages, info.dests, sizes), peak
+    return Typeset(b"".join(pieces), warnings, refused, False, key, info.pages, info.dests, sizes, places), peak
 
 
-def _render_in_pieces(split: ReferenceSplit, job: Job, config: Settings, key: str) -> tuple[list[bytes], list[str],
-                                                                                            list[str]]:
+def _measured_ids(job: Job) -> set[str]:
+    """The ids whose places a job keeps: each entry's and its "Cited in" line's, for the bibliography."""
+    from .compose import CUT_PREFIX, entries
+
+    if not job.entries:
+        return set()
+    ids = {entry_id for entry_id, _ in entries(job.document)}
+    return ids | {CUT_PREFIX + i for i in ids}
+
+
+def _measure(pages: Sequence[Any], wanted: set[str], piece: int, places: dict[str, list[float]]) -> None:
+    """The places of the wanted ids on these pages (WeasyPrint's `Page.anchors`: border boxes, CSS px)."""
+    for index, page in enumerate(pages):
+        for name, box in page.anchors.items():
+            if name in wanted and name not in places:
+                places[name] = [piece, index, *(float(v) for v in box[:4])]
+
+
+def _compose_lists(lists: Sequence[tuple[Job, str, dict[str, float]]], pieces: Sequence[bytes],
+                   places: dict[str, list[float]], config: Settings) -> list[tuple[Typeset, float]]:
+    """In a worker: chapter PDFs' reference lists made of the bibliography's typeset entries (pdf/compose.py).
+
+    WeasyPrint lays each list out as a skeleton (each entry an empty box of its height) and its entries are moved in.
+    The bibliography's pages are read once for all. A list that cannot be composed is typeset."""
+    import resource
+
+    from .compose import Bibliography, NotComposable, Place
+
+    bibliography = Bibliography(pieces)
+    found = {name: Place(int(v[0]), int(v[1]), (v[2], v[3], v[4], v[5])) for name, v in places.items()}
+    results = []
+    try:
+        for job, key, heights in lists:
+            try:
+                if not config.tagged:  # an untagged PDF has no marked content to find an entry's text by
+                    raise NotComposable("untagged")
+                result = _composed(job, key, heights, config, bibliography, found)
+            except NotComposable:
+                result, _ = _render(job, config, key)
+            results.append((result, resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024))
+    finally:
+        bibliography.close()
+    release_memory()
+    return results
+
+
+def _skeleton(job: Job, key: str, heights: dict[str, float], config: Settings
+              ) -> tuple[bytes, dict[str, tuple[int, tuple[float, float, float, float]]], list[str], list[str],
+                         list[str]]:
+    """The list's skeleton PDF, where its entries' boxes are (id -> page, box), its entries' ids in order, and
+    WeasyPrint's warnings and refused URLs. Each list is its own document, as when typeset (in one document, a
+    list after the first would start higher: the body's margin is only on the first page)."""
+    from . import export
+    from .compose import entries, skeleton_document
+
+    order = [entry_id for entry_id, _ in entries(job.document)]
+    slots: dict[str, tuple[int, tuple[float, float, float, float]]] = {}
+
+    def pick(pages: Sequence[Any]) -> Sequence[Any]:
+        for index, page in enumerate(pages):
+            for name in order:
+                box = page.anchors.get(name)
+                if box is not None and name not in slots:
+                    slots[name] = (index, (box[0], box[1], box[2], box[3]))
+        return pages
+
+    pdf, warnings, refused = export.render_pdf(skeleton_document(job.document, heights), config.site_dir,
+                                               config.page_size, config.stylesheets, config.allow_network,
+                                               job.extra_css, config.tagged, bytes.fromhex(key)[:16], pick)
+    return pdf, slots, order, warnings, refused
+
+
+def _composed(job: Job, key: str, heights: dict[str, float], config: Settings, bibliography: Any,
+              places: dict[str, Any]) -> Typeset:
+    from .compose import compose
+    from .join import compact_structure, part_info
+
+    pdf, slots, order, warnings, refused = _skeleton(job, key, heights, config)
+    composed = compose(compact_structure(pdf), slots, order, bibliography, places)
+    info = part_info(composed)
+    return Typeset(composed, warnings, refused, False, key, info.pages, info.dests, composed=True)
+
+
+def _render_in_pieces(split: ReferenceSplit, job: Job, config: Settings, key: str, wanted: set[str],
+                      places: dict[str, list[float]]) -> tuple[list[bytes], list[str], list[str]]:
     """A chapter with a long reference list (the bibliography), typeset PIECE_ENTRIES entries at a time: a worker
     holds the layout of one piece, not of the whole list (at 1,000 entries, 360 MB). The pieces are joined with
     the book, one at a time (pdf/join.py).
@@ -226,6 +322,7 @@ def _render_in_pieces(split: ReferenceSplit, job: Job, config: Settings, key: st
         def pick(pages: Sequence[Any], start: int = start, end: int = end, following: list[int] = following
                  ) -> Sequence[Any]:
             if end == len(split.items):
+                _measure(pages, wanted, len(pieces), places)
                 return pages
             # The last page that begins with an entry (an entry's id is an anchor on every page it is on): the
             # entries from there on start the next piece. An entry longer than a page runs over page breaks, so
@@ -234,6 +331,7 @@ def _render_in_pieces(split: ReferenceSplit, job: Job, config: Settings, key: st
                 first = next((i for i in range(start, end) if split.ids[i] in pages[cut].anchors), None)
                 if first is not None and first > start and split.ids[first] not in pages[cut - 1].anchors:
                     following.append(first)
+                    _measure(pages[:cut], wanted, len(pieces), places)
                     return pages[:cut]
             return []  # no page to cut at: typeset more entries at once
 
@@ -331,6 +429,34 @@ class Typesetter:
                 batch.running[pool.submit(_render, batch.jobs[i], self.config, batch.keys[i], urgent=urgent)] = i
         return batch
 
+    def compose(self, lists: Sequence[tuple[Job, dict[str, float]]], bibliography: Typeset) -> Batch:
+        """Chapter PDFs' reference lists made of the bibliography's typeset entries (`lists`: each list's job and
+        its entries' heights): from the cache, else all in one call ahead of the queued parts (it reads the
+        bibliography's pages once; the other workers go on with the chapters)."""
+        jobs = [job for job, _ in lists]
+        keys = [hashlib.sha256(f"composed|{job_key(job, self.config)}|{bibliography.key}".encode()).hexdigest()[:32]
+                for job in jobs]
+        batch = Batch(self, jobs, keys)
+        todo = []
+        for i, key in enumerate(keys):
+            cached = _cached(self.config, key)
+            if cached is not None:
+                batch.found[i] = cached
+                self.progress.step(jobs[i], True)
+            else:
+                todo.append(i)
+        if not todo:
+            return batch
+        pieces = bibliography.pieces
+        arguments = ([(jobs[i], keys[i], lists[i][1]) for i in todo], [pieces] if isinstance(pieces, bytes) else pieces,
+                     bibliography.places, self.config)
+        if self._pool is None:
+            for i, (result, peak) in zip(todo, _compose_lists(*arguments), strict=True):
+                batch.finish(i, result, peak)
+        else:
+            batch.running[self._pool.submit(_compose_lists, *arguments, urgent=True)] = todo
+        return batch
+
     def typeset(self, jobs: Sequence[Job]) -> list[Typeset]:
         """Every job's PDF in order: from the cache, else typeset."""
         return self.start(jobs).results()
@@ -350,7 +476,7 @@ class Batch:
     jobs: list[Job]
     keys: list[str]
     found: list[Typeset | None] = field(default_factory=list)
-    running: dict[Future[tuple[Typeset, float]], int] = field(default_factory=dict)
+    running: dict[Future[Any], int | list[int]] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         self.found = [None] * len(self.jobs)
@@ -361,10 +487,26 @@ class Batch:
         self.owner.progress.worker_peak_mb = max(self.owner.progress.worker_peak_mb, peak)
         self.owner.progress.step(self.jobs[i], False)
 
+    def _wait(self) -> None:
+        done, _ = wait(self.running, return_when=FIRST_COMPLETED)
+        for future in done:
+            which = self.running.pop(future)
+            if isinstance(which, list):  # one call made several parts
+                for i, (result, peak) in zip(which, future.result(), strict=True):
+                    self.finish(i, result, peak)
+            else:
+                self.finish(which, *future.result())
+
+    def result(self, i: int) -> Typeset:
+        """Wait for the batch's part `i` only."""
+        while self.found[i] is None:
+            self._wait()
+        result = self.found[i]
+        assert result is not None
+        return result
+
     def results(self) -> list[Typeset]:
         """Wait for the batch; its parts in the order of its jobs."""
         while self.running:
-            done, _ = wait(self.running, return_when=FIRST_COMPLETED)
-            for future in done:
-                self.finish(self.running.pop(future), *future.result())
+            self._wait()
         return [r for r in self.found if r is not None]

@@ -1,0 +1,535 @@
+"""A chapter PDF's reference list composed from the bibliography's typeset entries (pikepdf, no second typesetting).
+
+Each chapter's PDF ends with its own reference list, whose entries are the bibliography's entries without their
+"Cited in" lines. WeasyPrint has typeset every one of them for the book already, and typesetting them again for
+the chapters cost more than the chapters themselves (at 50 chapters and 1,000 references: about 4,000 entries
+against the bibliography's 1,000). So a chapter's list is laid out by WeasyPrint as a skeleton (its heading and
+one empty box per entry, as tall as the entry's lines in the bibliography) and each entry's typeset content is
+moved from the bibliography's page into its box: the entry's marked-content sequences with the graphics state
+they are drawn in, its link annotations and its structure elements (the list item's label and body).
+
+Whatever the composition cannot be sure of (an entry over two pages, painting outside marked content, another
+line width, an entry that differs from the bibliography's) raises `NotComposable`, and the list is typeset as
+before. Pure functions of bytes and strings: tests call them without a site.
+"""
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from .join import MEASURE_PREFIX, _get, _is_element, _kids, _number_tree, _open, _save
+
+CUT_PREFIX = MEASURE_PREFIX  # id of an entry's "Cited in" line: where the chapter lists' version of the entry ends
+_LIST = re.compile(r'(<ol class="lr-references\b[^"]*"[^>]*>)(.*?)(</ol>)', re.S)
+_ITEM = re.compile(r'<li\b[^>]*?\sid="([^"]*)"[^>]*>.*?</li>', re.S)
+_CITED_IN = re.compile(r'<span class="lr-cited-in"')
+_CITED_IN_SPAN = re.compile(r'\s*<span class="lr-cited-in"[^>]*>.*?</span>(?=\s*</li>)', re.S)
+
+
+class NotComposable(Exception):
+    """The list is typeset instead (the reason is for tests and debugging)."""
+
+
+@dataclass(frozen=True)
+class Place:
+    """Where WeasyPrint put an element: part piece, page in it, and its border box in CSS px (y down)."""
+
+    piece: int
+    page: int
+    box: tuple[float, float, float, float]
+
+
+def entries(document: str) -> list[tuple[str, str]]:
+    """(id, HTML) of each item of the document's reference lists, in order."""
+    return [(m.group(1), m.group(0)) for found in _LIST.finditer(document) for m in _ITEM.finditer(found.group(2))]
+
+
+def mark_cuts(document: str) -> str:
+    """The bibliography's document with an id on each entry's "Cited in" line (its top is where the entry as a
+    chapter list shows it ends)."""
+    def item(m: re.Match[str]) -> str:
+        return _CITED_IN.sub(f'<span class="lr-cited-in" id="{CUT_PREFIX}{m.group(1)}"', m.group(0), count=1)
+
+    return _LIST.sub(lambda found: found.group(1) + _ITEM.sub(item, found.group(2)) + found.group(3), document)
+
+
+def _normal(html: str) -> str:
+    return re.sub(r"\s+", " ", html).replace(" </li>", "</li>")
+
+
+def list_heights(chapter_document: str, bibliography_document: str, places: dict[str, Place]) -> dict[str, float]:
+    """Each entry of the chapter's list -> its height (CSS px) as the bibliography typeset it without its "Cited
+    in" line; NotComposable when an entry is not the bibliography's entry, or is not on one page there."""
+    known = dict(entries(bibliography_document))
+    heights = {}
+    for entry_id, html in entries(chapter_document):
+        source = known.get(entry_id)
+        if source is None or _normal(_CITED_IN_SPAN.sub("", source, count=1)) != _normal(html):
+            raise NotComposable(f"entry {entry_id} is not the bibliography's")
+        place, cut = places.get(entry_id), places.get(CUT_PREFIX + entry_id)
+        if place is None:
+            raise NotComposable(f"entry {entry_id} has no place in the bibliography")
+        bottom = place.box[3]
+        if cut is not None:
+            if (cut.piece, cut.page) != (place.piece, place.page):
+                raise NotComposable(f"entry {entry_id} runs over a page break")
+            bottom = cut.box[1]
+        heights[entry_id] = bottom - place.box[1]
+    if not heights:
+        raise NotComposable("no entries")
+    return heights
+
+
+def skeleton_document(chapter_document: str, heights: dict[str, float]) -> str:
+    """The chapter's list document with each entry an empty box of the entry's height, without its number."""
+    def item(m: re.Match[str]) -> str:
+        return (f'<li id="{m.group(1)}" style="height: {heights[m.group(1)]!r}px; list-style: none; '
+                f'padding: 0; border: 0"></li>')
+
+    return _LIST.sub(lambda found: found.group(1) + _ITEM.sub(item, found.group(2)) + found.group(3),
+                     chapter_document)
+
+
+# --- Reading the bibliography's pages ---------------------------------------------------------------------------
+
+_STATE = {"w", "J", "j", "M", "d", "ri", "i", "Tc", "Tw", "Tz", "TL", "Tf", "Tr", "Ts"}
+_FILL = {"g", "rg", "k", "cs", "sc", "scn"}
+_STROKE = {"G", "RG", "K", "CS", "SC", "SCN"}
+_SPACE = {"cs", "CS"}
+_COLOUR = {"sc", "scn", "SC", "SCN"}
+
+
+@dataclass
+class _State:
+    ctm: tuple[float, ...] = (1.0, 0.0, 0.0, 1.0, 0.0, 0.0)
+    ops: dict[str, Any] = field(default_factory=dict)  # operator -> its latest instruction
+    fill: tuple[Any, Any] = (None, None)  # (colour space instruction, colour instruction)
+    stroke: tuple[Any, Any] = (None, None)
+    gs: tuple[Any, ...] = ()
+
+    def copy(self) -> _State:
+        return _State(self.ctm, dict(self.ops), self.fill, self.stroke, self.gs)
+
+    def instructions(self) -> list[Any]:
+        found = list(self.gs)
+        for space, colour in (self.fill, self.stroke):
+            found += [op for op in (space, colour) if op is not None]
+        return found + list(self.ops.values())
+
+
+def _multiply(m: Sequence[float], n: Sequence[float]) -> tuple[float, ...]:
+    """m x n for PDF matrices [a b c d e f] (cm: new CTM = M x CTM)."""
+    a, b, c, d, e, f = m
+    p, q, r, s, t, u = n
+    return (a * p + b * r, a * q + b * s, c * p + d * r, c * q + d * s, e * p + f * r + t, e * q + f * s + u)
+
+
+@dataclass
+class _Sequence:
+    mcid: int
+    order: int
+    state: _State
+    instructions: list[Any]
+    y: float | None  # the baseline of its text (CSS px, y down), or of the text before it
+    own_y: bool = False
+
+
+@dataclass
+class _Page:
+    sequences: dict[int, _Sequence]
+    safe: bool  # no painting outside marked content
+
+
+_PAINTING_OUTSIDE_OK = {"q", "Q", "cm", "gs", *_STATE, *_FILL, *_STROKE}
+
+
+def _read_page(page: Any) -> _Page:
+    import pikepdf
+
+    state, stack = _State(), list[_State]()
+    sequences: dict[int, _Sequence] = {}
+    current: _Sequence | None = None
+    depth = 0
+    safe = True
+    y: float | None = None
+    for item in pikepdf.parse_content_stream(page):
+        if isinstance(item, pikepdf.ContentStreamInlineImage):
+            safe = False
+            continue
+        operands, operator = item.operands, str(item.operator)
+        if operator in ("BDC", "BMC"):
+            depth += 1
+            if depth == 1 and operator == "BDC" and isinstance(operands[1], pikepdf.Dictionary) \
+                    and "/MCID" in operands[1]:
+                current = _Sequence(int(operands[1].MCID), len(sequences), state.copy(), [item], y)
+                sequences[current.mcid] = current
+                continue
+        elif operator == "EMC":
+            depth -= 1
+            if depth == 0 and current is not None:
+                current.instructions.append(item)
+                current = None
+                continue
+        elif depth == 0 and operator not in _PAINTING_OUTSIDE_OK:
+            safe = False
+        if current is not None:
+            current.instructions.append(item)
+            if operator == "Tm":
+                y = float(operands[5])
+                if not current.own_y:
+                    current.y, current.own_y = y, True
+        # The graphics state, for the sequences after this one.
+        if operator == "q":
+            stack.append(state.copy())
+        elif operator == "Q":
+            state = stack.pop() if stack else _State()
+        elif operator == "cm":
+            state.ctm = _multiply([float(v) for v in operands], state.ctm)
+        elif operator == "gs":
+            state.gs = (*(op for op in state.gs if op.operands[0] != operands[0]), item)
+        elif operator in _FILL or operator in _STROKE:
+            which = "fill" if operator in _FILL else "stroke"
+            space, _ = getattr(state, which)
+            value = (item, None) if operator in _SPACE else (space, item) if operator in _COLOUR else (None, item)
+            setattr(state, which, value)
+        elif operator in _STATE:
+            state.ops[operator] = item
+    return _Page(sequences, safe)
+
+
+# --- Composing -------------------------------------------------------------------------------------------------
+
+_RESOURCE_OPERAND = {"Tf": ("/Font", 0), "gs": ("/ExtGState", 0), "cs": ("/ColorSpace", 0),
+                     "CS": ("/ColorSpace", 0), "sh": ("/Shading", 0), "Do": ("/XObject", 0),
+                     "scn": ("/Pattern", -1), "SCN": ("/Pattern", -1), "BDC": ("/Properties", 1)}
+_ANNOTATION_KEYS = ("/Subtype", "/Border", "/BS", "/C", "/F", "/H", "/Contents", "/NM", "/A", "/Dest")
+_ELEMENT_SKIP = {"/Type", "/S", "/P", "/Pg", "/K", "/ID", "/Ref"}
+
+
+def _content(element: Any, page: Any) -> list[tuple[Any, int]]:
+    """(page objgen, MCID) of everything an element holds, in tree order (NotComposable for content streams)."""
+    import pikepdf
+
+    page = element.get("/Pg", page)
+    found = []
+    for kid in _kids(element):
+        if isinstance(kid, int):
+            if page is None:
+                raise NotComposable("marked content without a page")
+            found.append((page.objgen, kid))
+        elif isinstance(kid, pikepdf.Dictionary) and kid.get("/Type") == pikepdf.Name.MCR:
+            if "/Stm" in kid:
+                raise NotComposable("marked content in a form XObject")
+            found.append((kid.get("/Pg", page).objgen, int(kid.MCID)))
+        elif _is_element(kid):
+            found += _content(kid, page)
+    return found
+
+
+def _clone(out: Any, value: Any) -> Any:
+    """An object of another PDF, copied into `out` (indirect objects with copy_foreign)."""
+    import pikepdf
+
+    if isinstance(value, pikepdf.Object) and value.is_indirect:
+        return out.copy_foreign(value)
+    if isinstance(value, pikepdf.Dictionary):
+        return pikepdf.Dictionary({k: _clone(out, v) for k, v in value.items()})
+    if isinstance(value, pikepdf.Array):
+        return pikepdf.Array([_clone(out, v) for v in value])
+    return value
+
+
+class Bibliography:
+    """The bibliography's typeset pieces, open: each page read once, each list item found once by where it is.
+    Shared by every list composed in one call (`compose_all`)."""
+
+    def __init__(self, pieces: Sequence[bytes]) -> None:
+        self.pieces = [_open(piece) for piece in pieces]
+        self._pages: dict[tuple[int, int], _Page] = {}
+        self._items: dict[tuple[int, int], list[tuple[Any, list[int]]]] = {}  # (piece, page) -> [(LI, MCIDs)]
+        self._indexed: set[int] = set()
+        self._drawn: dict[tuple[int, int, int], tuple[bytes, bytes, Any, dict[str, dict[str, Any]]]
+                          | NotComposable] = {}
+        self._shared: dict[Any, Any] = {}
+
+    def close(self) -> None:
+        for piece in self.pieces:
+            piece.close()
+
+    def page(self, piece: int, index: int) -> _Page:
+        """A page's sequences, each made content to copy at once (`drawn`); their instructions are then let go,
+        so a worker can keep the whole bibliography for its next lists."""
+        if (piece, index) not in self._pages:
+            page = self._pages[piece, index] = _read_page(self.pieces[piece].pages[index])
+            for mcid, sequence in page.sequences.items():
+                try:
+                    self.drawn(piece, index, mcid)
+                except NotComposable as why:
+                    self._drawn[piece, index, mcid] = why
+                sequence.instructions = []
+                sequence.state = self._shared.setdefault(("state", sequence.state.ctm), _State(sequence.state.ctm))
+        return self._pages[piece, index]
+
+    def drawn(self, piece: int, index: int, mcid: int) -> tuple[bytes, bytes, Any, dict[str, dict[str, Any]]]:
+        """A sequence as content to copy, read once: the graphics state it is drawn in and its body (between its
+        BDC and EMC) as bytes whose resource names are those of the composed parts, its BDC instruction, and the
+        resources it uses ({category: {name: object of the piece}})."""
+        import pikepdf
+
+        key = (piece, index, mcid)
+        if key not in self._drawn:
+            sequence = self._pages[piece, index].sequences[mcid]
+            resources = self.pieces[piece].pages[index].obj.get("/Resources")
+            used: dict[str, dict[str, Any]] = {}
+
+            def renamed(item: Any) -> Any:
+                operands, operator = list(item.operands), str(item.operator)
+                if operator in _RESOURCE_OPERAND and operands:
+                    category, at = _RESOURCE_OPERAND[operator]
+                    name = operands[at]
+                    value = _get(_get(resources, category), str(name)) if isinstance(name, pikepdf.Name) else None
+                    if value is not None:  # else a device colour space: not a resource
+                        new = (f"/LR{piece}{category[1]}{value.objgen[0]}" if value.is_indirect else
+                               f"/LR{piece}{category[1]}{index}" + re.sub(r"[^A-Za-z0-9.]", "", str(name)[1:]))
+                        used.setdefault(category, {})[new] = (piece, index, str(name))
+                        operands[at] = pikepdf.Name(new)
+                return pikepdf.ContentStreamInstruction(operands, pikepdf.Operator(operator))
+
+            body = sequence.instructions
+            if sum(str(i.operator) == "q" for i in body) != sum(str(i.operator) == "Q" for i in body):
+                raise NotComposable("a marked-content sequence saves and restores the state unevenly")
+            state = pikepdf.unparse_content_stream([renamed(i) for i in sequence.state.instructions()])
+            drawn = pikepdf.unparse_content_stream([renamed(i) for i in body[1:-1]])
+            tag, properties = body[0].operands
+            if set(properties.keys()) != {"/MCID"}:
+                raise NotComposable("a marked-content sequence with properties besides its MCID")
+            # Shared when equal (most sequences of a page are drawn in the same state, with the same resources).
+            self._drawn[key] = (self._shared.setdefault(state, state + b"\n"), drawn + b"\n",
+                                self._shared.setdefault(str(tag), str(tag).encode()),
+                                self._shared.setdefault(repr(sorted((k, sorted(v.items())) for k, v in used.items())),
+                                                        used))
+        found = self._drawn[key]
+        if isinstance(found, NotComposable):
+            raise found
+        return found
+
+    def item(self, place: Place) -> tuple[Any, list[int]]:
+        """The LI element of the entry at `place` (the one whose every text baseline lies in its box), its MCIDs."""
+        if place.piece not in self._indexed:
+            self._indexed.add(place.piece)
+            source = self.pieces[place.piece]
+            index = {p.obj.objgen: i for i, p in enumerate(source.pages)}
+
+            def walk(element: Any) -> None:
+                for kid in _kids(element):
+                    if not _is_element(kid):
+                        continue
+                    if kid.get("/S") != "/LI":
+                        walk(kid)
+                        continue
+                    content = _content(kid, None)
+                    pages = {index.get(p, -1) for p, _ in content}
+                    if len(pages) == 1 and -1 not in pages:  # an item over two pages is never composed
+                        self._items.setdefault((place.piece, pages.pop()), []).append(
+                            (kid, [m for _, m in content]))
+
+            walk(_get(source.Root, "/StructTreeRoot"))
+        page = self.page(place.piece, place.page)
+        for element, mcids in self._items.get((place.piece, place.page), []):
+            ys = [page.sequences[m].y if m in page.sequences else None for m in mcids]
+            if ys and all(y is not None and place.box[1] <= y <= place.box[3] for y in ys):
+                return element, mcids
+        raise NotComposable(f"no list item of the bibliography at {place}")
+
+
+def compose(skeleton: bytes, slots: dict[str, tuple[int, tuple[float, float, float, float]]],
+            order: Sequence[str], bibliography: Bibliography, places: dict[str, Place]) -> bytes:
+    """The skeleton (a tagged, compacted list part whose items are empty boxes, `order` their ids) with each
+    entry's content moved in from the bibliography's pieces. `slots`: id -> (skeleton page, its box)."""
+    with _open(skeleton) as out:
+        _compose(out, bibliography, slots, order, places)
+        return _save(out)
+
+
+def _list_items(root: Any) -> list[Any]:
+    found: list[Any] = []
+
+    def walk(element: Any) -> None:
+        for kid in _kids(element):
+            if _is_element(kid):
+                if kid.get("/S") == "/LI":
+                    found.append(kid)
+                else:
+                    walk(kid)
+
+    walk(root)
+    return found
+
+
+def _compose(out: Any, sources: Bibliography, slots: dict[str, tuple[int, tuple[float, float, float, float]]],
+             order: Sequence[str], places: dict[str, Place]) -> None:
+    import pikepdf
+
+    root = _get(out.Root, "/StructTreeRoot")
+    tree = _get(root, "/ParentTree")
+    if tree is None or "/Kids" in tree or "/Nums" not in tree:
+        raise NotComposable("the skeleton's parent tree is not a flat number tree")
+    targets = _list_items(root)
+    if len(targets) != len(order):
+        raise NotComposable(f"{len(targets)} list items in the skeleton for {len(order)} entries")
+    nums = dict(_number_tree(tree))
+    next_key = max([int(root.get("/ParentTreeNextKey", 0)), *[k + 1 for k in nums]])
+    added: dict[int, list[bytes]] = {}  # skeleton page -> the content to add to it
+    used: dict[int, dict[str, dict[str, Any]]] = {}  # skeleton page -> its new resources, as objects of a piece
+    copies: dict[str, Any] = {}  # resource name -> its copy in `out`
+    cm = pikepdf.Operator("cm")
+
+    for target, entry_id in zip(targets, order, strict=True):
+        page_index, box = slots[entry_id]
+        place = places[entry_id]
+        cut = places.get(CUT_PREFIX + entry_id)
+        bottom = cut.box[1] if cut is not None else place.box[3]
+        if abs((box[2] - box[0]) - (place.box[2] - place.box[0])) > 0.01 or \
+                abs((box[3] - box[1]) - (bottom - place.box[1])) > 0.01:
+            raise NotComposable(f"entry {entry_id}: its box in the skeleton is not its box in the bibliography")
+        dx, dy = box[0] - place.box[0], box[1] - place.box[1]
+        source = sources.page(place.piece, place.page)
+        if not source.safe:
+            raise NotComposable("the bibliography's page paints outside marked content")
+        item, mcids = sources.item(place)
+        page = out.pages[page_index].obj
+        if "/StructParents" not in page:
+            page.StructParents = next_key
+            nums[next_key] = out.make_indirect(pikepdf.Array())
+            next_key += 1
+        holders = nums[int(page.StructParents)]
+        if not isinstance(holders, pikepdf.Array):
+            raise NotComposable("a page's parent-tree entry is not an array")
+
+        # Content: the entry's sequences above its "Cited in" line, each in the graphics state it was drawn in,
+        # moved by the distance between its box in the bibliography and in the skeleton.
+        kept = sorted((m for m in mcids if place.box[1] <= (source.sequences[m].y or -1.0) < bottom),
+                      key=lambda m: source.sequences[m].order)
+        if not kept:
+            raise NotComposable(f"entry {entry_id} has no content above its cut")
+        start = len(holders)
+        renumber = {mcid: start + i for i, mcid in enumerate(kept)}
+        ctm = source.sequences[kept[0]].state.ctm
+        content = added.setdefault(page_index, [])
+        page_used = used.setdefault(page_index, {})
+        move = (b"q\n" + pikepdf.unparse_content_stream([pikepdf.ContentStreamInstruction(list(ctm), cm),
+                                                          pikepdf.ContentStreamInstruction([1, 0, 0, 1, dx, dy], cm)])
+                + b"\n")
+        for mcid in kept:
+            if source.sequences[mcid].state.ctm != ctm:
+                raise NotComposable(f"entry {entry_id} is drawn in two coordinate systems")
+            state, body, opening, resources_used = sources.drawn(place.piece, place.page, mcid)
+            content += [move, state, opening, b" <</MCID %d>> BDC\n" % renumber[mcid], body, b"EMC\nQ\n"]
+            for category, names in resources_used.items():
+                page_used.setdefault(category, {}).update(names)
+
+        # Structure: the skeleton's item takes the entry's elements that hold kept content; links take copies of
+        # their annotations, moved as their text was.
+        shift = (ctm[0] * dx + ctm[2] * dy, ctm[1] * dx + ctm[3] * dy)
+        copying = _StructureCopy(out, page, shift, renumber, nums, next_key)
+        if not copying.copy(item, target):
+            raise NotComposable(f"entry {entry_id}: nothing kept")
+        next_key = copying.next_key
+        for mcid in range(start, start + len(kept)):
+            holders.append(copying.owners[mcid])
+
+    for page_index, content in added.items():
+        page = out.pages[page_index].obj
+        contents = page.Contents
+        data = b"\n".join(s.read_bytes() for s in contents) if isinstance(contents, pikepdf.Array) \
+            else contents.read_bytes()
+        page.Contents = out.make_stream(b"q\n" + data + b"\nQ\n" + b"".join(content))
+        resources = page.get("/Resources")
+        if resources is None:
+            page.Resources = resources = pikepdf.Dictionary()
+        for category, names in used[page_index].items():
+            if category not in resources:
+                resources[category] = pikepdf.Dictionary()
+            for name, value in names.items():
+                if name not in copies:
+                    piece, index, original = value
+                    found = sources.pieces[piece].pages[index].obj.Resources[category][original]
+                    copies[name] = _clone(out, found)
+                resources[category][name] = copies[name]
+    tree.Nums = pikepdf.Array([v for key in sorted(nums) for v in (key, nums[key])])
+    root.ParentTreeNextKey = next_key
+
+
+@dataclass
+class _StructureCopy:
+    """Copies an entry's structure elements into a composed part: those that hold kept content (their MCIDs
+    renumbered), each link with a copy of its annotation, moved by `shift` (default user space)."""
+
+    out: Any
+    page: Any
+    shift: tuple[float, float]
+    renumber: dict[int, int]
+    nums: dict[int, Any]  # the parent tree, added to
+    next_key: int
+    owners: dict[int, Any] = field(default_factory=dict)  # new MCID -> the element holding it
+
+    def copy(self, element: Any, new: Any) -> bool:
+        """Fill `new` from `element`; False (and `new` left alone) when nothing of it is kept."""
+        import pikepdf
+
+        kids: list[Any] = []
+        annotations = []
+        for kid in _kids(element):
+            if isinstance(kid, int) or (isinstance(kid, pikepdf.Dictionary) and kid.get("/Type") == "/MCR"):
+                mcid = kid if isinstance(kid, int) else int(kid.MCID)
+                if mcid in self.renumber:
+                    kids.append(self.renumber[mcid])
+                    self.owners[self.renumber[mcid]] = new
+            elif isinstance(kid, pikepdf.Dictionary) and kid.get("/Type") == "/OBJR":
+                annotations.append(kid.Obj)
+            elif _is_element(kid):
+                child = self.out.make_indirect(pikepdf.Dictionary(Type=pikepdf.Name.StructElem, S=kid.S, P=new,
+                                                                  Pg=self.page))
+                if self.copy(kid, child):
+                    kids.append(child)
+        if not kids:
+            return False
+        for annotation in annotations:
+            link = _copy_annotation(self.out, annotation, self.shift, self.page, self.next_key)
+            self.nums[self.next_key] = new
+            self.next_key += 1
+            kids.append(pikepdf.Dictionary(Type=pikepdf.Name.OBJR, Obj=link, Pg=self.page))
+        for key, value in element.items():
+            if key not in _ELEMENT_SKIP:
+                new[key] = _clone(self.out, value)
+        new.K = pikepdf.Array(kids)
+        new.Pg = self.page
+        return True
+
+
+def _copy_annotation(out: Any, annotation: Any, shift: tuple[float, float], page: Any, key: int) -> Any:
+    import pikepdf
+
+    destination = annotation.get("/Dest")
+    action = annotation.get("/A")
+    if isinstance(destination, pikepdf.Array) or (action is not None and isinstance(action.get("/D"), pikepdf.Array)):
+        raise NotComposable("a link to a page of the bibliography")
+    new = pikepdf.Dictionary(Type=pikepdf.Name.Annot)
+    for name in _ANNOTATION_KEYS:
+        if name in annotation:
+            new[name] = _clone(out, annotation[name])
+    x0, y0, x1, y1 = (float(v) for v in annotation.Rect)
+    new.Rect = pikepdf.Array([x0 + shift[0], y0 + shift[1], x1 + shift[0], y1 + shift[1]])
+    if "/QuadPoints" in annotation:
+        points = [float(v) for v in annotation.QuadPoints]
+        new.QuadPoints = pikepdf.Array([v + shift[i % 2] for i, v in enumerate(points)])
+    new.StructParent = key
+    new.P = page
+    link = out.make_indirect(new)
+    if "/Annots" not in page:
+        page.Annots = pikepdf.Array()
+    page.Annots.append(link)
+    page.Tabs = pikepdf.Name.S
+    return link
