@@ -505,3 +505,80 @@ def test_numbered_lists_keep_their_numbers_on_paper(tmp_path: Path) -> None:
     assert "3. third 4. fourth" in chapter
     book = " ".join(run("pdftotext", str(result.site / "review.pdf"), "-").split())
     assert "3. third 4. fourth" in book and "1. Doe J. First." in book and "2. Roe R. Second." in book
+
+
+@pytest.mark.skipif(shutil.which("pdftotext") is None, reason="poppler-utils is installed by make test")
+def test_chapter_reference_lists_made_of_the_bibliographys_entries_read_as_if_typeset(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A chapter PDF's reference list is made of the entries the bibliography typeset (pdf/compose.py), not typeset
+    again. Built both ways, every chapter PDF reads the same: the same words at the same places on the same pages
+    (a list longer than a page included), the same links at the same places, the same structure a screen reader
+    walks, the same destinations, and a consistent structure tree."""
+    from helpers import structure_problems
+
+    import litreview.pdf.compose as compose
+    import litreview.pdf.export as export
+
+    keys = [f"k{i:02d}" for i in range(60)]
+    bib = "".join(bib_entry(k, f"Outcome {i} of liver-directed therapy" + " in a long series of patients" * (i % 4),
+                            f"Åberg, B. and Núñez, C. and O'Brien, D{i}.", journal="J Test Med", volume=str(i),
+                            pages=f"{i}--{i + 9}", **({"doi": f"10.1000/{k}"} if i % 3 else {}))
+                  for i, k in enumerate(keys))
+    chapters = {"index.md": "# Start\n\n" + " ".join(f"[@{k}]" for k in keys[:45]) + "\n",  # over a page
+                "second.md": "# Second\n\nOnly these [@k50; @k03; @k59].\n\n## Later\n\nAgain [@k07].\n",
+                "third.md": "# Third\n\nNothing cited here.\n",
+                "refs.md": "# References\n\n<!-- bibliography -->\n"}
+    calls: list[int] = []
+    real = compose.compose
+
+    def counted(*args: object, **kwargs: object) -> bytes:
+        calls.append(1)
+        return real(*args, **kwargs)  # type: ignore[arg-type]
+
+    def typeset_instead(*args: object) -> dict[str, float]:
+        raise compose.NotComposable("typeset this list")
+
+    outputs = []
+    for way in ("composed", "typeset"):
+        root = tmp_path / way
+        root.mkdir()
+        write_site(root, chapters, bib, options={"pdf": {"enabled": True}, "cache_dir": ""},
+                   nav=["index.md", "second.md", "third.md", "refs.md"])
+        with monkeypatch.context() as patch:
+            if way == "composed":
+                patch.setattr(compose, "compose", counted)
+            else:
+                patch.setattr(export, "list_heights", typeset_instead)
+            result = build_site(root)
+        assert result.litreview_warnings == []
+        outputs.append(result.site / "pdf")
+    assert len(calls) == 2  # the lists of index and second; third cites nothing
+    composed, typeset = outputs
+    assert sorted(p.name for p in composed.glob("*.pdf")) == sorted(p.name for p in typeset.glob("*.pdf"))
+
+    def annotations(path: Path) -> list[tuple[int, str, tuple[float, ...]]]:
+        found = []
+        for number, page in enumerate(PdfReader(str(path)).pages):
+            for annotation in page.get("/Annots", []) or []:
+                a = annotation.get_object()
+                target = str(a.get("/A", {}).get("/URI", "") or a.get("/Dest", ""))
+                found.append((number, target, tuple(round(float(v), 2) for v in a["/Rect"])))
+        return sorted(found)
+
+    for name in ("index.pdf", "second.pdf"):
+        a, b = composed / name, typeset / name
+        assert run("pdftotext", "-layout", str(a), "-") == run("pdftotext", "-layout", str(b), "-")
+        words_a, words_b = (re.findall(r'<word xMin="([\d.]+)" yMin="([\d.]+)"[^>]*>([^<]*)</word>',
+                                       run("pdftotext", "-bbox", str(p), "-")) for p in (a, b))
+        assert len(words_a) > 100
+        assert [(round(float(x), 2), round(float(y), 2), w) for x, y, w in words_a] == \
+            [(round(float(x), 2), round(float(y), 2), w) for x, y, w in words_b]
+        assert annotations(a) == annotations(b) and any("doi.org/10.1000/k" in t for _, t, _ in annotations(a))
+        struct_a, struct_b = (re.sub(r"Object \d+ \d+", "Object", run("pdfinfo", "-struct-text", str(p)))
+                              for p in (a, b))  # link annotations' object numbers differ, nothing else
+        assert struct_a == struct_b and struct_a.count("Link") > 5
+        assert set(PdfReader(str(a)).named_destinations) == set(PdfReader(str(b)).named_destinations)
+        assert structure_problems(a.read_bytes()) == []
+    index = run("pdftotext", "-layout", str(composed / "index.pdf"), "-")
+    assert "Cited in" not in index and index.count("\f") >= 3  # the list runs over pages; no bibliography lines
+    assert re.search(r"^ *45\. ", index, re.M) and not re.search(r"^ *46\. ", index, re.M)

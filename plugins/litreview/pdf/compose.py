@@ -83,10 +83,13 @@ def list_heights(chapter_document: str, bibliography_document: str, places: dict
 
 
 def skeleton_document(chapter_document: str, heights: dict[str, float]) -> str:
-    """The chapter's list document with each entry an empty box of the entry's height, without its number."""
+    """The chapter's list document with each entry an empty box of the entry's height, without its number; the ids
+    inside an entry stay, on empty blocks at its top (they are destinations of the PDF, as when typeset)."""
     def item(m: re.Match[str]) -> str:
+        inner = m.group(0)[m.group(0).index(">") + 1:]
+        anchors = "".join(f'<div id="{found}"></div>' for found in re.findall(r'\sid="([^"]*)"', inner))
         return (f'<li id="{m.group(1)}" style="height: {heights[m.group(1)]!r}px; list-style: none; '
-                f'padding: 0; border: 0"></li>')
+                f'padding: 0; border: 0">{anchors}</li>')
 
     return _LIST.sub(lambda found: found.group(1) + _ITEM.sub(item, found.group(2)) + found.group(3),
                      chapter_document)
@@ -479,8 +482,7 @@ class _StructureCopy:
         """Fill `new` from `element`; False (and `new` left alone) when nothing of it is kept."""
         import pikepdf
 
-        kids: list[Any] = []
-        annotations = []
+        kids: list[Any] = []  # in the source's order; an annotation's place held by the annotation itself
         for kid in _kids(element):
             if isinstance(kid, int) or (isinstance(kid, pikepdf.Dictionary) and kid.get("/Type") == "/MCR"):
                 mcid = kid if isinstance(kid, int) else int(kid.MCID)
@@ -488,19 +490,20 @@ class _StructureCopy:
                     kids.append(self.renumber[mcid])
                     self.owners[self.renumber[mcid]] = new
             elif isinstance(kid, pikepdf.Dictionary) and kid.get("/Type") == "/OBJR":
-                annotations.append(kid.Obj)
+                kids.append(kid)
             elif _is_element(kid):
                 child = self.out.make_indirect(pikepdf.Dictionary(Type=pikepdf.Name.StructElem, S=kid.S, P=new,
                                                                   Pg=self.page))
                 if self.copy(kid, child):
                     kids.append(child)
-        if not kids:
-            return False
-        for annotation in annotations:
-            link = _copy_annotation(self.out, annotation, self.shift, self.page, self.next_key)
-            self.nums[self.next_key] = new
-            self.next_key += 1
-            kids.append(pikepdf.Dictionary(Type=pikepdf.Name.OBJR, Obj=link, Pg=self.page))
+        if all(isinstance(k, pikepdf.Dictionary) and k.get("/Type") == "/OBJR" for k in kids):
+            return False  # nothing drawn is kept (a link of the "Cited in" line)
+        for i, kid in enumerate(kids):
+            if isinstance(kid, pikepdf.Dictionary) and kid.get("/Type") == "/OBJR":
+                link = _copy_annotation(self.out, kid.Obj, self.shift, self.page, self.next_key)
+                self.nums[self.next_key] = new
+                self.next_key += 1
+                kids[i] = pikepdf.Dictionary(Type=pikepdf.Name.OBJR, Obj=link, Pg=self.page)
         for key, value in element.items():
             if key not in _ELEMENT_SKIP:
                 new[key] = _clone(self.out, value)

@@ -1,0 +1,108 @@
+"""Chapter reference lists made of the bibliography's typeset entries (pdf/compose.py): the pure parts, without a
+site. The whole path (skeleton, moved content, links, structure) is checked against typesetting in
+tests/test_pdf.py."""
+from __future__ import annotations
+
+import io
+
+import pikepdf
+import pytest
+
+from litreview.pdf.compose import (
+    CUT_PREFIX,
+    Bibliography,
+    NotComposable,
+    Place,
+    entries,
+    list_heights,
+    mark_cuts,
+    skeleton_document,
+)
+
+ENTRY_A = ('<li id="r--ref-a" value="1"><span class="lr-ref-text" id="r--ref-text-1">Doe J. First. '
+           '<a href="https://doi.org/10.1/a">10.1/a</a></span> ')
+ENTRY_B = '<li id="r--ref-b" value="2"><span class="lr-ref-text" id="r--ref-text-2">Roe R. Second.</span> '
+CITED = '<span class="lr-cited-in">Cited in: <a href="lr-dest:ch-x">Chapter 1</a></span>'
+BIBLIOGRAPHY = ('<body><ol class="lr-references lr-bibliography">' + ENTRY_A + CITED + "</li>" + ENTRY_B + CITED
+                + "</li></ol></body>")
+CHAPTER = '<body><h1>References</h1><ol class="lr-references">' + ENTRY_B + "</li></ol></body>"
+
+
+def test_cut_ids_go_on_each_entrys_cited_in_line_only() -> None:
+    marked = mark_cuts(BIBLIOGRAPHY)
+    assert marked.count(f'id="{CUT_PREFIX}') == 2
+    assert f'<span class="lr-cited-in" id="{CUT_PREFIX}r--ref-a"' in marked
+    assert f'<span class="lr-cited-in" id="{CUT_PREFIX}r--ref-b"' in marked
+    assert mark_cuts(CHAPTER) == CHAPTER  # no "Cited in" lines: nothing to mark
+    assert [i for i, _ in entries(marked)] == ["r--ref-a", "r--ref-b"]
+
+
+def test_heights_are_the_entries_without_their_cited_in_lines() -> None:
+    places = {"r--ref-b": Place(1, 3, (10.0, 100.0, 500.0, 160.0)),
+              CUT_PREFIX + "r--ref-b": Place(1, 3, (10.0, 131.5, 500.0, 160.0))}
+    assert list_heights(CHAPTER, BIBLIOGRAPHY, places) == {"r--ref-b": 31.5}
+    without_line = {"r--ref-b": Place(0, 0, (10.0, 100.0, 500.0, 120.0))}  # an entry cited nowhere else
+    assert list_heights(CHAPTER, BIBLIOGRAPHY, without_line) == {"r--ref-b": 20.0}
+
+
+@pytest.mark.parametrize("chapter, places, why", [
+    (CHAPTER.replace("Second.", "Second, edited."), None, "not the bibliography's"),
+    (CHAPTER.replace('value="2"', 'value="7"'), None, "not the bibliography's"),
+    (CHAPTER, {}, "no place"),
+    (CHAPTER, {"r--ref-b": Place(0, 3, (0, 900, 1, 1100)), CUT_PREFIX + "r--ref-b": Place(0, 4, (0, 80, 1, 90))},
+     "page break"),
+    ('<body><ol class="lr-references"></ol></body>', None, "no entries"),
+])
+def test_an_entry_that_is_not_surely_the_bibliographys_is_typeset(chapter: str, places: dict[str, Place] | None,
+                                                                   why: str) -> None:
+    found = {"r--ref-b": Place(0, 0, (0.0, 0.0, 1.0, 1.0))} if places is None else places
+    with pytest.raises(NotComposable, match=why):
+        list_heights(chapter, BIBLIOGRAPHY, found)
+
+
+def test_the_skeleton_keeps_heights_ids_and_nothing_of_the_text() -> None:
+    skeleton = skeleton_document(CHAPTER, {"r--ref-b": 31.5})
+    assert "Roe" not in skeleton and "<h1>References</h1>" in skeleton
+    assert ('<li id="r--ref-b" style="height: 31.5px; list-style: none; padding: 0; border: 0">'
+            '<div id="r--ref-text-2"></div></li>') in skeleton
+
+
+def _page(content: bytes) -> bytes:
+    pdf = pikepdf.new()
+    font = pdf.make_indirect(pikepdf.Dictionary(Type=pikepdf.Name.Font, Subtype=pikepdf.Name.Type1,
+                                                BaseFont=pikepdf.Name.Helvetica))
+    page = pikepdf.Dictionary(Type=pikepdf.Name.Page, MediaBox=[0, 0, 600, 800],
+                              Resources=pikepdf.Dictionary(Font=pikepdf.Dictionary(F1=font)),
+                              Contents=pdf.make_stream(content))
+    pdf.pages.append(pikepdf.Page(page))
+    out = io.BytesIO()
+    pdf.save(out)
+    return out.getvalue()
+
+
+def test_a_sequence_carries_the_colour_and_font_set_before_it() -> None:
+    """WeasyPrint sets a colour in one marked-content sequence and draws the next one in it: each sequence moved
+    alone restates the state it was drawn in, with resources renamed for the composed part."""
+    content = (b"1 0 0 -1 0 800 cm q /Span <</MCID 0>> BDC 1 0 0 rg BT /F1 10 Tf 1 0 0 -1 10 20 Tm [(a)] TJ ET EMC "
+               b"/Span <</MCID 1>> BDC BT 1 0 0 -1 10 40 Tm [(b)] TJ ET EMC Q")
+    library = Bibliography([_page(content)])
+    try:
+        page = library.page(0, 0)
+        assert page.safe
+        assert [(m, s.y) for m, s in sorted(page.sequences.items())] == [(0, 20.0), (1, 40.0)]
+        assert page.sequences[1].state.ctm == (1.0, 0.0, 0.0, -1.0, 0.0, 800.0)
+        state, body, tag, used = library.drawn(0, 0, 1)
+        assert b"1 0 0 rg" in state and b"Tf" in state and b"/F1" not in state + body
+        assert tag == b"/Span" and list(used) == ["/Font"]
+        assert b"BDC" not in body and b"EMC" not in body and b"TJ" in body
+    finally:
+        library.close()
+
+
+def test_painting_outside_marked_content_is_never_composed() -> None:
+    content = b"/Span <</MCID 0>> BDC BT /F1 10 Tf 1 0 0 1 10 20 Tm [(a)] TJ ET EMC 0 0 10 10 re f"
+    library = Bibliography([_page(content)])
+    try:
+        assert not library.page(0, 0).safe
+    finally:
+        library.close()
