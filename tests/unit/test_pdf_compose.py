@@ -40,9 +40,9 @@ def test_cut_ids_go_on_each_entrys_cited_in_line_only() -> None:
 def test_heights_are_the_entries_without_their_cited_in_lines() -> None:
     places = {"r--ref-b": Place(1, 3, (10.0, 100.0, 500.0, 160.0)),
               CUT_PREFIX + "r--ref-b": Place(1, 3, (10.0, 131.5, 500.0, 160.0))}
-    assert list_heights(CHAPTER, BIBLIOGRAPHY, places) == {"r--ref-b": 31.5}
+    assert list_heights(CHAPTER, dict(entries(BIBLIOGRAPHY)), places) == {"r--ref-b": 31.5}
     without_line = {"r--ref-b": Place(0, 0, (10.0, 100.0, 500.0, 120.0))}  # an entry cited nowhere else
-    assert list_heights(CHAPTER, BIBLIOGRAPHY, without_line) == {"r--ref-b": 20.0}
+    assert list_heights(CHAPTER, dict(entries(BIBLIOGRAPHY)), without_line) == {"r--ref-b": 20.0}
 
 
 @pytest.mark.parametrize("chapter, places, why", [
@@ -57,7 +57,7 @@ def test_an_entry_that_is_not_surely_the_bibliographys_is_typeset(chapter: str, 
                                                                    why: str) -> None:
     found = {"r--ref-b": Place(0, 0, (0.0, 0.0, 1.0, 1.0))} if places is None else places
     with pytest.raises(NotComposable, match=why):
-        list_heights(chapter, BIBLIOGRAPHY, found)
+        list_heights(chapter, dict(entries(BIBLIOGRAPHY)), found)
 
 
 def test_the_skeleton_keeps_heights_ids_and_nothing_of_the_text() -> None:

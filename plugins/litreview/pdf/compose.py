@@ -59,10 +59,10 @@ def _normal(html: str) -> str:
     return re.sub(r"\s+", " ", html).replace(" </li>", "</li>")
 
 
-def list_heights(chapter_document: str, bibliography_document: str, places: dict[str, Place]) -> dict[str, float]:
+def list_heights(chapter_document: str, known: dict[str, str], places: dict[str, Place]) -> dict[str, float]:
     """Each entry of the chapter's list -> its height (CSS px) as the bibliography typeset it without its "Cited
-    in" line; NotComposable when an entry is not the bibliography's entry, or is not on one page there."""
-    known = dict(entries(bibliography_document))
+    in" line; NotComposable when an entry is not the bibliography's entry (`known`: `dict(entries(...))` of the
+    bibliography's document), or is not on one page there."""
     heights = {}
     for entry_id, html in entries(chapter_document):
         source = known.get(entry_id)

@@ -28,7 +28,7 @@ from .assemble import (
     stamp_document,
     toc_entries,
 )
-from .compose import NotComposable, Place, list_heights, mark_cuts
+from .compose import NotComposable, Place, entries, list_heights, mark_cuts
 from .fetch import REFUSED, locate, make_fetcher
 
 PRINT_CSS = Path(__file__).resolve().parent / "print.css"
@@ -212,9 +212,10 @@ def write_pdf(pages: Sequence[PdfPage], meta: PdfMeta, bib_slug: str | None, sit
             bibliography = book_parts.result(source)
             places = {name: Place(int(v[0]), int(v[1]), (v[2], v[3], v[4], v[5]))
                       for name, v in bibliography.places.items()}
+            known = dict(entries(jobs[source].document))
             for i, job in ref_jobs.items():
                 with contextlib.suppress(NotComposable):  # then typeset, as before
-                    composed[i] = list_heights(job.document, jobs[source].document, places)
+                    composed[i] = list_heights(job.document, known, places)
             # Made in one call ahead of the chapters still queued: it runs beside them.
             composed_batch = typesetter.compose([(ref_jobs[i], h) for i, h in composed.items()], bibliography)
         ref_batch = typesetter.start([job for i, job in ref_jobs.items() if i not in composed])
