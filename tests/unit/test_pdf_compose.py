@@ -10,7 +10,6 @@ import pytest
 
 from litreview.pdf.compose import (
     CUT_PREFIX,
-    Bibliography,
     NotComposable,
     Place,
     entries,
@@ -18,6 +17,7 @@ from litreview.pdf.compose import (
     mark_cuts,
     skeleton_document,
 )
+from litreview.pdf.compose import _Piece as Piece  # the reading of one piece, tested on its own
 
 ENTRY_A = ('<li id="r--ref-a" value="1"><span class="lr-ref-text" id="r--ref-text-1">Doe J. First. '
            '<a href="https://doi.org/10.1/a">10.1/a</a></span> ')
@@ -85,24 +85,19 @@ def test_a_sequence_carries_the_colour_and_font_set_before_it() -> None:
     alone restates the state it was drawn in, with resources renamed for the composed part."""
     content = (b"1 0 0 -1 0 800 cm q /Span <</MCID 0>> BDC 1 0 0 rg BT /F1 10 Tf 1 0 0 -1 10 20 Tm [(a)] TJ ET EMC "
                b"/Span <</MCID 1>> BDC BT 1 0 0 -1 10 40 Tm [(b)] TJ ET EMC Q")
-    library = Bibliography([_page(content)])
-    try:
-        page = library.page(0, 0)
+    with pikepdf.open(io.BytesIO(_page(content))) as pdf:
+        piece = Piece(pdf, 0, {})
+        page = piece.page(0)
         assert page.safe
         assert [(m, s.y) for m, s in sorted(page.sequences.items())] == [(0, 20.0), (1, 40.0)]
         assert page.sequences[1].state.ctm == (1.0, 0.0, 0.0, -1.0, 0.0, 800.0)
-        state, body, tag, used = library.drawn(0, 0, 1)
+        state, body, tag, used = piece.drawn(0, 1)
         assert b"1 0 0 rg" in state and b"Tf" in state and b"/F1" not in state + body
         assert tag == b"/Span" and list(used) == ["/Font"]
         assert b"BDC" not in body and b"EMC" not in body and b"TJ" in body
-    finally:
-        library.close()
 
 
 def test_painting_outside_marked_content_is_never_composed() -> None:
     content = b"/Span <</MCID 0>> BDC BT /F1 10 Tf 1 0 0 1 10 20 Tm [(a)] TJ ET EMC 0 0 10 10 re f"
-    library = Bibliography([_page(content)])
-    try:
-        assert not library.page(0, 0).safe
-    finally:
-        library.close()
+    with pikepdf.open(io.BytesIO(_page(content))) as pdf:
+        assert not Piece(pdf, 0, {}).page(0).safe

@@ -231,99 +231,120 @@ def _content(element: Any, page: Any) -> list[tuple[Any, int]]:
     return found
 
 
-def _clone(out: Any, value: Any) -> Any:
-    """An object of another PDF, copied into `out` (indirect objects with copy_foreign)."""
+def _copy_resource(out: Any, value: Any) -> Any:
+    """A resource (a font, a graphics state...) of another PDF copied into `out`: its indirect objects with qpdf's
+    foreign copy (fonts are streams), its direct dictionaries and arrays one by one."""
     import pikepdf
 
     if isinstance(value, pikepdf.Object) and value.is_indirect:
         return out.copy_foreign(value)
     if isinstance(value, pikepdf.Dictionary):
-        return pikepdf.Dictionary({k: _clone(out, v) for k, v in value.items()})
+        return pikepdf.Dictionary({k: _copy_resource(out, v) for k, v in value.items()})
     if isinstance(value, pikepdf.Array):
-        return pikepdf.Array([_clone(out, v) for v in value])
+        return pikepdf.Array([_copy_resource(out, v) for v in value])
     return value
 
 
-class Bibliography:
-    """The bibliography's typeset pieces, open: each page read once, each list item found once by where it is.
-    Shared by every list composed in one call (`compose_all`)."""
+def _clone(out: Any, value: Any, depth: int = 0) -> Any:
+    """A dictionary, array or simple object of another PDF, copied into `out` as a new object of its own (no
+    reference into the other PDF stays: qpdf's foreign copies keep the whole source alive while `out` is open)."""
+    import pikepdf
 
-    def __init__(self, pieces: Sequence[bytes]) -> None:
-        self.pieces = [_open(piece) for piece in pieces]
-        self._pages: dict[tuple[int, int], _Page] = {}
-        self._items: dict[tuple[int, int], list[tuple[Any, list[int]]]] = {}  # (piece, page) -> [(LI, MCIDs)]
-        self._indexed: set[int] = set()
-        self._drawn: dict[tuple[int, int, int], tuple[bytes, bytes, Any, dict[str, dict[str, Any]]]
-                          | NotComposable] = {}
-        self._shared: dict[Any, Any] = {}
+    if depth > 20 or isinstance(value, pikepdf.Stream):
+        raise NotComposable("a stream or a deep object graph in an entry's links or structure")
+    copied: Any
+    if isinstance(value, pikepdf.Dictionary):
+        copied = pikepdf.Dictionary({k: _clone(out, v, depth + 1) for k, v in value.items()})
+    elif isinstance(value, pikepdf.Array):
+        copied = pikepdf.Array([_clone(out, v, depth + 1) for v in value])
+    else:
+        return value
+    return out.make_indirect(copied) if value.is_indirect else copied
 
-    def close(self) -> None:
-        for piece in self.pieces:
-            piece.close()
 
-    def page(self, piece: int, index: int) -> _Page:
-        """A page's sequences, each made content to copy at once (`drawn`); their instructions are then let go,
-        so a worker can keep the whole bibliography for its next lists."""
-        if (piece, index) not in self._pages:
-            page = self._pages[piece, index] = _read_page(self.pieces[piece].pages[index])
+@dataclass
+class _Read:
+    """What was read of a piece of the bibliography, kept while it is closed and opened again: its pages'
+    sequences (made content to copy), its list items (object numbers, MCIDs) by page."""
+
+    pages: dict[int, _Page] = field(default_factory=dict)
+    drawn: dict[tuple[int, int], tuple[bytes, bytes, bytes, dict[str, dict[str, Any]]] | NotComposable] = \
+        field(default_factory=dict)
+    items: dict[int, list[tuple[tuple[int, int], list[int]]]] | None = None
+
+
+class _Piece:
+    """One typeset piece of the bibliography, open while the entries on its pages are moved: each page read once
+    (its sequences made content to copy, their instructions then let go) and its list items found once, even
+    over several openings (`read`)."""
+
+    def __init__(self, pdf: Any, number: int, shared: dict[Any, Any], read: _Read | None = None) -> None:
+        self.pdf = pdf
+        self.number = number
+        self._shared = shared  # equal states, tags and resource sets kept once, across pieces
+        self.read = read or _Read()
+        self._pages = self.read.pages
+        self._drawn = self.read.drawn
+
+    def page(self, index: int) -> _Page:
+        if index not in self._pages:
+            page = self._pages[index] = _read_page(self.pdf.pages[index])
             for mcid, sequence in page.sequences.items():
                 try:
-                    self.drawn(piece, index, mcid)
+                    self._drawn[index, mcid] = self._draw(index, sequence)
                 except NotComposable as why:
-                    self._drawn[piece, index, mcid] = why
+                    self._drawn[index, mcid] = why
                 sequence.instructions = []
                 sequence.state = self._shared.setdefault(("state", sequence.state.ctm), _State(sequence.state.ctm))
-        return self._pages[piece, index]
+        return self._pages[index]
 
-    def drawn(self, piece: int, index: int, mcid: int) -> tuple[bytes, bytes, Any, dict[str, dict[str, Any]]]:
-        """A sequence as content to copy, read once: the graphics state it is drawn in and its body (between its
-        BDC and EMC) as bytes whose resource names are those of the composed parts, its BDC instruction, and the
-        resources it uses ({category: {name: object of the piece}})."""
-        import pikepdf
-
-        key = (piece, index, mcid)
-        if key not in self._drawn:
-            sequence = self._pages[piece, index].sequences[mcid]
-            resources = self.pieces[piece].pages[index].obj.get("/Resources")
-            used: dict[str, dict[str, Any]] = {}
-
-            def renamed(item: Any) -> Any:
-                operands, operator = list(item.operands), str(item.operator)
-                if operator in _RESOURCE_OPERAND and operands:
-                    category, at = _RESOURCE_OPERAND[operator]
-                    name = operands[at]
-                    value = _get(_get(resources, category), str(name)) if isinstance(name, pikepdf.Name) else None
-                    if value is not None:  # else a device colour space: not a resource
-                        new = (f"/LR{piece}{category[1]}{value.objgen[0]}" if value.is_indirect else
-                               f"/LR{piece}{category[1]}{index}" + re.sub(r"[^A-Za-z0-9.]", "", str(name)[1:]))
-                        used.setdefault(category, {})[new] = (piece, index, str(name))
-                        operands[at] = pikepdf.Name(new)
-                return pikepdf.ContentStreamInstruction(operands, pikepdf.Operator(operator))
-
-            body = sequence.instructions
-            if sum(str(i.operator) == "q" for i in body) != sum(str(i.operator) == "Q" for i in body):
-                raise NotComposable("a marked-content sequence saves and restores the state unevenly")
-            state = pikepdf.unparse_content_stream([renamed(i) for i in sequence.state.instructions()])
-            drawn = pikepdf.unparse_content_stream([renamed(i) for i in body[1:-1]])
-            tag, properties = body[0].operands
-            if set(properties.keys()) != {"/MCID"}:
-                raise NotComposable("a marked-content sequence with properties besides its MCID")
-            # Shared when equal (most sequences of a page are drawn in the same state, with the same resources).
-            self._drawn[key] = (self._shared.setdefault(state, state + b"\n"), drawn + b"\n",
-                                self._shared.setdefault(str(tag), str(tag).encode()),
-                                self._shared.setdefault(repr(sorted((k, sorted(v.items())) for k, v in used.items())),
-                                                        used))
-        found = self._drawn[key]
+    def drawn(self, index: int, mcid: int) -> tuple[bytes, bytes, bytes, dict[str, dict[str, Any]]]:
+        """A sequence as content to copy: the graphics state it is drawn in and its body (between its BDC and EMC)
+        as bytes whose resource names are those of the composed parts, its tag, and the resources it uses
+        ({category: {new name: (piece, page, name in the piece)}})."""
+        self.page(index)
+        found = self._drawn[index, mcid]
         if isinstance(found, NotComposable):
             raise found
         return found
 
+    def _draw(self, index: int, sequence: _Sequence) -> tuple[bytes, bytes, bytes, dict[str, dict[str, Any]]]:
+        import pikepdf
+
+        resources = self.pdf.pages[index].obj.get("/Resources")
+        used: dict[str, dict[str, Any]] = {}
+
+        def renamed(item: Any) -> Any:
+            operands, operator = list(item.operands), str(item.operator)
+            if operator in _RESOURCE_OPERAND and operands:
+                category, at = _RESOURCE_OPERAND[operator]
+                name = operands[at]
+                value = _get(_get(resources, category), str(name)) if isinstance(name, pikepdf.Name) else None
+                if value is not None:  # else a device colour space: not a resource
+                    new = (f"/LR{self.number}{category[1]}{value.objgen[0]}" if value.is_indirect else
+                           f"/LR{self.number}{category[1]}{index}" + re.sub(r"[^A-Za-z0-9.]", "", str(name)[1:]))
+                    used.setdefault(category, {})[new] = (self.number, index, str(name))
+                    operands[at] = pikepdf.Name(new)
+            return pikepdf.ContentStreamInstruction(operands, pikepdf.Operator(operator))
+
+        body = sequence.instructions
+        if sum(str(i.operator) == "q" for i in body) != sum(str(i.operator) == "Q" for i in body):
+            raise NotComposable("a marked-content sequence saves and restores the state unevenly")
+        tag, properties = body[0].operands
+        if set(properties.keys()) != {"/MCID"}:
+            raise NotComposable("a marked-content sequence with properties besides its MCID")
+        state = pikepdf.unparse_content_stream([renamed(i) for i in sequence.state.instructions()])
+        drawn = pikepdf.unparse_content_stream([renamed(i) for i in body[1:-1]])
+        # Shared when equal (most sequences of a page are drawn in the same state, with the same resources).
+        return (self._shared.setdefault(state, state + b"\n"), drawn + b"\n",
+                self._shared.setdefault(str(tag), str(tag).encode()),
+                self._shared.setdefault(repr(sorted((k, sorted(v.items())) for k, v in used.items())), used))
+
     def item(self, place: Place) -> tuple[Any, list[int]]:
         """The LI element of the entry at `place` (the one whose every text baseline lies in its box), its MCIDs."""
-        if place.piece not in self._indexed:
-            self._indexed.add(place.piece)
-            source = self.pieces[place.piece]
-            index = {p.obj.objgen: i for i, p in enumerate(source.pages)}
+        if self.read.items is None:
+            items: dict[int, list[tuple[tuple[int, int], list[int]]]] = {}
+            index = {p.obj.objgen: i for i, p in enumerate(self.pdf.pages)}
 
             def walk(element: Any) -> None:
                 for kid in _kids(element):
@@ -334,26 +355,84 @@ class Bibliography:
                         continue
                     content = _content(kid, None)
                     pages = {index.get(p, -1) for p, _ in content}
-                    if len(pages) == 1 and -1 not in pages:  # an item over two pages is never composed
-                        self._items.setdefault((place.piece, pages.pop()), []).append(
-                            (kid, [m for _, m in content]))
+                    if len(pages) == 1 and -1 not in pages and kid.is_indirect:  # never over two pages
+                        items.setdefault(pages.pop(), []).append((kid.objgen, [m for _, m in content]))
 
-            walk(_get(source.Root, "/StructTreeRoot"))
-        page = self.page(place.piece, place.page)
-        for element, mcids in self._items.get((place.piece, place.page), []):
+            walk(_get(self.pdf.Root, "/StructTreeRoot"))
+            self.read.items = items
+        page = self.page(place.page)
+        for objgen, mcids in self.read.items.get(place.page, []):
             ys = [page.sequences[m].y if m in page.sequences else None for m in mcids]
             if ys and all(y is not None and place.box[1] <= y <= place.box[3] for y in ys):
-                return element, mcids
+                return self.pdf.get_object(objgen), mcids
         raise NotComposable(f"no list item of the bibliography at {place}")
 
 
-def compose(skeleton: bytes, slots: dict[str, tuple[int, tuple[float, float, float, float]]],
-            order: Sequence[str], bibliography: Bibliography, places: dict[str, Place]) -> bytes:
-    """The skeleton (a tagged, compacted list part whose items are empty boxes, `order` their ids) with each
-    entry's content moved in from the bibliography's pieces. `slots`: id -> (skeleton page, its box)."""
-    with _open(skeleton) as out:
-        _compose(out, bibliography, slots, order, places)
-        return _save(out)
+def compose_all(skeletons: Sequence[tuple[bytes, dict[str, tuple[int, tuple[float, float, float, float]]],
+                                          Sequence[str]]],
+                pieces: Sequence[bytes], places: dict[str, Place]) -> list[bytes | NotComposable]:
+    """Each skeleton (a tagged, compacted list part whose items are empty boxes; with where its entries' boxes are,
+    id -> (page, box), and its entries' ids in order) with its entries' content moved in from the bibliography's
+    pieces; or why it cannot be. Lists are composed a group at a time (about GROUP_ENTRIES entries: an entry moved
+    in holds about 20 KB in qpdf until its list is written); for each group the pieces are opened one at a time,
+    and what was read of a piece is kept for the next group (a bibliography held open whole cost about 40 MB at
+    1,000 entries)."""
+    results: list[bytes | NotComposable] = []
+    shared: dict[Any, Any] = {}
+    read: dict[int, _Read] = {}
+    group: list[tuple[bytes, dict[str, tuple[int, tuple[float, float, float, float]]], Sequence[str]]] = []
+    for number, skeleton in enumerate(skeletons):
+        group.append(skeleton)
+        if number == len(skeletons) - 1 or sum(len(s[2]) for s in group) + len(skeletons[number + 1][2]) \
+                > GROUP_ENTRIES:
+            results += _compose_group(group, pieces, places, shared, read)
+            group = []
+    return results
+
+
+GROUP_ENTRIES = 400
+
+
+def _compose_group(skeletons: Sequence[tuple[bytes, dict[str, tuple[int, tuple[float, float, float, float]]],
+                                             Sequence[str]]],
+                   pieces: Sequence[bytes], places: dict[str, Place], shared: dict[Any, Any],
+                   read: dict[int, _Read]) -> list[bytes | NotComposable]:
+    targets: list[_Target | NotComposable] = []
+    for skeleton, slots, order in skeletons:
+        try:
+            targets.append(_Target(skeleton, slots, order, places))
+        except NotComposable as why:
+            targets.append(why)
+    wanted: dict[int, dict[int, list[tuple[int, str]]]] = {}  # piece -> page -> [(target, entry)]
+    for number, target in enumerate(targets):
+        if isinstance(target, _Target):
+            for entry_id in target.order:
+                place = places[entry_id]
+                wanted.setdefault(place.piece, {}).setdefault(place.page, []).append((number, entry_id))
+    for piece_number in sorted(wanted):
+        with _open(pieces[piece_number]) as pdf:
+            piece = _Piece(pdf, piece_number, shared, read.setdefault(piece_number, _Read()))
+            for page_index in sorted(wanted[piece_number]):
+                for number, entry_id in wanted[piece_number][page_index]:
+                    target = targets[number]
+                    if isinstance(target, _Target):
+                        try:
+                            target.add(entry_id, piece)
+                        except NotComposable as why:
+                            target.close()
+                            targets[number] = why
+    results: list[bytes | NotComposable] = []
+    for target in targets:
+        if isinstance(target, _Target):
+            try:
+                results.append(target.finish(pieces))
+            except NotComposable as why:
+                results.append(why)
+            finally:
+                target.close()
+        else:
+            results.append(target)
+    return results
 
 
 def _list_items(root: Any) -> list[Any]:
@@ -371,43 +450,57 @@ def _list_items(root: Any) -> list[Any]:
     return found
 
 
-def _compose(out: Any, sources: Bibliography, slots: dict[str, tuple[int, tuple[float, float, float, float]]],
-             order: Sequence[str], places: dict[str, Place]) -> None:
-    import pikepdf
+class _Target:
+    """A list being composed: its skeleton, open, taking its entries one at a time in any order."""
 
-    root = _get(out.Root, "/StructTreeRoot")
-    tree = _get(root, "/ParentTree")
-    if tree is None or "/Kids" in tree or "/Nums" not in tree:
-        raise NotComposable("the skeleton's parent tree is not a flat number tree")
-    targets = _list_items(root)
-    if len(targets) != len(order):
-        raise NotComposable(f"{len(targets)} list items in the skeleton for {len(order)} entries")
-    nums = dict(_number_tree(tree))
-    next_key = max([int(root.get("/ParentTreeNextKey", 0)), *[k + 1 for k in nums]])
-    added: dict[int, list[bytes]] = {}  # skeleton page -> the content to add to it
-    used: dict[int, dict[str, dict[str, Any]]] = {}  # skeleton page -> its new resources, as objects of a piece
-    copies: dict[str, Any] = {}  # resource name -> its copy in `out`
-    cm = pikepdf.Operator("cm")
+    def __init__(self, skeleton: bytes, slots: dict[str, tuple[int, tuple[float, float, float, float]]],
+                 order: Sequence[str], places: dict[str, Place]) -> None:
+        self.out = _open(skeleton)
+        self.root = _get(self.out.Root, "/StructTreeRoot")
+        self.tree = _get(self.root, "/ParentTree")
+        if self.tree is None or "/Kids" in self.tree or "/Nums" not in self.tree:
+            self.close()
+            raise NotComposable("the skeleton's parent tree is not a flat number tree")
+        items = _list_items(self.root)
+        if len(items) != len(order) or not all(name in slots for name in order):
+            self.close()
+            raise NotComposable(f"{len(items)} list items in the skeleton for {len(order)} entries")
+        self.order = list(order)
+        self.items = dict(zip(order, items, strict=True))
+        self.slots = slots
+        self.places = places
+        self.nums = dict(_number_tree(self.tree))
+        self.next_key = max([int(self.root.get("/ParentTreeNextKey", 0)), *[k + 1 for k in self.nums]])
+        self.added: dict[int, list[bytes]] = {}  # skeleton page -> the content to add to it
+        self.used: dict[int, dict[str, dict[str, Any]]] = {}  # skeleton page -> its new resources
+        self.copies: dict[str, Any] = {}  # resource name -> its copy in `out`
 
-    for target, entry_id in zip(targets, order, strict=True):
-        page_index, box = slots[entry_id]
-        place = places[entry_id]
-        cut = places.get(CUT_PREFIX + entry_id)
+    def close(self) -> None:
+        self.out.close()
+
+    def add(self, entry_id: str, piece: _Piece) -> None:
+        """Move the entry in from its page of `piece` (open)."""
+        import pikepdf
+
+        out = self.out
+        page_index, box = self.slots[entry_id]
+        place = self.places[entry_id]
+        cut = self.places.get(CUT_PREFIX + entry_id)
         bottom = cut.box[1] if cut is not None else place.box[3]
         if abs((box[2] - box[0]) - (place.box[2] - place.box[0])) > 0.01 or \
                 abs((box[3] - box[1]) - (bottom - place.box[1])) > 0.01:
             raise NotComposable(f"entry {entry_id}: its box in the skeleton is not its box in the bibliography")
         dx, dy = box[0] - place.box[0], box[1] - place.box[1]
-        source = sources.page(place.piece, place.page)
+        source = piece.page(place.page)
         if not source.safe:
             raise NotComposable("the bibliography's page paints outside marked content")
-        item, mcids = sources.item(place)
+        item, mcids = piece.item(place)
         page = out.pages[page_index].obj
         if "/StructParents" not in page:
-            page.StructParents = next_key
-            nums[next_key] = out.make_indirect(pikepdf.Array())
-            next_key += 1
-        holders = nums[int(page.StructParents)]
+            page.StructParents = self.next_key
+            self.nums[self.next_key] = out.make_indirect(pikepdf.Array())
+            self.next_key += 1
+        holders = self.nums[int(page.StructParents)]
         if not isinstance(holders, pikepdf.Array):
             raise NotComposable("a page's parent-tree entry is not an array")
 
@@ -420,49 +513,63 @@ def _compose(out: Any, sources: Bibliography, slots: dict[str, tuple[int, tuple[
         start = len(holders)
         renumber = {mcid: start + i for i, mcid in enumerate(kept)}
         ctm = source.sequences[kept[0]].state.ctm
-        content = added.setdefault(page_index, [])
-        page_used = used.setdefault(page_index, {})
+        cm = pikepdf.Operator("cm")
+        content = self.added.setdefault(page_index, [])
+        page_used = self.used.setdefault(page_index, {})
         move = (b"q\n" + pikepdf.unparse_content_stream([pikepdf.ContentStreamInstruction(list(ctm), cm),
                                                           pikepdf.ContentStreamInstruction([1, 0, 0, 1, dx, dy], cm)])
                 + b"\n")
         for mcid in kept:
             if source.sequences[mcid].state.ctm != ctm:
                 raise NotComposable(f"entry {entry_id} is drawn in two coordinate systems")
-            state, body, opening, resources_used = sources.drawn(place.piece, place.page, mcid)
-            content += [move, state, opening, b" <</MCID %d>> BDC\n" % renumber[mcid], body, b"EMC\nQ\n"]
+            state, body, tag, resources_used = piece.drawn(place.page, mcid)
+            content += [move, state, tag, b" <</MCID %d>> BDC\n" % renumber[mcid], body, b"EMC\nQ\n"]
             for category, names in resources_used.items():
                 page_used.setdefault(category, {}).update(names)
 
         # Structure: the skeleton's item takes the entry's elements that hold kept content; links take copies of
         # their annotations, moved as their text was.
         shift = (ctm[0] * dx + ctm[2] * dy, ctm[1] * dx + ctm[3] * dy)
-        copying = _StructureCopy(out, page, shift, renumber, nums, next_key)
+        target = self.items[entry_id]
+        copying = _StructureCopy(out, page, shift, renumber, self.nums, self.next_key)
         if not copying.copy(item, target):
             raise NotComposable(f"entry {entry_id}: nothing kept")
-        next_key = copying.next_key
+        self.next_key = copying.next_key
         for mcid in range(start, start + len(kept)):
             holders.append(copying.owners[mcid])
 
-    for page_index, content in added.items():
-        page = out.pages[page_index].obj
-        contents = page.Contents
-        data = b"\n".join(s.read_bytes() for s in contents) if isinstance(contents, pikepdf.Array) \
-            else contents.read_bytes()
-        page.Contents = out.make_stream(b"q\n" + data + b"\nQ\n" + b"".join(content))
-        resources = page.get("/Resources")
-        if resources is None:
-            page.Resources = resources = pikepdf.Dictionary()
-        for category, names in used[page_index].items():
-            if category not in resources:
-                resources[category] = pikepdf.Dictionary()
-            for name, value in names.items():
-                if name not in copies:
-                    piece, index, original = value
-                    found = sources.pieces[piece].pages[index].obj.Resources[category][original]
-                    copies[name] = _clone(out, found)
-                resources[category][name] = copies[name]
-    tree.Nums = pikepdf.Array([v for key in sorted(nums) for v in (key, nums[key])])
-    root.ParentTreeNextKey = next_key
+    def finish(self, pieces: Sequence[bytes]) -> bytes:
+        """The composed part. The resources its entries use (fonts, mostly) are copied now, a piece at a time: held
+        by every list at once while the pieces are read, they were most of the memory."""
+        import pikepdf
+
+        out = self.out
+        wanted: dict[int, dict[str, tuple[str, int, str]]] = {}  # piece -> new name -> (category, page, name)
+        for names_by_category in self.used.values():
+            for category, names in names_by_category.items():
+                for name, (number, index, original) in names.items():
+                    wanted.setdefault(number, {})[name] = (category, index, original)
+        for number, names in sorted(wanted.items()):
+            with _open(pieces[number]) as pdf:
+                for name, (category, index, original) in sorted(names.items()):
+                    self.copies[name] = _copy_resource(out, pdf.pages[index].obj.Resources[category][original])
+        for page_index, content in self.added.items():
+            page = out.pages[page_index].obj
+            contents = page.Contents
+            data = b"\n".join(s.read_bytes() for s in contents) if isinstance(contents, pikepdf.Array) \
+                else contents.read_bytes()
+            page.Contents = out.make_stream(b"q\n" + data + b"\nQ\n" + b"".join(content))
+            resources = page.get("/Resources")
+            if resources is None:
+                page.Resources = resources = pikepdf.Dictionary()
+            for category, names in self.used[page_index].items():
+                if category not in resources:
+                    resources[category] = pikepdf.Dictionary()
+                for name in names:
+                    resources[category][name] = self.copies[name]
+        self.tree.Nums = pikepdf.Array([v for key in sorted(self.nums) for v in (key, self.nums[key])])
+        self.root.ParentTreeNextKey = self.next_key
+        return _save(out)
 
 
 @dataclass

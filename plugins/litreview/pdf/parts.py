@@ -237,26 +237,28 @@ def _compose_lists(lists: Sequence[tuple[Job, str, dict[str, float]]], pieces: S
                    places: dict[str, list[float]], config: Settings) -> list[tuple[Typeset, float]]:
     """In a worker: chapter PDFs' reference lists made of the bibliography's typeset entries (pdf/compose.py).
 
-    WeasyPrint lays each list out as a skeleton (each entry an empty box of its height) and its entries are moved in.
-    The bibliography's pages are read once for all. A list that cannot be composed is typeset."""
+    WeasyPrint lays each list out as a skeleton (each entry an empty box of its height), then the entries are moved
+    in, the bibliography read one piece at a time for all lists. A list that cannot be composed is typeset."""
     import resource
 
-    from .compose import Bibliography, NotComposable, Place
+    from .compose import NotComposable, Place, compose_all
+    from .join import compact_structure, part_info
 
-    bibliography = Bibliography(pieces)
     found = {name: Place(int(v[0]), int(v[1]), (v[2], v[3], v[4], v[5])) for name, v in places.items()}
+    skeletons = [_skeleton(job, key, heights, config) if config.tagged else None for job, key, heights in lists]
+    release_memory()
+    # an untagged PDF has no marked content to find an entry's text by: its lists are typeset
+    made: list[bytes | NotComposable] = (
+        compose_all([(compact_structure(s[0]), s[1], s[2]) for s in skeletons if s is not None], pieces, found)
+        if config.tagged else [NotComposable("untagged")] * len(lists))
     results = []
-    try:
-        for job, key, heights in lists:
-            try:
-                if not config.tagged:  # an untagged PDF has no marked content to find an entry's text by
-                    raise NotComposable("untagged")
-                result = _composed(job, key, heights, config, bibliography, found)
-            except NotComposable:
-                result, _ = _render(job, config, key)
-            results.append((result, resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024))
-    finally:
-        bibliography.close()
+    for (job, key, _), skeleton, pdf in zip(lists, skeletons, made, strict=True):
+        if skeleton is not None and isinstance(pdf, bytes):
+            info = part_info(pdf)
+            result = Typeset(pdf, skeleton[3], skeleton[4], False, key, info.pages, info.dests, composed=True)
+        else:
+            result, _ = _render(job, config, key)
+        results.append((result, resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024))
     release_memory()
     return results
 
@@ -285,17 +287,6 @@ def _skeleton(job: Job, key: str, heights: dict[str, float], config: Settings
                                                config.page_size, config.stylesheets, config.allow_network,
                                                job.extra_css, config.tagged, bytes.fromhex(key)[:16], pick)
     return pdf, slots, order, warnings, refused
-
-
-def _composed(job: Job, key: str, heights: dict[str, float], config: Settings, bibliography: Any,
-              places: dict[str, Any]) -> Typeset:
-    from .compose import compose
-    from .join import compact_structure, part_info
-
-    pdf, slots, order, warnings, refused = _skeleton(job, key, heights, config)
-    composed = compose(compact_structure(pdf), slots, order, bibliography, places)
-    info = part_info(composed)
-    return Typeset(composed, warnings, refused, False, key, info.pages, info.dests, composed=True)
 
 
 def _render_in_pieces(split: ReferenceSplit, job: Job, config: Settings, key: str, wanted: set[str],
