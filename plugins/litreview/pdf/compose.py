@@ -390,7 +390,7 @@ def compose_all(skeletons: Sequence[tuple[bytes, dict[str, tuple[int, tuple[floa
     return results
 
 
-GROUP_ENTRIES = 400
+GROUP_ENTRIES = 200
 
 
 def _compose_group(skeletons: Sequence[tuple[bytes, dict[str, tuple[int, tuple[float, float, float, float]]],

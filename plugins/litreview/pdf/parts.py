@@ -233,60 +233,35 @@ def _measure(pages: Sequence[Any], wanted: set[str], piece: int, places: dict[st
                 places[name] = [piece, index, *(float(v) for v in box[:4])]
 
 
-def _compose_lists(lists: Sequence[tuple[Job, str, dict[str, float]]], pieces: Sequence[bytes],
+def _compose_lists(lists: Sequence[tuple[Job, str, Typeset]], pieces: Sequence[bytes],
                    places: dict[str, list[float]], config: Settings) -> list[tuple[Typeset, float]]:
-    """In a worker: chapter PDFs' reference lists made of the bibliography's typeset entries (pdf/compose.py).
-
-    WeasyPrint lays each list out as a skeleton (each entry an empty box of its height), then the entries are moved
-    in, the bibliography read one piece at a time for all lists. A list that cannot be composed is typeset."""
+    """In a fresh worker: chapter PDFs' reference lists made of the bibliography's typeset entries (pdf/compose.py),
+    from each list's skeleton (typeset before as a part of its own: each entry an empty box of its height, the
+    boxes' places kept). Only pikepdf works here, the bibliography read one piece at a time. A list that cannot be
+    composed is typeset."""
     import resource
 
-    from .compose import NotComposable, Place, compose_all
-    from .join import compact_structure, part_info
+    from .compose import NotComposable, Place, compose_all, entries
+    from .join import part_info
 
     found = {name: Place(int(v[0]), int(v[1]), (v[2], v[3], v[4], v[5])) for name, v in places.items()}
-    skeletons = [_skeleton(job, key, heights, config) if config.tagged else None for job, key, heights in lists]
-    release_memory()
-    # an untagged PDF has no marked content to find an entry's text by: its lists are typeset
-    made: list[bytes | NotComposable] = (
-        compose_all([(compact_structure(s[0]), s[1], s[2]) for s in skeletons if s is not None], pieces, found)
-        if config.tagged else [NotComposable("untagged")] * len(lists))
+    wanted = []
+    for job, _, skeleton in lists:
+        order = [entry_id for entry_id, _ in entries(job.document)]
+        slots = {name: (int(v[1]), (v[2], v[3], v[4], v[5])) for name, v in skeleton.places.items() if name in order}
+        wanted.append((skeleton.pdf, slots, order))
+    made: list[bytes | NotComposable] = compose_all(wanted, pieces, found)
     results = []
-    for (job, key, _), skeleton, pdf in zip(lists, skeletons, made, strict=True):
-        if skeleton is not None and isinstance(pdf, bytes):
+    for (job, key, skeleton), pdf in zip(lists, made, strict=True):
+        if isinstance(pdf, bytes):
             info = part_info(pdf)
-            result = Typeset(pdf, skeleton[3], skeleton[4], False, key, info.pages, info.dests, composed=True)
+            result = Typeset(pdf, skeleton.warnings, skeleton.refused, False, key, info.pages, info.dests,
+                             composed=True)
         else:
             result, _ = _render(job, config, key)
         results.append((result, resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024))
     release_memory()
     return results
-
-
-def _skeleton(job: Job, key: str, heights: dict[str, float], config: Settings
-              ) -> tuple[bytes, dict[str, tuple[int, tuple[float, float, float, float]]], list[str], list[str],
-                         list[str]]:
-    """The list's skeleton PDF, where its entries' boxes are (id -> page, box), its entries' ids in order, and
-    WeasyPrint's warnings and refused URLs. Each list is its own document, as when typeset (in one document, a
-    list after the first would start higher: the body's margin is only on the first page)."""
-    from . import export
-    from .compose import entries, skeleton_document
-
-    order = [entry_id for entry_id, _ in entries(job.document)]
-    slots: dict[str, tuple[int, tuple[float, float, float, float]]] = {}
-
-    def pick(pages: Sequence[Any]) -> Sequence[Any]:
-        for index, page in enumerate(pages):
-            for name in order:
-                box = page.anchors.get(name)
-                if box is not None and name not in slots:
-                    slots[name] = (index, (box[0], box[1], box[2], box[3]))
-        return pages
-
-    pdf, warnings, refused = export.render_pdf(skeleton_document(job.document, heights), config.site_dir,
-                                               config.page_size, config.stylesheets, config.allow_network,
-                                               job.extra_css, config.tagged, bytes.fromhex(key)[:16], pick)
-    return pdf, slots, order, warnings, refused
 
 
 def _render_in_pieces(split: ReferenceSplit, job: Job, config: Settings, key: str, wanted: set[str],
@@ -422,8 +397,11 @@ class Typesetter:
 
     def compose(self, lists: Sequence[tuple[Job, dict[str, float]]], bibliography: Typeset) -> Batch:
         """Chapter PDFs' reference lists made of the bibliography's typeset entries (`lists`: each list's job and
-        its entries' heights): from the cache, else all in one call ahead of the queued parts (it reads the
-        bibliography's pages once; the other workers go on with the chapters)."""
+        its entries' heights), from the cache, else: each list's skeleton is typeset as a part of its own (cached
+        too, ahead of the queued parts; this waits for them), then all lists are composed in one call, in a fresh
+        worker (pikepdf only: its memory adds little to the others')."""
+        from .compose import skeleton_document
+
         jobs = [job for job, _ in lists]
         keys = [hashlib.sha256(f"composed|{job_key(job, self.config)}|{bibliography.key}".encode()).hexdigest()[:32]
                 for job in jobs]
@@ -438,14 +416,25 @@ class Typesetter:
                 todo.append(i)
         if not todo:
             return batch
+        skeletons = self.start([Job(f"skeleton of {jobs[i].name}", skeleton_document(jobs[i].document, lists[i][1]),
+                                    jobs[i].extra_css, entries=True) for i in todo], urgent=True).results()
+        chosen = [(i, s) for i, s in zip(todo, skeletons, strict=True) if s.pdf and not s.piece_sizes]
+        for i in sorted(set(todo) - {i for i, _ in chosen}):  # a list long enough to be typeset in pieces
+            if self._pool is None:
+                batch.finish(i, *_render(jobs[i], self.config, keys[i]))
+            else:
+                batch.running[self._pool.submit(_render, jobs[i], self.config, keys[i])] = i
+        if not chosen:
+            return batch
         pieces = bibliography.pieces
-        arguments = ([(jobs[i], keys[i], lists[i][1]) for i in todo], [pieces] if isinstance(pieces, bytes) else pieces,
+        arguments = ([(jobs[i], keys[i], s) for i, s in chosen], [pieces] if isinstance(pieces, bytes) else pieces,
                      bibliography.places, self.config)
         if self._pool is None:
-            for i, (result, peak) in zip(todo, _compose_lists(*arguments), strict=True):
+            for (i, _), (result, peak) in zip(chosen, _compose_lists(*arguments), strict=True):
                 batch.finish(i, result, peak)
         else:
-            batch.running[self._pool.submit(_compose_lists, *arguments, urgent=True)] = todo
+            batch.running[self._pool.submit(_compose_lists, *arguments, urgent=True, fresh=True)] = \
+                [i for i, _ in chosen]
         return batch
 
     def typeset(self, jobs: Sequence[Job]) -> list[Typeset]:

@@ -69,21 +69,31 @@ class WorkerPool:
         self._processes.append(process)
         return process
 
-    def submit(self, function: Callable[..., Any], *args: Any, urgent: bool = False) -> Future[Any]:
-        """Run `function(*args)` in a worker: calls in the order submitted, urgent ones before the others."""
+    def submit(self, function: Callable[..., Any], *args: Any, urgent: bool = False,
+               fresh: bool = False) -> Future[Any]:
+        """Run `function(*args)` in a worker: calls in the order submitted, urgent ones before the others.
+        `fresh`: in a process that has run nothing before (one is started if need be), so that the call's memory
+        does not add to what earlier calls left there."""
         future: Future[Any] = Future()
-        self._tasks.put((0 if urgent else 1, next(self._order), (future, function, args)))
+        self._tasks.put((0 if urgent else 1, next(self._order), (future, function, args, fresh)))
         return future
 
     def _feed(self, process: subprocess.Popen[bytes]) -> None:
         alive = True
+        used = False
         while (task := self._tasks.get()[2]) is not None:
-            future, function, args = task
+            future, function, args, fresh = task
             if not future.set_running_or_notify_cancel():
                 continue
+            if fresh and used and alive:
+                self._end(process)
+                process = self._start()
+                self.renewed += 1
+                used = False
             if not alive:
                 future.set_exception(RuntimeError("a PDF worker process stopped"))
                 continue
+            used = True
             assert process.stdin is not None and process.stdout is not None
             try:
                 call = pickle.dumps((function, args), protocol=pickle.HIGHEST_PROTOCOL)
@@ -107,6 +117,7 @@ class WorkerPool:
                 self._end(process)
                 process = self._start()
                 self.renewed += 1
+                used = False
             if ok:
                 future.set_result(value)
             else:
