@@ -108,3 +108,25 @@ def test_a_call_that_cannot_be_sent_fails_alone() -> None:
         assert pool.submit(operator.add, 1, 2).result(timeout=60) == 3
     finally:
         pool.shutdown()
+
+
+def test_a_fresh_call_runs_in_a_process_that_ran_nothing_before() -> None:
+    """The composing of the chapter PDFs' lists asks for a fresh process, so that its memory does not add to what
+    typesetting left in a worker."""
+    pool = WorkerPool(1)
+    try:
+        first = pool.submit(os.getpid).result(timeout=60)
+        assert pool.submit(os.getpid).result(timeout=60) == first
+        fresh = pool.submit(os.getpid, fresh=True).result(timeout=60)
+        assert fresh != first and pool.renewed == 1
+        assert pool.submit(loaded, "operator").result(timeout=60) is not None  # the fresh worker goes on serving
+        assert pool.submit(os.getpid).result(timeout=60) == fresh
+        started = WorkerPool(1)
+        try:  # a process that ran nothing is fresh already: none is started for the call
+            pid = started.submit(os.getpid, fresh=True).result(timeout=60)
+            assert started.renewed == 0 and pid != os.getpid()
+        finally:
+            started.shutdown()
+    finally:
+        pool.shutdown()
+    assert all(p.returncode == 0 for p in pool._processes)
