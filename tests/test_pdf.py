@@ -415,8 +415,9 @@ def test_bibliography_on_paper_has_no_per_entry_downloads(tmp_path: Path) -> Non
 
 
 def test_worker_processes_write_the_same_pdfs(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    """Typeset in worker processes (parts, contents, page numbers, chapter PDFs joined there) or in the build's own
-    process: the same bytes, and the workers are gone when the build ends."""
+    """Typeset in worker processes (parts, contents, page numbers, chapter PDFs' lists composed in two calls,
+    chapter PDFs joined there) or in the build's own process: the same bytes, and the workers are gone when the
+    build ends."""
     import litreview.pdf.parts as parts
 
     pools: list[parts.WorkerPool] = []
@@ -431,15 +432,19 @@ def test_worker_processes_write_the_same_pdfs(tmp_path: Path, monkeypatch: pytes
     for workers in (1, 2):
         root = tmp_path / f"workers{workers}"
         root.mkdir()
-        pdf_site(root, workers=workers)
+        write_site(root, {"index.md": "# Start\n\nText [@a].\n\n## Part\n\nMore [@b].\n",
+                          "second.md": "# Second\n\nOnly [@b].\n", "refs.md": "# References\n\n<!-- bibliography -->\n"},
+                   BIB, options={"pdf": {"enabled": True, "workers": workers}, "cache_dir": ".cache/litreview"},
+                   nav=["index.md", "second.md", "refs.md"])
         monkeypatch.setattr(parts, "POOL_MIN_HTML", 0 if workers > 1 else 10**12)
+        monkeypatch.setattr(parts, "COMPOSE_CALL_ENTRIES", 1)  # with workers, the two lists in two calls
         result = build_site(root)
         assert result.litreview_warnings == []
         assert all(p.returncode == 0 for pool in pools for p in pool._processes)  # the workers are gone
         outputs.append({p.relative_to(result.site).as_posix(): p.read_bytes()
                         for p in sorted(result.site.rglob("*.pdf"))})
         assert len(pools) == workers - 1  # one pool for the whole PDF, only when there are workers
-    assert sorted(outputs[0]) == ["pdf/index.pdf", "pdf/refs.pdf", "review.pdf"]
+    assert sorted(outputs[0]) == ["pdf/index.pdf", "pdf/refs.pdf", "pdf/second.pdf", "review.pdf"]
     assert outputs[0] == outputs[1]
 
 

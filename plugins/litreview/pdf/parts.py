@@ -26,6 +26,8 @@ POOL_MIN_HTML = 300_000
 RENEW_MB = 100
 # A reference list of twice this many entries or more is typeset this many at a time (_render_in_pieces).
 PIECE_ENTRIES = 150
+# The chapter PDFs' composed lists are made in one call per this many entries, at most one per worker.
+COMPOSE_CALL_ENTRIES = 6000
 
 
 @dataclass(frozen=True)
@@ -368,8 +370,11 @@ class Typesetter:
             self._pool.shutdown()
             self._pool = None
 
+    def _workers(self) -> int:
+        return self.config.workers or os.cpu_count() or 1
+
     def _pool_for(self, jobs: Sequence[Job]) -> WorkerPool | None:
-        workers = min(self.config.workers or os.cpu_count() or 1, len(jobs))
+        workers = min(self._workers(), len(jobs))
         if self._pool is None and workers > 1 and sum(len(j.document) for j in jobs) >= POOL_MIN_HTML:
             # Fresh processes (pdf/workers.py): no state of the host is inherited.
             self._pool = WorkerPool(workers, RENEW_MB)
@@ -398,8 +403,8 @@ class Typesetter:
     def compose(self, lists: Sequence[tuple[Job, dict[str, float]]], bibliography: Typeset) -> Batch:
         """Chapter PDFs' reference lists made of the bibliography's typeset entries (`lists`: each list's job and
         its entries' heights), from the cache, else: each list's skeleton is typeset as a part of its own (cached
-        too, ahead of the queued parts; this waits for them), then all lists are composed in one call, in a fresh
-        worker (pikepdf only: its memory adds little to the others')."""
+        too, ahead of the queued parts; this waits for them), then the lists are composed in one call per worker,
+        each in a fresh worker process (pikepdf only: its memory adds little to the others')."""
         from .compose import skeleton_document
 
         jobs = [job for job, _ in lists]
@@ -427,14 +432,28 @@ class Typesetter:
         if not chosen:
             return batch
         pieces = bibliography.pieces
-        arguments = ([(jobs[i], keys[i], s) for i, s in chosen], [pieces] if isinstance(pieces, bytes) else pieces,
-                     bibliography.places, self.config)
+        pieces = [pieces] if isinstance(pieces, bytes) else pieces
         if self._pool is None:
+            arguments = ([(jobs[i], keys[i], s) for i, s in chosen], pieces, bibliography.places, self.config)
             for (i, _), (result, peak) in zip(chosen, _compose_lists(*arguments), strict=True):
                 batch.finish(i, result, peak)
-        else:
+            return batch
+        # The lists wait for the whole bibliography, so in a long review they stand between it and the last page:
+        # one call per COMPOSE_CALL_ENTRIES entries (up to one per worker), the lists shared out by their number
+        # of entries. Each call reads the bibliography's pages again, so a shorter review is composed in one.
+        total = sum(len(s.places) for _, s in chosen)
+        calls: list[list[tuple[int, Typeset]]] = [
+            [] for _ in range(max(1, min(len(chosen), self._workers(), total // COMPOSE_CALL_ENTRIES)))]
+        sizes = [0] * len(calls)
+        for i, skeleton in sorted(chosen, key=lambda c: -len(c[1].places)):
+            smallest = sizes.index(min(sizes))
+            calls[smallest].append((i, skeleton))
+            sizes[smallest] += len(skeleton.places)
+        for call in calls:
+            call.sort()
+            arguments = ([(jobs[i], keys[i], s) for i, s in call], pieces, bibliography.places, self.config)
             batch.running[self._pool.submit(_compose_lists, *arguments, urgent=True, fresh=True)] = \
-                [i for i, _ in chosen]
+                [i for i, _ in call]
         return batch
 
     def typeset(self, jobs: Sequence[Job]) -> list[Typeset]:
