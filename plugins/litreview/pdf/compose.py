@@ -271,6 +271,8 @@ class _Read:
     drawn: dict[tuple[int, int], tuple[bytes, bytes, bytes, dict[str, dict[str, Any]]] | NotComposable] = \
         field(default_factory=dict)
     items: dict[int, list[tuple[tuple[int, int], list[int]]]] | None = None
+    # page -> (lowest and highest baseline, object number, MCIDs) of each list item whose every sequence has text
+    spans: dict[int, list[tuple[float, float, tuple[int, int], list[int]]]] = field(default_factory=dict)
 
 
 class _Piece:
@@ -315,8 +317,11 @@ class _Piece:
         used: dict[str, dict[str, Any]] = {}
 
         def renamed(item: Any) -> Any:
-            operands, operator = list(item.operands), str(item.operator)
-            if operator in _RESOURCE_OPERAND and operands:
+            operator = str(item.operator)
+            if operator not in _RESOURCE_OPERAND:
+                return item
+            operands = list(item.operands)
+            if operands:
                 category, at = _RESOURCE_OPERAND[operator]
                 name = operands[at]
                 value = _get(_get(resources, category), str(name)) if isinstance(name, pikepdf.Name) else None
@@ -360,10 +365,16 @@ class _Piece:
 
             walk(_get(self.pdf.Root, "/StructTreeRoot"))
             self.read.items = items
-        page = self.page(place.page)
-        for objgen, mcids in self.read.items.get(place.page, []):
-            ys = [page.sequences[m].y if m in page.sequences else None for m in mcids]
-            if ys and all(y is not None and place.box[1] <= y <= place.box[3] for y in ys):
+        if place.page not in self.read.spans:
+            page = self.page(place.page)
+            spans = []
+            for objgen, mcids in self.read.items.get(place.page, []):
+                ys = [page.sequences[m].y if m in page.sequences else None for m in mcids]
+                if ys and None not in ys:
+                    spans.append((min(ys), max(ys), objgen, mcids))  # type: ignore[type-var]
+            self.read.spans[place.page] = spans
+        for low, high, objgen, mcids in self.read.spans[place.page]:
+            if place.box[1] <= low and high <= place.box[3]:
                 return self.pdf.get_object(objgen), mcids
         raise NotComposable(f"no list item of the bibliography at {place}")
 
@@ -421,6 +432,10 @@ def _compose_group(skeletons: Sequence[tuple[bytes, dict[str, tuple[int, tuple[f
                         except NotComposable as why:
                             target.close()
                             targets[number] = why
+            # The resources (fonts, mostly) the group's lists now use from this piece, copied while it is open.
+            for target in targets:
+                if isinstance(target, _Target):
+                    target.take_resources(piece_number, pdf)
     results: list[bytes | NotComposable] = []
     for target in targets:
         if isinstance(target, _Target):
@@ -538,21 +553,25 @@ class _Target:
         for mcid in range(start, start + len(kept)):
             holders.append(copying.owners[mcid])
 
+    def take_resources(self, number: int, pdf: Any) -> None:
+        """Copy the resources the entries added so far use from piece `number` (`pdf`, open) into the list."""
+        for names_by_category in self.used.values():
+            for category, names in names_by_category.items():
+                for name, (piece, index, original) in sorted(names.items()):
+                    if piece == number and name not in self.copies:
+                        self.copies[name] = _copy_resource(self.out,
+                                                           pdf.pages[index].obj.Resources[category][original])
+
     def finish(self, pieces: Sequence[bytes]) -> bytes:
-        """The composed part. The resources its entries use (fonts, mostly) are copied now, a piece at a time: held
-        by every list at once while the pieces are read, they were most of the memory."""
+        """The composed part; the resources its entries use are copied from any piece not taken from yet."""
         import pikepdf
 
         out = self.out
-        wanted: dict[int, dict[str, tuple[str, int, str]]] = {}  # piece -> new name -> (category, page, name)
-        for names_by_category in self.used.values():
-            for category, names in names_by_category.items():
-                for name, (number, index, original) in names.items():
-                    wanted.setdefault(number, {})[name] = (category, index, original)
-        for number, names in sorted(wanted.items()):
+        missing = sorted({piece for names_by_category in self.used.values() for names in names_by_category.values()
+                          for name, (piece, _, _) in names.items() if name not in self.copies})
+        for number in missing:
             with _open(pieces[number]) as pdf:
-                for name, (category, index, original) in sorted(names.items()):
-                    self.copies[name] = _copy_resource(out, pdf.pages[index].obj.Resources[category][original])
+                self.take_resources(number, pdf)
         for page_index, content in self.added.items():
             page = out.pages[page_index].obj
             contents = page.Contents
