@@ -23,6 +23,10 @@ def rewritten(html: str, url: str = "index.html", split: bool = False) -> str:
     ('<a href="#">top</a>', "<a >top</a>"),
     ('<a href="">empty</a>', "<a >empty</a>"),
     ('<input name="q">', '<input name="q">'),  # only links are anchors
+    # an entry's text id serves the site's tooltips; on paper it would be one more unused destination per entry
+    ('<li id="ref-a"><span class="lr-ref-text" id="ref-text-3">Doe</span></li>',
+     '<li id="index--ref-a"><span class="lr-ref-text">Doe</span></li>'),
+    ('<span class="note" id="ref-text-3">kept</span>', '<span class="note" id="index--ref-text-3">kept</span>'),
 ])
 def test_anchors_and_links_are_renamed_per_chapter(html: str, expected: str) -> None:
     assert rewritten(html) == expected

@@ -25,6 +25,9 @@ _BACKREFS = re.compile(r'<span class="lr-backrefs">.*?</span>', re.S)
 # quarter of the bibliography's typesetting time; the whole library's links stay when the site has an address.
 _ENTRY_FILES = re.compile(r' ?<span class="lr-entry-files">\(<a [^>]*>[^<]*</a>(?:, <a [^>]*>[^<]*</a>)*\)</span>')
 _LIBRARY = re.compile(r'<p class="lr-library">Download the whole library:(?: ·)?(?: <a [^>]*>[^<]*</a>(?: ·)?)*</p>\n?')
+# An entry's text carries an id for the site's tooltips (aria-describedby); nothing on paper links to it, and each
+# id is one more destination in every PDF that holds the entry (and a box of its own in a composed list's skeleton).
+_REF_TEXT_ID = re.compile(r'(<span class="lr-ref-text") id="ref-text-\d+"')
 _TIP = re.compile(r'<span class="lr-tip" role="tooltip"[^>]*>(?:<span class="lr-tip-entry">.*?</span>)*</span>', re.S)
 
 
@@ -110,6 +113,7 @@ def rewrite_page(page: PdfPage, slugs: dict[str, str], bib_slug: str | None, sit
     html = _BACKREFS.sub("", html)  # "back to the citation" arrows: nothing to click on paper (and costly to style)
     html = _BUTTON.sub(r"\1", html)  # sort buttons of table headers: plain header text on paper
     html = _ENTRY_FILES.sub("", html)
+    html = _REF_TEXT_ID.sub(r"\1", html)
     if not site_url:
         html = _LIBRARY.sub("", html)  # links to site files are plain text without site_url: nothing to download
     html = widen_tables(html)

@@ -88,8 +88,7 @@ def skeleton_document(chapter_document: str, heights: dict[str, float]) -> str:
     def item(m: re.Match[str]) -> str:
         inner = m.group(0)[m.group(0).index(">") + 1:]
         anchors = "".join(f'<div id="{found}"></div>' for found in re.findall(r'\sid="([^"]*)"', inner))
-        return (f'<li id="{m.group(1)}" style="height: {heights[m.group(1)]!r}px; list-style: none; '
-                f'padding: 0; border: 0">{anchors}</li>')
+        return f'<li id="{m.group(1)}" class="lr-slot" style="height: {heights[m.group(1)]!r}px">{anchors}</li>'
 
     return _LIST.sub(lambda found: found.group(1) + _ITEM.sub(item, found.group(2)) + found.group(3),
                      chapter_document)
