@@ -368,9 +368,10 @@ class _Piece:
             page = self.page(place.page)
             spans = []
             for objgen, mcids in self.read.items.get(place.page, []):
-                ys = [page.sequences[m].y if m in page.sequences else None for m in mcids]
-                if ys and None not in ys:
-                    spans.append((min(ys), max(ys), objgen, mcids))  # type: ignore[type-var]
+                found = [page.sequences[m].y if m in page.sequences else None for m in mcids]
+                ys = [y for y in found if y is not None]
+                if ys and len(ys) == len(found):
+                    spans.append((min(ys), max(ys), objgen, mcids))
             self.read.spans[place.page] = spans
         for low, high, objgen, mcids in self.read.spans[place.page]:
             if place.box[1] <= low and high <= place.box[3]:

@@ -23,6 +23,7 @@ from .assemble import (
     TocEntry,
     assemble,
     chapter_document,
+    forget_rewritten,
     front_document,
     references_document,
     stamp_document,
@@ -307,6 +308,7 @@ def write_pdf(pages: Sequence[PdfPage], meta: PdfMeta, bib_slug: str | None, sit
             _keep_joined(cache_dir, book_key, join([front.pdf, *(c.pieces for c in chapters)], [s.pdf for s in stamp],
                                                    front.pages, outside, front.pages), target)
 
+    forget_rewritten()
     messages: list[str] = []
     for result in [*chapters, *ref_parts.values(), front, *stamp]:
         messages += refusal_messages(result.refused, pages, site_dir) + [f"PDF: {m}" for m in result.warnings]
