@@ -1,7 +1,6 @@
 """The PDF's single HTML document, assembled from the final page HTML: pure string work, no WeasyPrint."""
 from __future__ import annotations
 
-import functools
 import posixpath
 import re
 from collections.abc import Sequence
@@ -109,20 +108,6 @@ def rewrite_page(page: PdfPage, slugs: dict[str, str], bib_slug: str | None, sit
     `split`: the page is typeset on its own, so a link to another page (or to the bibliography) is written as
     `lr-dest:NAME` and becomes a link into the joined PDF when the parts are joined (pdf/join.py).
     """
-    # A build rewrites each page for its chapter and again for the contents (a third of the PDF step's own time
-    # when one chapter was edited): the last pages' results are kept.
-    return _rewrite_page(page, tuple(slugs.items()), bib_slug, site_url, split)
-
-
-def forget_rewritten() -> None:
-    """Let go of the pages rewritten by this build (a server's next build has other pages)."""
-    _rewrite_page.cache_clear()
-
-
-@functools.lru_cache(maxsize=512)
-def _rewrite_page(page: PdfPage, slug_items: tuple[tuple[str, str], ...], bib_slug: str | None, site_url: str,
-                  split: bool) -> str:
-    slugs = dict(slug_items)
     html = _HEADERLINK.sub("", page.html)
     html = _TIP.sub("", html)
     html = _BACKREFS.sub("", html)  # "back to the citation" arrows: nothing to click on paper (and costly to style)
@@ -269,12 +254,14 @@ def references_document(page: PdfPage, slugs: dict[str, str], bib_slug: str | No
                      f"{body}</section>")
 
 
-def toc_entries(pages: Sequence[PdfPage], bib_slug: str | None, site_url: str = "") -> list[tuple[int, str, str]]:
-    """(level, title, named destination) of the contents, in order; page numbers come after typesetting."""
+def toc_entries(pages: Sequence[PdfPage], bib_slug: str | None, site_url: str = "",
+                rewritten: Sequence[str] | None = None) -> list[tuple[int, str, str]]:
+    """(level, title, named destination) of the contents, in order; page numbers come after typesetting.
+    `rewritten`: each page's chapter document (`chapter_document`), when the caller has them already."""
     slugs = {p.url: p.slug for p in pages}
     entries = []
-    for page in pages:
-        html = rewrite_page(page, slugs, bib_slug, site_url, split=True)
+    for i, page in enumerate(pages):
+        html = rewritten[i] if rewritten is not None else rewrite_page(page, slugs, bib_slug, site_url, split=True)
         entries.append((1, chapter_title(page), f"ch-{page.slug}"))
         entries += [(2, _text(text), hid) for hid, text in _H2.findall(html) if _text(text)]
     return entries

@@ -23,7 +23,6 @@ from .assemble import (
     TocEntry,
     assemble,
     chapter_document,
-    forget_rewritten,
     front_document,
     references_document,
     stamp_document,
@@ -255,7 +254,8 @@ def write_pdf(pages: Sequence[PdfPage], meta: PdfMeta, bib_slug: str | None, sit
             where.update({name: body + index for name, index in chapter.dests.items()})
             body += chapter.pages
         toc = [TocEntry(level, title, dest, where[dest] + 1)
-               for level, title, dest in toc_entries(pages, bib_slug, meta.site_url) if dest in where]
+               for level, title, dest in toc_entries(pages, bib_slug, meta.site_url, [j.document for j in jobs])
+               if dest in where]
         runs = [(first, min(first + STAMP_RUN, body)) for first in range(0, body, STAMP_RUN)]
         # The chapter PDFs' page numbers too, for the lengths their composed lists will have (their skeletons' page
         # counts): typeset beside the contents instead of after the lists.
@@ -308,7 +308,6 @@ def write_pdf(pages: Sequence[PdfPage], meta: PdfMeta, bib_slug: str | None, sit
             _keep_joined(cache_dir, book_key, join([front.pdf, *(c.pieces for c in chapters)], [s.pdf for s in stamp],
                                                    front.pages, outside, front.pages), target)
 
-    forget_rewritten()
     messages: list[str] = []
     for result in [*chapters, *ref_parts.values(), front, *stamp]:
         messages += refusal_messages(result.refused, pages, site_dir) + [f"PDF: {m}" for m in result.warnings]
