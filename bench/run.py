@@ -54,6 +54,7 @@ def _tree_rss_mb(root: int) -> float:
     """Resident memory of `root` and every process under it now (Linux /proc; 0 elsewhere)."""
     parents: dict[int, int] = {}
     rss: dict[int, int] = {}
+    sizes: dict[int, int] = {}
     for entry in os.scandir("/proc") if os.path.isdir("/proc") else ():
         if not entry.name.isdigit():
             continue
@@ -63,9 +64,16 @@ def _tree_rss_mb(root: int) -> float:
         except OSError:
             continue
         pid = int(entry.name)
-        parents[pid], rss[pid] = int(fields[1]), int(fields[21])
+        parents[pid], rss[pid], sizes[pid] = int(fields[1]), int(fields[21]), int(fields[20])
+    # A child with its parent's very address space (same virtual and resident size) is a fork or vfork that has not
+    # yet run its program (`ctypes.util.find_library`, which WeasyPrint's import calls, runs ldconfig and gcc so):
+    # its pages are its parent's, counted once.
+    forks = {pid for pid, parent in parents.items()
+             if parent in rss and (rss[pid], sizes[pid]) == (rss[parent], sizes[parent])}
     children: dict[int, list[int]] = {}
     for pid, parent in parents.items():
+        if pid in forks:
+            rss[pid] = 0
         children.setdefault(parent, []).append(pid)
     todo, total = [root], 0
     while todo:

@@ -401,7 +401,9 @@ def compose_all(skeletons: Sequence[tuple[bytes, dict[str, tuple[int, tuple[floa
     return results
 
 
-GROUP_ENTRIES = 200
+# Each group opens every piece of the bibliography once (about 3 ms each): at M, 400 composed in 0.8 of the time of
+# 200 for 7 MB more at the peak of the composing worker (800: 0.73, 22 MB more).
+GROUP_ENTRIES = 400
 
 
 def _compose_group(skeletons: Sequence[tuple[bytes, dict[str, tuple[int, tuple[float, float, float, float]]],

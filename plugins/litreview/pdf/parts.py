@@ -178,9 +178,15 @@ def _call_and_release(function: Callable[..., bytes], *args: Any) -> bytes:
 
 @functools.cache
 def _libc() -> Any:
+    """The C library, for malloc_trim. glibc's by its soname first: `ctypes.util.find_library` runs `ldconfig` and
+    the C compiler in subprocesses, a fork of each fresh worker (its memory counted twice while it lasts)."""
     import ctypes
     import ctypes.util
 
+    try:
+        return ctypes.CDLL("libc.so.6")
+    except OSError:
+        pass
     name = ctypes.util.find_library("c")
     try:
         return ctypes.CDLL(name) if name else None
