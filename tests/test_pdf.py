@@ -496,6 +496,54 @@ def test_a_long_reference_list_typeset_in_pieces_fills_the_same_pages(tmp_path: 
     assert {f"refs--ref-{k}" for k in keys} <= set(reader.named_destinations)
 
 
+def test_a_citation_added_types_one_piece_of_the_bibliography_again(tmp_path: Path,
+                                                                     monkeypatch: pytest.MonkeyPatch) -> None:
+    """Each piece of a long bibliography is cached by its own content: a citation added in one chapter changes
+    one entry's "Cited in" line, so one piece is typeset again, the others come from the cache, and the PDFs are
+    the bytes a cold build in another folder writes."""
+    import litreview.pdf.parts as parts
+
+    keys = [f"k{i:02d}" for i in range(60)]
+    bib = "".join(bib_entry(k, "Outcomes of treatment " + "in a long series of patients " * (4 + i % 5),
+                            f"Author{i}, A.", doi=f"10.1000/{k}") for i, k in enumerate(keys))
+    monkeypatch.setattr(parts, "PIECE_ENTRIES", 8)
+    typeset: list[str] = []
+    real = parts._typeset_piece
+
+    def counted(split: object, document: str, *args: object) -> object:
+        typeset.append(document)
+        return real(split, document, *args)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(parts, "_typeset_piece", counted)
+    pages = {"index.md": "# Start\n\n" + " ".join(f"[@{k}]" for k in keys) + "\n",
+             "second.md": "# Second\n\nAs shown [@k05].\n", "refs.md": "# References\n\n<!-- bibliography -->\n"}
+    edited = dict(pages, **{"second.md": "# Second\n\nAs shown [@k05] and [@k40].\n"})
+    outputs = []
+    for name in ("warm", "cold"):
+        root = tmp_path / name
+        root.mkdir()
+        write_site(root, pages if name == "warm" else edited, bib,
+                   options={"pdf": {"enabled": True}, "cache_dir": ".cache"}, nav=["index.md", "second.md", "refs.md"])
+        if name == "warm":
+            assert build_site(root).litreview_warnings == []
+            first = [d for d in typeset if "lr-bibliography" in d]
+            assert len(first) >= 5  # the bibliography in pieces
+            typeset.clear()
+            (root / "docs" / "second.md").write_text(edited["second.md"], encoding="utf-8")
+        result = build_site(root)
+        assert result.litreview_warnings == []
+        if name == "warm":
+            again = [d for d in typeset if "lr-bibliography" in d]
+            # Again: only the documents holding the entry cited anew (a piece's last page starts the next one,
+            # so two pieces can hold it), not the pieces before it, nor the attempts too short to cut
+            assert again and len(again) < len(first)
+            assert all('id="refs--ref-k40"' in d for d in again)
+        outputs.append({p.relative_to(result.site).as_posix(): p.read_bytes()
+                        for p in sorted(result.site.rglob("*.pdf"))})
+    assert outputs[0] == outputs[1]
+    assert "Second" in run("pdftotext", str(tmp_path / "warm" / "site" / "review.pdf"), "-").split("Author40")[1][:400]
+
+
 def test_numbered_lists_keep_their_numbers_on_paper(tmp_path: Path) -> None:
     """A chapter's own reference list shows the review's numbers (the chapter cites entry 2, its list says 2, not 1)
     and a list that starts at 3 (`<ol start="3">`) starts at 3: WeasyPrint reads neither `value` nor `start`."""
