@@ -12,7 +12,7 @@ from collections.abc import Callable, Sequence
 from concurrent.futures import FIRST_COMPLETED, Future, wait
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from ..jsonstore import mark_used
 from .assemble import ReferenceSplit
@@ -118,43 +118,57 @@ def job_key(job: Job, config: Settings) -> str:
     return digest.hexdigest()[:32]
 
 
+_T = TypeVar("_T")
+
+
 def is_cached(config: Settings, key: str) -> bool:
     """Whether the cache holds the part (without reading it: the progress line counts these in advance)."""
     return config.cache_dir is not None and all(
         (config.cache_dir / f"part-{key}.{suffix}").is_file() for suffix in ("pdf", "json"))
 
 
-def _cached(config: Settings, key: str) -> Typeset | None:
+def _load(config: Settings, stem: str, parse: Callable[[bytes, dict[str, Any]], _T]) -> _T | None:
+    """`parse(pdf, notes)` of the cache's `stem`.pdf and `stem`.json (both marked used), or None when it holds no
+    readable pair."""
     if config.cache_dir is None:
         return None
-    pdf, notes = config.cache_dir / f"part-{key}.pdf", config.cache_dir / f"part-{key}.json"
+    pdf, notes = config.cache_dir / f"{stem}.pdf", config.cache_dir / f"{stem}.json"
     try:
-        data = json.loads(notes.read_text(encoding="utf-8"))
-        result = Typeset(pdf.read_bytes(), [str(m) for m in data["warnings"]], [str(u) for u in data["refused"]],
-                         True, key, int(data["pages"]), {str(k): int(v) for k, v in data["dests"].items()},
-                         tuple(int(n) for n in data["pieces"]),
-                         {str(k): [float(x) for x in v] for k, v in data.get("places", {}).items()},
-                         bool(data.get("composed", False)))
+        found = parse(pdf.read_bytes(), json.loads(notes.read_text(encoding="utf-8")))
     except (OSError, ValueError, KeyError, TypeError):
         return None
     mark_used(pdf)
     mark_used(notes)
-    return result
+    return found
 
 
-def _store(config: Settings, result: Typeset) -> None:
+def _save(config: Settings, stem: str, pdf: bytes, notes: dict[str, Any]) -> None:
+    """Keep `stem`.pdf and `stem`.json in the cache (a cache that cannot be written is only slower)."""
     if config.cache_dir is None:
         return
     try:
         config.cache_dir.mkdir(parents=True, exist_ok=True)
-        (config.cache_dir / f"part-{result.key}.pdf").write_bytes(result.pdf)
-        (config.cache_dir / f"part-{result.key}.json").write_text(
-            json.dumps({"warnings": result.warnings, "refused": result.refused, "pages": result.pages,
-                        "dests": result.dests, "pieces": list(result.piece_sizes), "places": result.places,
-                        "composed": result.composed}, ensure_ascii=False),
-            encoding="utf-8")
+        (config.cache_dir / f"{stem}.pdf").write_bytes(pdf)
+        (config.cache_dir / f"{stem}.json").write_text(json.dumps(notes, ensure_ascii=False), encoding="utf-8")
     except OSError:
         pass
+
+
+def _cached(config: Settings, key: str) -> Typeset | None:
+    def parse(pdf: bytes, data: dict[str, Any]) -> Typeset:
+        return Typeset(pdf, [str(m) for m in data["warnings"]], [str(u) for u in data["refused"]],
+                       True, key, int(data["pages"]), {str(k): int(v) for k, v in data["dests"].items()},
+                       tuple(int(n) for n in data["pieces"]),
+                       {str(k): [float(x) for x in v] for k, v in data.get("places", {}).items()},
+                       bool(data.get("composed", False)))
+
+    return _load(config, f"part-{key}", parse)
+
+
+def _store(config: Settings, result: Typeset) -> None:
+    _save(config, f"part-{result.key}", result.pdf,
+          {"warnings": result.warnings, "refused": result.refused, "pages": result.pages, "dests": result.dests,
+           "pieces": list(result.piece_sizes), "places": result.places, "composed": result.composed})
 
 
 def release_memory() -> None:
@@ -215,7 +229,7 @@ def _render(job: Job, config: Settings, key: str) -> tuple[Typeset, float]:
                                                    config.tagged, bytes.fromhex(key)[:16], pick if wanted else None)
         pieces = [compact_structure(pdf) if config.tagged else pdf]
     else:
-        pieces, warnings, refused = _render_in_pieces(split, job, config, key, wanted, places)
+        pieces, warnings, refused = _render_in_pieces(split, job, config, wanted, places)
     info = part_info(pieces)
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     release_memory()
@@ -272,7 +286,7 @@ def _compose_lists(lists: Sequence[tuple[Job, str, Typeset]], pieces: Sequence[b
     return results
 
 
-def _render_in_pieces(split: ReferenceSplit, job: Job, config: Settings, key: str, wanted: set[str],
+def _render_in_pieces(split: ReferenceSplit, job: Job, config: Settings, wanted: set[str],
                       places: dict[str, list[float]]) -> tuple[list[bytes], list[str], list[str]]:
     """A chapter with a long reference list (the bibliography), typeset PIECE_ENTRIES entries at a time: a worker
     holds the layout of one piece, not of the whole list (at 1,000 entries, 360 MB). The pieces are joined with
@@ -351,32 +365,16 @@ def _typeset_piece(split: ReferenceSplit, document: str, extra: str, start: int,
 
 
 def _cached_piece(config: Settings, piece_key: str) -> _Piece | None:
-    if config.cache_dir is None:
-        return None
-    pdf, notes = config.cache_dir / f"piece-{piece_key}.pdf", config.cache_dir / f"piece-{piece_key}.json"
-    try:
-        data = json.loads(notes.read_text(encoding="utf-8"))
-        found: _Piece = (pdf.read_bytes(), [str(m) for m in data["warnings"]], [str(u) for u in data["refused"]],
-                         int(data["cut"]), {str(k): [float(x) for x in v] for k, v in data["places"].items()})
-    except (OSError, ValueError, KeyError, TypeError):
-        return None
-    mark_used(pdf)
-    mark_used(notes)
-    return found
+    def parse(pdf: bytes, data: dict[str, Any]) -> _Piece:
+        return (pdf, [str(m) for m in data["warnings"]], [str(u) for u in data["refused"]], int(data["cut"]),
+                {str(k): [float(x) for x in v] for k, v in data["places"].items()})
+
+    return _load(config, f"piece-{piece_key}", parse)
 
 
 def _store_piece(config: Settings, piece_key: str, piece: _Piece) -> None:
-    if config.cache_dir is None:
-        return
     pdf, warnings, refused, cut, mine = piece
-    try:
-        config.cache_dir.mkdir(parents=True, exist_ok=True)
-        (config.cache_dir / f"piece-{piece_key}.pdf").write_bytes(pdf)
-        (config.cache_dir / f"piece-{piece_key}.json").write_text(
-            json.dumps({"warnings": warnings, "refused": refused, "cut": cut, "places": mine}, ensure_ascii=False),
-            encoding="utf-8")
-    except OSError:
-        pass
+    _save(config, f"piece-{piece_key}", pdf, {"warnings": warnings, "refused": refused, "cut": cut, "places": mine})
 
 
 @dataclass
