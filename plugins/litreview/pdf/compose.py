@@ -19,7 +19,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from .join import MEASURE_PREFIX, _get, _is_element, _kids, _number_tree, _open, _save
+from .join import MEASURE_PREFIX, _get, _is_element, _kids, _number_tree, _open, _references, _save
 
 CUT_PREFIX = MEASURE_PREFIX  # id of an entry's "Cited in" line: where the chapter lists' version of the entry ends
 _LIST = re.compile(r'(<ol class="lr-references\b[^"]*"[^>]*>)(.*?)(</ol>)', re.S)
@@ -611,27 +611,30 @@ class _StructureCopy:
         import pikepdf
 
         kids: list[Any] = []  # in the source's order; an annotation's place held by the annotation itself
+        links: list[int] = []  # where in `kids` the object references (links' annotations) are
+        mcr, objr = _references()
         for kid in _kids(element):
-            if isinstance(kid, int) or (isinstance(kid, pikepdf.Dictionary) and kid.get("/Type") == "/MCR"):
+            kind = kid.get("/Type") if isinstance(kid, pikepdf.Dictionary) else None
+            if isinstance(kid, int) or kind == mcr:
                 mcid = kid if isinstance(kid, int) else int(kid.MCID)
                 if mcid in self.renumber:
                     kids.append(self.renumber[mcid])
                     self.owners[self.renumber[mcid]] = new
-            elif isinstance(kid, pikepdf.Dictionary) and kid.get("/Type") == "/OBJR":
+            elif kind == objr:
+                links.append(len(kids))
                 kids.append(kid)
             elif _is_element(kid):
                 child = self.out.make_indirect(pikepdf.Dictionary(Type=pikepdf.Name.StructElem, S=kid.S, P=new,
                                                                   Pg=self.page))
                 if self.copy(kid, child):
                     kids.append(child)
-        if all(isinstance(k, pikepdf.Dictionary) and k.get("/Type") == "/OBJR" for k in kids):
+        if len(links) == len(kids):
             return False  # nothing drawn is kept (a link of the "Cited in" line)
-        for i, kid in enumerate(kids):
-            if isinstance(kid, pikepdf.Dictionary) and kid.get("/Type") == "/OBJR":
-                link = _copy_annotation(self.out, kid.Obj, self.shift, self.page, self.next_key)
-                self.nums[self.next_key] = new
-                self.next_key += 1
-                kids[i] = pikepdf.Dictionary(Type=pikepdf.Name.OBJR, Obj=link, Pg=self.page)
+        for i in links:
+            link = _copy_annotation(self.out, kids[i].Obj, self.shift, self.page, self.next_key)
+            self.nums[self.next_key] = new
+            self.next_key += 1
+            kids[i] = pikepdf.Dictionary(Type=objr, Obj=link, Pg=self.page)
         for key, value in element.items():
             if key not in _ELEMENT_SKIP:
                 new[key] = _clone(self.out, value)

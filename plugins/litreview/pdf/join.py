@@ -11,6 +11,7 @@ the structure elements that point at it and the destinations into it stay one gr
 """
 from __future__ import annotations
 
+import functools
 import io
 import re
 from collections.abc import Callable, Iterator, Sequence
@@ -68,10 +69,23 @@ _PLAIN_SPAN_KEYS = {"/Type", "/S", "/P", "/Pg", "/K"}
 
 def _kids(item: Any) -> list[Any]:
     """A structure node's /K as a list (it may be one object, an array or absent)."""
+    kids = item.get("/K")
+    return list(kids) if isinstance(kids, _pikepdf().Array) else [] if kids is None else [kids]
+
+
+@functools.cache
+def _pikepdf() -> Any:
+    """pikepdf, imported on first use (the helpers below run for every structure element: tens of thousands of
+    times per part)."""
     import pikepdf
 
-    kids = item.get("/K")
-    return list(kids) if isinstance(kids, pikepdf.Array) else [] if kids is None else [kids]
+    return pikepdf
+
+
+@functools.cache
+def _references() -> tuple[Any, Any]:
+    """The names of marked-content and object references, made once."""
+    return _pikepdf().Name.MCR, _pikepdf().Name.OBJR
 
 
 def _kids_array(element: Any) -> Any:
@@ -85,10 +99,7 @@ def _kids_array(element: Any) -> Any:
 
 def _is_element(item: Any) -> bool:
     """A structure element (not a marked-content or object reference)."""
-    import pikepdf
-
-    return isinstance(item, pikepdf.Dictionary) and "/S" in item and item.get("/Type") not in (
-        pikepdf.Name.MCR, pikepdf.Name.OBJR)
+    return isinstance(item, _pikepdf().Dictionary) and "/S" in item and item.get("/Type") not in _references()
 
 
 def _save(pdf: Any) -> bytes:
@@ -117,29 +128,37 @@ def compact_structure(pdf: bytes) -> bytes:
         if root is None:
             return pdf
         moved: dict[tuple[tuple[int, int], int], Any] = {}  # (page, MCID) -> the element now holding it
+        span, mcr, objr = pikepdf.Name.Span, pikepdf.Name.MCR, pikepdf.Name.OBJR  # made once, compared often
+        dictionary, array = pikepdf.Dictionary, pikepdf.Array
 
-        def plain_span(item: Any) -> bool:
-            if item.get("/S") != pikepdf.Name.Span or not set(item.keys()) <= _PLAIN_SPAN_KEYS:
+        def plain_span(item: Any, kids: list[Any]) -> bool:
+            """`item` (an element, its kids `kids`) is a Span that carries nothing of its own."""
+            if item.get("/S") != span or not item.is_indirect or not set(item.keys()) <= _PLAIN_SPAN_KEYS:
                 return False
-            kids = _kids(item)
-            return item.is_indirect and all(
-                (isinstance(k, int) and item.get("/Pg") is not None) or _is_element(k)
-                or (isinstance(k, pikepdf.Dictionary) and k.get("/Type") == pikepdf.Name.MCR) for k in kids)
+            for kid in kids:
+                if isinstance(kid, int):
+                    if item.get("/Pg") is None:
+                        return False
+                elif not isinstance(kid, dictionary) or (kid.get("/Type") != mcr and not _is_element(kid)):
+                    return False
+            return True
 
-        def fold(element: Any) -> None:
+        def fold(element: Any, kids: list[Any]) -> None:
             page = element.get("/Pg")
             new: list[Any] = []
             changed = False
-            for kid in _kids(element):
-                if _is_element(kid):
-                    fold(kid)
-                    if plain_span(kid):
+            for kid in kids:
+                if isinstance(kid, int):  # a marked-content sequence on the element's page: most kids
+                    pass
+                elif _is_element(kid):
+                    grandkids = _kids(kid)
+                    fold(kid, grandkids)
+                    if plain_span(kid, grandkids := _kids(kid)):
                         span_page = kid.get("/Pg")
-                        for item in _kids(kid):
+                        for item in grandkids:
                             if isinstance(item, int):
                                 same = page is not None and page.objgen == span_page.objgen
-                                new.append(item if same else pikepdf.Dictionary(
-                                    Type=pikepdf.Name.MCR, MCID=item, Pg=span_page))
+                                new.append(item if same else dictionary(Type=mcr, MCID=item, Pg=span_page))
                                 moved[(span_page.objgen, item)] = element
                             elif _is_element(item):
                                 item.P = element
@@ -149,17 +168,16 @@ def compact_structure(pdf: bytes) -> bytes:
                                 moved[(item.get("/Pg", span_page).objgen, int(item.MCID))] = element
                         changed = True
                         continue
-                elif (isinstance(kid, pikepdf.Dictionary) and kid.is_indirect
-                      and kid.get("/Type") == pikepdf.Name.OBJR):
-                    kid = pikepdf.Dictionary(dict(kid.items()))
+                elif isinstance(kid, dictionary) and kid.is_indirect and kid.get("/Type") == objr:
+                    kid = dictionary(dict(kid.items()))
                     changed = True
                 new.append(kid)
             if changed:
-                element.K = pikepdf.Array(new)
+                element.K = array(new)
 
         for top in _kids(root):
             if _is_element(top):
-                fold(top)
+                fold(top, _kids(top))
 
         # What the tree holds: WeasyPrint tags running heads as content of elements that are in no tree; a
         # screen reader never reaches them and PDF/UA wants them marked as what they are, pagination artifacts.
