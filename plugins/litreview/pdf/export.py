@@ -30,6 +30,7 @@ from .assemble import (
 )
 from .compose import NotComposable, Place, entries, list_heights, mark_cuts
 from .fetch import REFUSED, locate, make_fetcher
+from .numbers import SAMPLE
 
 PRINT_CSS = Path(__file__).resolve().parent / "print.css"
 # Messages about the machine rather than the content (a missing optional library, a font fallback): the
@@ -153,8 +154,6 @@ PART_CSS = ("@page { @bottom-center { content: none; } }\n"
             ".toc a::after { content: leader('. . ') attr(data-page); }\n")
 # A chapter PDF of more pages than this is joined in the build's own process once the workers have stopped.
 LONG_JOIN_PAGES = 30
-# Page numbers are typeset in runs of this many pages (each run a part), so no worker lays out hundreds at once.
-STAMP_RUN = 60
 STAMP_CSS = ("@page { @top-center { content: none; } @bottom-center { content: string(lr-stamp); } }\n"
              ".lr-stamp { string-set: lr-stamp content(text); visibility: hidden; height: 0; margin: 0;"
              " break-after: page; }\n.lr-stamp:last-child { break-after: auto; }\n")
@@ -246,8 +245,8 @@ def write_pdf(pages: Sequence[PdfPage], meta: PdfMeta, bib_slug: str | None, sit
         chapters = book_parts.results()
 
         # The numbered pages start after the cover and contents, so the contents' own length changes no page
-        # number: the contents and every set of page numbers are typeset at the same time, once, and before the
-        # reference lists still queued (they wait for nothing else).
+        # number: the contents are typeset once, ahead of the reference lists still queued (they wait for nothing
+        # else).
         where = {}
         body = 0
         for chapter in chapters:
@@ -256,28 +255,14 @@ def write_pdf(pages: Sequence[PdfPage], meta: PdfMeta, bib_slug: str | None, sit
         toc = [TocEntry(level, title, dest, where[dest] + 1)
                for level, title, dest in toc_entries(pages, bib_slug, meta.site_url, [j.document for j in jobs])
                if dest in where]
-        runs = [(first, min(first + STAMP_RUN, body)) for first in range(0, body, STAMP_RUN)]
-        # The chapter PDFs' page numbers too, for the lengths their composed lists will have (their skeletons' page
-        # counts): typeset beside the contents instead of after the lists.
-        expected = composed_batch.expected_pages if composed_batch is not None else {}
-        foreseen = sorted({chapters[i].pages + expected[j] for j, i in enumerate(composed) if j in expected}
-                          | {chapters[i].pages for i in range(len(pages)) if i not in ref_jobs}) \
-            if folder is not None else []
-        front_batch = typesetter.start([
-            parts.Job("contents", front_document(meta, toc), PART_CSS),
-            *(parts.Job(f"page numbers {a + 1}-{b}", stamp_document([f"{n} / {body}" for n in range(a + 1, b + 1)],
-                                                                    meta), STAMP_CSS) for a, b in runs),
-            *(_chapter_stamp(n, meta) for n in foreseen)],
-            urgent=True)
-        front, *stamp = front_batch.results()
-        stamps = dict(zip(foreseen, stamp[len(runs):], strict=True))
-        stamp = stamp[:len(runs)]
+        # The page numbers are drawn from one typeset sample (pdf/numbers.py), typeset beside the contents.
+        front, sample = typesetter.start([parts.Job("contents", front_document(meta, toc), PART_CSS),
+                                          parts.Job("page numbers", stamp_document([SAMPLE], meta), STAMP_CSS)],
+                                         urgent=True).results()
         ref_parts = dict(zip([i for i in ref_jobs if i not in composed], ref_batch.results(), strict=True))
         if composed_batch is not None:
             ref_parts.update(zip(composed, composed_batch.results(), strict=True))
         lengths = {i: chapters[i].pages + (ref_parts[i].pages if i in ref_parts else 0) for i in range(len(pages))}
-        wanted = sorted(set(lengths.values()) - set(stamps)) if folder is not None else []
-        stamps.update(zip(wanted, typesetter.start([_chapter_stamp(n, meta) for n in wanted]).results(), strict=True))
 
         # Chapter PDFs are joined in the workers while they run, except long ones (the bibliography's own PDF): a
         # join holds its pages' objects, and a worker's memory would add to them; those are joined here once the
@@ -288,9 +273,10 @@ def write_pdf(pages: Sequence[PdfPage], meta: PdfMeta, bib_slug: str | None, sit
             for i, page in enumerate(pages):
                 pieces = [chapters[i]] + ([ref_parts[i]] if i in ref_parts else [])
                 path = folder / f"{page.slug}.pdf"
-                key = _joined_key(pieces, [stamps[lengths[i]]], meta.site_url, pages)
+                labels = [f"{k} / {lengths[i]}" for k in range(1, lengths[i] + 1)]
+                key = _joined_key(pieces, sample, labels, meta.site_url, pages)
                 if not _reuse_joined(cache_dir, key, path):
-                    arguments = ([p.pieces for p in pieces], [stamps[lengths[i]].pdf], 0, outside)
+                    arguments = ([p.pieces for p in pieces], sample.pdf, labels, 0, outside)
                     pending.append((path, key, typesetter.call(join, *arguments) if lengths[i] <= LONG_JOIN_PAGES
                                     else functools.partial(join, *arguments)))
                 written_chapters.append(path)
@@ -303,15 +289,16 @@ def write_pdf(pages: Sequence[PdfPage], meta: PdfMeta, bib_slug: str | None, sit
             if not isinstance(joined, Future):
                 _keep_joined(cache_dir, key, joined(), path)
         total = front.pages + body
-        book_key = _joined_key([front, *chapters], stamp, meta.site_url, pages)
+        labels = [f"{n} / {body}" for n in range(1, body + 1)]
+        book_key = _joined_key([front, *chapters], sample, labels, meta.site_url, pages)
         if not _reuse_joined(cache_dir, book_key, target):
-            _keep_joined(cache_dir, book_key, join([front.pdf, *(c.pieces for c in chapters)], [s.pdf for s in stamp],
+            _keep_joined(cache_dir, book_key, join([front.pdf, *(c.pieces for c in chapters)], sample.pdf, labels,
                                                    front.pages, outside, front.pages), target)
 
     messages: list[str] = []
-    for result in [*chapters, *ref_parts.values(), front, *stamp]:
+    for result in [*chapters, *ref_parts.values(), front, sample]:
         messages += refusal_messages(result.refused, pages, site_dir) + [f"PDF: {m}" for m in result.warnings]
-    reused = all(r.reused for r in [*chapters, *ref_parts.values(), front, *stamp])
+    reused = all(r.reused for r in [*chapters, *ref_parts.values(), front, sample])
     progress.log.info(f"PDF: {len(jobs)}/{len(jobs)} chapters ({progress.reused} reused from the cache, "
                       f"{progress.done - progress.reused} typeset), joined {total} pages"
                       + (f" and {len(written_chapters)} chapter PDFs" if written_chapters else "")
@@ -319,18 +306,13 @@ def write_pdf(pages: Sequence[PdfPage], meta: PdfMeta, bib_slug: str | None, sit
     return Written(target, messages, reused, total, written_chapters, progress.worker_peak_mb)
 
 
-def _chapter_stamp(pages: int, meta: PdfMeta) -> parts.Job:
-    """The page numbers of a chapter PDF of this many pages."""
-    return parts.Job(f"page numbers {pages}", stamp_document([f"{k} / {pages}" for k in range(1, pages + 1)], meta),
-                     STAMP_CSS)
-
-
-def _joined_key(pieces: Sequence[parts.Typeset], stamp: Sequence[parts.Typeset], site_url: str,
+def _joined_key(pieces: Sequence[parts.Typeset], sample: parts.Typeset, labels: Sequence[str], site_url: str,
                 pages: Sequence[PdfPage]) -> str:
     """A joined PDF depends on its parts, its page numbers and where links outside it lead (site_url, urls)."""
-    digest = hashlib.sha256(b"joined-3")
-    for piece in [*pieces, *stamp]:
+    digest = hashlib.sha256(b"joined-4")
+    for piece in [*pieces, sample]:
         digest.update(piece.key.encode())
+    digest.update("|".join(labels).encode())
     digest.update(site_url.encode())
     for page in pages:
         digest.update(f"{page.slug}={page.url}".encode())

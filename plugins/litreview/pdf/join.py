@@ -20,6 +20,8 @@ from decimal import Decimal
 from typing import Any
 from urllib.parse import unquote
 
+from .numbers import stamp
+
 DEST_SCHEME = "lr-dest:"  # a link to a place in another part; resolved when the parts are joined
 # Ids litreview adds to measure where WeasyPrint put something (pdf/compose.py); never destinations of the PDF.
 MEASURE_PREFIX = "lr-cut--"
@@ -291,12 +293,12 @@ def _nowhere(name: str) -> str:
     return ""
 
 
-def join(parts: Sequence[bytes | Sequence[bytes]], stamp: Sequence[bytes] = (), stamp_from: int = 0,
-         outside: Callable[[str], str] = _nowhere, body_from: int = 0) -> bytes:
+def join(parts: Sequence[bytes | Sequence[bytes]], sample: bytes = b"", labels: Sequence[str] = (),
+         labels_from: int = 0, outside: Callable[[str], str] = _nowhere, body_from: int = 0) -> bytes:
     """One PDF of `parts` in order, its document information, XMP metadata and language from the first.
 
-    `stamp`: PDFs whose pages, in order, are drawn over the pages from `stamp_from` on as pagination artifacts
-    (page numbers, typeset in runs of pages).
+    `labels`: page numbers drawn over the pages from `labels_from` on as pagination artifacts, from `sample`, the
+    typeset footer of pdf/numbers.py.
     `body_from`: where the numbered pages start; the pages before it (cover, contents) are labelled i, ii...
     in the reader's page box and page `body_from` is labelled 1, as its printed number says.
     `outside`: the URL for an `lr-dest:` name that no part holds (empty: the link goes, its text stays).
@@ -317,10 +319,9 @@ def join(parts: Sequence[bytes | Sequence[bytes]], stamp: Sequence[bytes] = (), 
                 book.add(pdf, continues)
         book.finish()
         _resolve_links(book.pdf, set(book.dests), outside)
-        for run in stamp:
-            with _open(run) as numbers:
-                _stamp(book.pdf, numbers, stamp_from)
-                stamp_from += len(numbers.pages)
+        if labels:
+            with _open(sample) as numbers:
+                stamp(book.pdf, numbers, list(labels), labels_from)
         if body_from:
             book.pdf.Root.PageLabels = pikepdf.Dictionary(Nums=pikepdf.Array([
                 0, pikepdf.Dictionary(S=pikepdf.Name.r), body_from, pikepdf.Dictionary(S=pikepdf.Name.D)]))
@@ -495,26 +496,3 @@ def _outline_items(pdf: Any, offset: int) -> list[Any]:
             collected.append(converted)
         node = node.get("/Next")
     return collected
-
-
-def _stamp(book: Any, numbers: Any, start: int) -> None:
-    """Draw page i of `numbers` over page start+i, as a form XObject marked as a pagination artifact."""
-    import pikepdf
-
-    for i, source in enumerate(numbers.pages):
-        if start + i >= len(book.pages):
-            break
-        page = book.pages[start + i]
-        form = book.copy_foreign(source.as_form_xobject())
-        box = source.mediabox
-        # A landscape page (a wide table) under a portrait stamp: the page number stays centred at the bottom.
-        shift = (float(page.mediabox[2]) - float(page.mediabox[0])) - (float(box[2]) - float(box[0]))
-        form.Matrix = pikepdf.Array([1, 0, 0, 1, Decimal(str(round(shift / 2, 3))), 0])
-        resources = pikepdf.Dictionary(dict(page.obj.get("/Resources", pikepdf.Dictionary()).items()))
-        xobjects = pikepdf.Dictionary(dict(resources.get("/XObject", pikepdf.Dictionary()).items()))
-        xobjects.LrStamp = form
-        resources.XObject = xobjects
-        page.obj.Resources = resources
-        page.contents_add(pikepdf.Stream(book, b"q\n"), prepend=True)
-        page.contents_add(pikepdf.Stream(book, b"\nQ\n/Artifact <</Type /Pagination /Subtype /Footer>> BDC\n"
-                                               b"q /LrStamp Do Q\nEMC\n"))

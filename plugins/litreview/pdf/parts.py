@@ -478,13 +478,11 @@ class Typesetter:
                 self.progress.step(jobs[i], True)
             else:
                 todo.append(i)
-        batch.expected_pages.update({i: found.pages for i, found in enumerate(batch.found) if found is not None})
         if not todo:
             return batch
         skeletons = self.start([Job(f"skeleton of {jobs[i].name}", skeleton_document(jobs[i].document, lists[i][1]),
                                     jobs[i].extra_css, entries=True) for i in todo], urgent=True).results()
         chosen = [(i, s) for i, s in zip(todo, skeletons, strict=True) if s.pdf and not s.piece_sizes]
-        batch.expected_pages.update({i: skeleton.pages for i, skeleton in chosen})  # composing keeps the pages
         for i in sorted(set(todo) - {i for i, _ in chosen}):  # a list long enough to be typeset in pieces
             if self._pool is None:
                 batch.finish(i, *_render(jobs[i], self.config, keys[i]))
@@ -537,8 +535,6 @@ class Batch:
     keys: list[str]
     found: list[Typeset | None] = field(default_factory=list)
     running: dict[Future[Any], int | list[int]] = field(default_factory=dict)
-    # Composed lists: each one's page count, known from its skeleton before it is composed (Typesetter.compose)
-    expected_pages: dict[int, int] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         self.found = [None] * len(self.jobs)
