@@ -229,6 +229,8 @@ def write_pdf(pages: Sequence[PdfPage], meta: PdfMeta, bib_slug: str | None, sit
     with parts.Typesetter(config, progress) as typesetter:
         # The book's parts first; the chapter PDFs' reference lists queue behind them.
         book_parts = typesetter.start(jobs)
+        # The page numbers are drawn from one typeset sample of the footer (pdf/numbers.py).
+        numbers = typesetter.start([parts.Job("page numbers", stamp_document([SAMPLE], meta), STAMP_CSS)], urgent=True)
         composed: dict[int, dict[str, float]] = {}
         composed_batch: parts.Batch | None = None
         if source is not None:
@@ -246,7 +248,7 @@ def write_pdf(pages: Sequence[PdfPage], meta: PdfMeta, bib_slug: str | None, sit
 
         # The numbered pages start after the cover and contents, so the contents' own length changes no page
         # number: the contents are typeset once, ahead of the reference lists still queued (they wait for nothing
-        # else).
+        # else), and the chapter PDFs are joined while they are.
         where = {}
         body = 0
         for chapter in chapters:
@@ -255,10 +257,8 @@ def write_pdf(pages: Sequence[PdfPage], meta: PdfMeta, bib_slug: str | None, sit
         toc = [TocEntry(level, title, dest, where[dest] + 1)
                for level, title, dest in toc_entries(pages, bib_slug, meta.site_url, [j.document for j in jobs])
                if dest in where]
-        # The page numbers are drawn from one typeset sample (pdf/numbers.py), typeset beside the contents.
-        front, sample = typesetter.start([parts.Job("contents", front_document(meta, toc), PART_CSS),
-                                          parts.Job("page numbers", stamp_document([SAMPLE], meta), STAMP_CSS)],
-                                         urgent=True).results()
+        contents = typesetter.start([parts.Job("contents", front_document(meta, toc), PART_CSS)], urgent=True)
+        sample = numbers.result(0)
         ref_parts = dict(zip([i for i in ref_jobs if i not in composed], ref_batch.results(), strict=True))
         if composed_batch is not None:
             ref_parts.update(zip(composed, composed_batch.results(), strict=True))
@@ -283,6 +283,7 @@ def write_pdf(pages: Sequence[PdfPage], meta: PdfMeta, bib_slug: str | None, sit
         for path, key, joined in pending:
             if isinstance(joined, Future):
                 _keep_joined(cache_dir, key, joined.result(), path)
+        front = contents.result(0)
         # The workers stop before the book is joined here, so their memory does not add to the join's.
         typesetter.close()
         for path, key, joined in pending:
