@@ -415,19 +415,27 @@ def test_bibliography_on_paper_has_no_per_entry_downloads(tmp_path: Path) -> Non
 
 
 def test_worker_processes_write_the_same_pdfs(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    """Typeset in worker processes (parts, contents, page numbers, chapter PDFs' lists composed in two calls,
-    chapter PDFs joined there) or in the build's own process: the same bytes, and the workers are gone when the
-    build ends."""
+    """Typeset in worker processes (the book's chapters while MkDocs still builds the pages, then the contents,
+    page numbers, chapter PDFs' lists composed in two calls, chapter PDFs joined there) or in the build's own
+    process: the same bytes, and the workers are gone when the build ends."""
     import litreview.pdf.parts as parts
 
     pools: list[parts.WorkerPool] = []
+    taken: list[tuple[str, bool]] = []  # each part the PDF step asks for, and whether it was typeset ahead
 
     class Counted(parts.WorkerPool):
         def __init__(self, workers: int, renew_mb: float = 0) -> None:
             pools.append(self)
             super().__init__(workers, renew_mb)
 
+    start = parts.Typesetter.start
+
+    def spied(self: parts.Typesetter, jobs: list[parts.Job], urgent: bool = False) -> parts.Batch:
+        taken.extend((job.name, parts.job_key(job, self.config) in self._ahead) for job in jobs)
+        return start(self, jobs, urgent)
+
     monkeypatch.setattr(parts, "WorkerPool", Counted)
+    monkeypatch.setattr(parts.Typesetter, "start", spied)
     outputs = []
     for workers in (1, 2):
         root = tmp_path / f"workers{workers}"
@@ -444,6 +452,11 @@ def test_worker_processes_write_the_same_pdfs(tmp_path: Path, monkeypatch: pytes
         outputs.append({p.relative_to(result.site).as_posix(): p.read_bytes()
                         for p in sorted(result.site.rglob("*.pdf"))})
         assert len(pools) == workers - 1  # one pool for the whole PDF, only when there are workers
+        # With workers, every chapter of the book (the bibliography's measured part too) was typeset while the
+        # pages were built, and the PDF step took it from there; without, nothing was typeset ahead.
+        chapters = {name: ahead for name, ahead in taken if name.startswith("chapter ")}
+        assert chapters == {f"chapter {slug}": workers > 1 for slug in ("index", "second", "refs")}
+        taken.clear()
     assert sorted(outputs[0]) == ["pdf/index.pdf", "pdf/refs.pdf", "pdf/second.pdf", "review.pdf"]
     assert outputs[0] == outputs[1]
 

@@ -31,7 +31,8 @@ from .pageinfo import git_dates, git_epoch, how_to_cite, page_info_html
 from .sanitize import refuse_active_content, svg_refusal
 
 if TYPE_CHECKING:  # the PDF's code is imported only when a PDF is written
-    from .pdf.assemble import PdfPage
+    from .pdf.assemble import PdfMeta, PdfPage
+    from .pdf.export import Ahead
 
 log = logging.getLogger("mkdocs.plugins.litreview")
 
@@ -111,6 +112,7 @@ class LitReviewPlugin(BasePlugin[LitReviewConfig]):
         self._report(inputs.problems)
         self.nav: Navigation | None = None
         self.rendered: dict[str, PdfPage] = {}
+        self._ahead: Ahead | None = None
         self.dates = git_dates(self.root, self.docs_dir)
         self.living = LivingManager.create(self.config.living, self.root, config.config_file_path or "mkdocs.yml",
                                            title=self.config.pdf.title or config.site_name,
@@ -271,6 +273,16 @@ class LitReviewPlugin(BasePlugin[LitReviewConfig]):
         if self.config.warn_uncited:
             self._report(Problem(self.citations.bib.entries[k].location, f"entry '{k}' is never cited; cite it "
                                  "or remove it") for k in self.citations.uncited())
+        if self._pdf_wanted() and self.nav:  # the chapters are typeset as the pages are rendered (pdf/export.py)
+            from .citations.render import BIBLIOGRAPHY_MARKER
+            from .pdf.assemble import slug_for
+            from .pdf.export import start_ahead
+
+            pages = [(p.url, p.content or "") for p in self.nav.pages]
+            bib_slug = next((slug_for(url) for url, html in pages if BIBLIOGRAPHY_MARKER.search(html)), None)
+            sheets, _ = self._pdf_sheets()
+            self._ahead = start_ahead(pages, bib_slug, self._pdf_meta(config), Path(config.site_dir),
+                                      self.config.pdf, sheets, self._pdf_cache(), self.config.allow_network, log)
         return env
 
     @event_priority(50)  # before the search plugin indexes page.content
@@ -298,6 +310,8 @@ class LitReviewPlugin(BasePlugin[LitReviewConfig]):
 
             self.rendered[page.file.src_uri] = PdfPage(slug_for(page.url), page.title or "", page.url, html,
                                                        self._rel(page), self._source(page.file))
+            if self._ahead is not None:
+                self._ahead.add(self.rendered[page.file.src_uri])
         meta = self._page_meta(page, config, html)
         page.meta.update(meta)
         # Shown after the content by every theme (no template override needed): last change, PDF, how to cite.
@@ -340,6 +354,10 @@ class LitReviewPlugin(BasePlugin[LitReviewConfig]):
 
     def on_build_error(self, *, error: Exception) -> None:
         self._end_recording()
+        ahead = getattr(self, "_ahead", None)  # unset when the build failed before on_config finished
+        if ahead is not None:
+            ahead.close()
+            self._ahead = None
 
     def on_post_build(self, *, config: MkDocsConfig) -> None:
         if not self._on:
@@ -373,25 +391,38 @@ class LitReviewPlugin(BasePlugin[LitReviewConfig]):
         serving = getattr(self, "_memory", None) is not None  # only `mkdocs serve` keeps anything in memory
         return bool(self.config.pdf.enabled and (self.config.pdf.serve or not serving))
 
-    def _write_pdf(self, config: MkDocsConfig, site_dir: Path) -> None:
+    def _pdf_meta(self, config: MkDocsConfig) -> PdfMeta:
         from .pdf.assemble import PdfMeta
-        from .pdf.export import PRINT_CSS, build_pdf_safely, git_version
+        from .pdf.export import git_version
+
+        options = self.config.pdf
+        version = self.living.cover_version() or git_version(self.root)
+        return PdfMeta(title=options.title or config.site_name, subtitle=options.subtitle or
+                       config.site_description or "", authors=options.authors, version=version,
+                       cover_text=options.cover_text, keywords=tuple(options.keywords),
+                       site_url=config.site_url or "", language=str(config.theme.get("language") or "en"))
+
+    def _pdf_sheets(self) -> tuple[list[Path], list[Problem]]:
+        from .pdf.export import PRINT_CSS
+
+        extra, problems = confine([self.root / s for s in self.config.pdf.extra_css], self.root, self.root)
+        return [PRINT_CSS, *extra], [Problem(p.location, f"pdf.extra_css: {p.message}") for p in problems]
+
+    def _pdf_cache(self) -> Path | None:
+        return self.cache_dir / "pdf" if self.cache_dir else None
+
+    def _write_pdf(self, config: MkDocsConfig, site_dir: Path) -> None:
+        from .pdf.export import build_pdf_safely
 
         order = [p.file.src_uri for p in self.nav.pages] if self.nav else sorted(self.rendered)
         pages = [self.rendered[p] for p in order if p in self.rendered]
         bib_slug = next((p.slug for p in pages if 'class="lr-references lr-bibliography"' in p.html), None)
         options = self.config.pdf
-        version = self.living.cover_version() or git_version(self.root)
-        meta = PdfMeta(title=options.title or config.site_name, subtitle=options.subtitle or
-                       config.site_description or "", authors=options.authors, version=version,
-                       cover_text=options.cover_text, keywords=tuple(options.keywords),
-                       site_url=config.site_url or "", language=str(config.theme.get("language") or "en"))
-        extra, problems = confine([self.root / s for s in options.extra_css], self.root, self.root)
-        self._report(Problem(p.location, f"pdf.extra_css: {p.message}") for p in problems)
-        sheets = [PRINT_CSS, *extra]
-        cache = self.cache_dir / "pdf" if self.cache_dir else None
-        if build_pdf_safely(pages, meta, bib_slug, site_dir, options, sheets, cache, log,
-                            self.config.allow_network, self.config.references_heading) is None:
+        sheets, problems = self._pdf_sheets()
+        self._report(problems)
+        ahead, self._ahead = self._ahead, None
+        if build_pdf_safely(pages, self._pdf_meta(config), bib_slug, site_dir, options, sheets, self._pdf_cache(),
+                            log, self.config.allow_network, self.config.references_heading, ahead) is None:
             placeholder = site_dir / options.filename
             if placeholder.is_file() and placeholder.stat().st_size == 0:
                 placeholder.unlink()

@@ -5,6 +5,7 @@ import contextlib
 import functools
 import hashlib
 import logging
+import os
 import shutil
 import subprocess
 import time
@@ -25,6 +26,7 @@ from .assemble import (
     chapter_document,
     front_document,
     references_document,
+    slug_for,
     stamp_document,
     toc_entries,
 )
@@ -190,16 +192,65 @@ def _url_for(pages: Sequence[PdfPage], site_url: str) -> SiteLinks:
     return SiteLinks({p.slug: p.url for p in pages}, site_url.rstrip("/") + "/" if site_url else "")
 
 
+def _chapter_job(page: PdfPage, slugs: dict[str, str], bib_slug: str | None, meta: PdfMeta,
+                 measured: bool = False) -> parts.Job:
+    """A chapter of the book as a part; `measured`: the bibliography, whose entries' places the chapter PDFs'
+    reference lists are composed from (pdf/compose.py)."""
+    if measured:
+        return parts.Job(f"chapter {page.slug}", mark_cuts(chapter_document(page, slugs, bib_slug, meta)), PART_CSS,
+                         True, entries=True)
+    return parts.Job(f"chapter {page.slug}", chapter_document(page, slugs, bib_slug, meta), PART_CSS, True)
+
+
+class Ahead:
+    """The book's chapters typeset while the host still builds its pages, for `write_pdf` to take.
+
+    A host renders the pages one by one and the PDF is made after the last; until then one core does all the work.
+    Each page the host has rendered is given to `add`, and its chapter is typeset in the workers at once, with what
+    the host already knows of the whole review (the pages' URLs, which page holds the bibliography, the PDF's
+    settings). `write_pdf` asks for every chapter again by its content hash: a chapter typeset ahead with other
+    inputs (the bibliography turned out to be elsewhere) is not used, and is typeset again.
+    """
+
+    def __init__(self, typesetter: parts.Typesetter, slugs: dict[str, str], bib_slug: str | None, meta: PdfMeta,
+                 chapter_pdfs: bool) -> None:
+        self.typesetter = typesetter
+        self._slugs, self._bib_slug, self._meta, self._chapter_pdfs = slugs, bib_slug, meta, chapter_pdfs
+
+    def add(self, page: PdfPage) -> None:
+        # The bibliography's entries are measured when chapter PDFs are made (their lists are composed of them).
+        measured = self._chapter_pdfs and page.slug == self._bib_slug
+        self.typesetter.ahead([_chapter_job(page, self._slugs, self._bib_slug, self._meta, measured)])
+
+    def close(self) -> None:
+        self.typesetter.close()
+
+
+def start_ahead(pages: Sequence[tuple[str, str]], bib_slug: str | None, meta: PdfMeta, site_dir: Path,
+                options: Any, stylesheets: Sequence[Path], cache_dir: Path | None, allow_network: bool,
+                log: logging.Logger) -> Ahead | None:
+    """An `Ahead` for a review whose pages (URL, HTML as far as it is converted) are long enough to typeset in
+    worker processes (`parts.POOL_MIN_HTML`), else None: the parts are typeset when `write_pdf` asks for them."""
+    config = parts.settings(site_dir, options.page_size, stylesheets, allow_network, options.tagged, cache_dir,
+                            options.workers)
+    if sum(len(html) for _, html in pages) < parts.POOL_MIN_HTML or (options.workers or os.cpu_count() or 1) < 2:
+        return None
+    return Ahead(parts.Typesetter(config, parts.Progress(log, 0)), {url: slug_for(url) for url, _ in pages},
+                 bib_slug, meta, bool(options.chapters))
+
+
 def write_pdf(pages: Sequence[PdfPage], meta: PdfMeta, bib_slug: str | None, site_dir: Path, filename: str,
               page_size: str, stylesheets: Sequence[Path], cache_dir: Path | None, allow_network: bool = False,
               chapters_folder: str = "", workers: int = 0, tagged: bool = True,
-              log: logging.Logger | None = None, references_heading: str = "References") -> Written:
+              log: logging.Logger | None = None, references_heading: str = "References",
+              ahead: Ahead | None = None) -> Written:
     """Typeset each chapter on its own (or reuse it from the cache), join them into `site_dir/filename`, and
     write each chapter with its own references into `site_dir/chapters_folder/` (when a folder is given).
 
     Page numbers and the contents are added when joining, so an edited chapter is the only one typeset again.
     The messages of a part are kept beside its cached PDF and returned again on reuse, so a strict build
-    fails the same way whether the PDF was typeset now or earlier.
+    fails the same way whether the PDF was typeset now or earlier. `ahead`: the chapters the host had typeset
+    while it built its pages (its workers serve the rest of the PDF); closed here in any case.
     """
     from .join import join
 
@@ -218,15 +269,19 @@ def write_pdf(pages: Sequence[PdfPage], meta: PdfMeta, bib_slug: str | None, sit
                 for i, doc in enumerate(refs) if doc}
     # The chapter PDFs' lists are made of the bibliography's typeset entries (pdf/compose.py): it keeps their places.
     source = next((i for i, p in enumerate(pages) if p.slug == bib_slug), None) if ref_jobs else None
-    jobs = [parts.Job(f"chapter {p.slug}", mark_cuts(chapter_document(p, slugs, bib_slug, meta)) if i == source
-                      else chapter_document(p, slugs, bib_slug, meta), PART_CSS, True, entries=i == source)
-            for i, p in enumerate(pages)]
+    jobs = [_chapter_job(p, slugs, bib_slug, meta, i == source) for i, p in enumerate(pages)]
     progress = parts.Progress(log, len(jobs), len(ref_jobs))
     todo = sum(not parts.is_cached(config, parts.job_key(j, config)) for j in jobs)
     log.info(f"PDF: {len(jobs)} chapters, {len(jobs) - todo} of them reused from the cache")
     outside = _url_for(pages, meta.site_url)
     written_chapters: list[Path] = []
-    with parts.Typesetter(config, progress) as typesetter:
+    typesetter = parts.Typesetter(config, progress)
+    if ahead is not None:
+        if ahead.typesetter.config == config:  # the chapters it typeset are asked for by their keys
+            typesetter, typesetter.progress = ahead.typesetter, progress
+        else:
+            ahead.close()
+    with typesetter:
         # The book's parts first; the chapter PDFs' reference lists queue behind them.
         book_parts = typesetter.start(jobs)
         # The page numbers are drawn from one typeset sample of the footer (pdf/numbers.py).
@@ -349,16 +404,19 @@ def typeset_single(pages: Sequence[PdfPage], meta: PdfMeta, bib_slug: str | None
 def build_pdf_safely(pages: Sequence[PdfPage], meta: PdfMeta, bib_slug: str | None, site_dir: Path,
                      options: Any, stylesheets: Sequence[Path], cache_dir: Path | None,
                      log: logging.Logger, allow_network: bool = False,
-                     references_heading: str = "References") -> Path | None:
+                     references_heading: str = "References", ahead: Ahead | None = None) -> Path | None:
     """Never raises: any failure is one warning naming the cause; the site already written stays as it is."""
     try:
         written = write_pdf(pages, meta, bib_slug, site_dir, options.filename, options.page_size, stylesheets,
                             cache_dir, allow_network, options.chapters_folder if options.chapters else "",
-                            options.workers, options.tagged, log, references_heading)
+                            options.workers, options.tagged, log, references_heading, ahead)
         target, messages, reused = written.target, written.messages, written.reused
     except Exception as exc:
         log.warning(f"PDF: {options.filename} was not written ({type(exc).__name__}: {exc}); the site is complete")
         return None
+    finally:
+        if ahead is not None:
+            ahead.close()
     for message in dict.fromkeys(messages):
         if is_environment_message(message):
             log.info(f"PDF (this machine, not the content): {message.removeprefix('PDF: ')}")

@@ -416,6 +416,7 @@ class Typesetter:
         self.config = config
         self.progress = progress
         self._pool: WorkerPool | None = None
+        self._ahead: dict[str, Future[Any]] = {}  # parts typeset ahead of the batch that will ask for them
 
     def __enter__(self) -> Typesetter:
         return self
@@ -425,6 +426,7 @@ class Typesetter:
 
     def close(self) -> None:
         """Stop the workers (their memory goes back to the system); later steps run in this process."""
+        self._ahead.clear()
         if self._pool is not None:
             self._pool.shutdown()
             self._pool = None
@@ -439,10 +441,25 @@ class Typesetter:
             self._pool = WorkerPool(workers, RENEW_MB)
         return self._pool
 
+    def ahead(self, jobs: Sequence[Job]) -> None:
+        """Start typesetting `jobs` in the workers (started now if need be) before a batch asks for them: while the
+        host still builds its pages, a cold build's other cores are idle. A later `start` of the same jobs (the
+        same keys) takes their results; a job that no batch asks for again only cost its time."""
+        for job in jobs:
+            key = job_key(job, self.config)
+            if key in self._ahead or is_cached(self.config, key):
+                continue
+            if self._pool is None:
+                self._pool = WorkerPool(self._workers(), RENEW_MB)
+            self._ahead[key] = self._pool.submit(_render, job, self.config, key, urgent=job.entries)
+
     def start(self, jobs: Sequence[Job], urgent: bool = False) -> Batch:
         batch = Batch(self, list(jobs), [job_key(job, self.config) for job in jobs])
         todo = []
         for i, (job, key) in enumerate(zip(batch.jobs, batch.keys, strict=True)):
+            if key in self._ahead:
+                batch.running[self._ahead.pop(key)] = i
+                continue
             cached = _cached(self.config, key)
             if cached is not None:
                 batch.found[i] = cached
@@ -454,9 +471,11 @@ class Typesetter:
             for i in todo:
                 batch.finish(i, *_render(batch.jobs[i], self.config, batch.keys[i]))
         else:
-            # Largest first, so the last part to finish is a short one.
+            # Largest first, so the last part to finish is a short one; the bibliography ahead of any part queued
+            # before (`ahead`): the chapter PDFs' lists wait for it.
             for i in sorted(todo, key=lambda i: -len(batch.jobs[i].document)):
-                batch.running[pool.submit(_render, batch.jobs[i], self.config, batch.keys[i], urgent=urgent)] = i
+                batch.running[pool.submit(_render, batch.jobs[i], self.config, batch.keys[i],
+                                          urgent=urgent or batch.jobs[i].entries)] = i
         return batch
 
     def compose(self, lists: Sequence[tuple[Job, dict[str, float]]], bibliography: Typeset) -> Batch:
