@@ -322,7 +322,7 @@ def write_pdf(pages: Sequence[PdfPage], meta: PdfMeta, bib_slug: str | None, sit
         # Chapter PDFs are joined in the workers while they run, except long ones (the bibliography's own PDF): a
         # join holds its pages' objects, and a worker's memory would add to them; those are joined here once the
         # workers have stopped.
-        pending: list[tuple[Path, str, Future[bytes] | Callable[[], bytes]]] = []
+        pending: list[tuple[Path, str, Future[bytes] | functools.partial[bytes]]] = []
         if folder is not None:
             folder.mkdir(parents=True, exist_ok=True)
             for i, page in enumerate(pages):
@@ -339,17 +339,18 @@ def write_pdf(pages: Sequence[PdfPage], meta: PdfMeta, bib_slug: str | None, sit
             if isinstance(joined, Future):
                 _keep_joined(cache_dir, key, joined.result(), path)
         front = contents.result(0)
-        # The workers stop before the book is joined here, so their memory does not add to the join's.
+        # The workers stop before the book and the long chapter PDFs are joined, so their memory does not add to
+        # the joins'.
         typesetter.close()
-        for path, key, joined in pending:
-            if not isinstance(joined, Future):
-                _keep_joined(cache_dir, key, joined(), path)
         total = front.pages + body
         labels = [f"{n} / {body}" for n in range(1, body + 1)]
         book_key = _joined_key([front, *chapters], sample, labels, meta.site_url, pages)
+        joins = [(path, key, joined) for path, key, joined in pending if not isinstance(joined, Future)]
         if not _reuse_joined(cache_dir, book_key, target):
-            _keep_joined(cache_dir, book_key, join([front.pdf, *(c.pieces for c in chapters)], sample.pdf, labels,
-                                                   front.pages, outside, front.pages), target)
+            joins.append((target, book_key, functools.partial(
+                join, [front.pdf, *(c.pieces for c in chapters)], sample.pdf, labels, front.pages, outside,
+                front.pages)))
+        _join_here_and_beside(joins, cache_dir, typesetter.parallel)
 
     messages: list[str] = []
     for result in [*chapters, *ref_parts.values(), front, sample]:
@@ -360,6 +361,31 @@ def write_pdf(pages: Sequence[PdfPage], meta: PdfMeta, bib_slug: str | None, sit
                       + (f" and {len(written_chapters)} chapter PDFs" if written_chapters else "")
                       + f" in {time.perf_counter() - progress.started:.1f} s")
     return Written(target, messages, reused, total, written_chapters, progress.worker_peak_mb)
+
+
+def _join_here_and_beside(joins: Sequence[tuple[Path, str, functools.partial[bytes]]], cache_dir: Path | None,
+                          parallel: bool) -> None:
+    """Make and keep the joined PDFs `joins` (path, cache key, join). With workers in use and more than one join,
+    the last (the book, the largest) is made in a fresh process of its own, which holds nothing else (pikepdf
+    only: about 30 MB), while this process makes the others."""
+    if not joins:
+        return
+    *here, (path, key, last) = joins
+    beside = None
+    if parallel and here:
+        from .workers import WorkerPool
+
+        beside = WorkerPool(1)
+    try:
+        book = beside.submit(last.func, *last.args) if beside is not None else None
+        for other_path, other_key, joined in here:
+            _keep_joined(cache_dir, other_key, joined(), other_path)
+            if beside is not None:
+                parts.release_memory()  # so that this join's memory does not add to the book's
+        _keep_joined(cache_dir, key, book.result() if book is not None else last(), path)
+    finally:
+        if beside is not None:
+            beside.shutdown()
 
 
 def _joined_key(pieces: Sequence[parts.Typeset], sample: parts.Typeset, labels: Sequence[str], site_url: str,

@@ -417,6 +417,7 @@ class Typesetter:
         self.progress = progress
         self._pool: WorkerPool | None = None
         self._ahead: dict[str, Future[Any]] = {}  # parts typeset ahead of the batch that will ask for them
+        self.parallel = False  # worker processes were started
 
     def __enter__(self) -> Typesetter:
         return self
@@ -438,7 +439,7 @@ class Typesetter:
         workers = min(self._workers(), len(jobs))
         if self._pool is None and workers > 1 and sum(len(j.document) for j in jobs) >= POOL_MIN_HTML:
             # Fresh processes (pdf/workers.py): no state of the host is inherited.
-            self._pool = WorkerPool(workers, RENEW_MB)
+            self._pool, self.parallel = WorkerPool(workers, RENEW_MB), True
         return self._pool
 
     def ahead(self, jobs: Sequence[Job]) -> None:
@@ -450,7 +451,7 @@ class Typesetter:
             if key in self._ahead or is_cached(self.config, key):
                 continue
             if self._pool is None:
-                self._pool = WorkerPool(self._workers(), RENEW_MB)
+                self._pool, self.parallel = WorkerPool(self._workers(), RENEW_MB), True
             self._ahead[key] = self._pool.submit(_render, job, self.config, key, urgent=job.entries)
 
     def start(self, jobs: Sequence[Job], urgent: bool = False) -> Batch:
