@@ -25,7 +25,8 @@ ROOT = Path(__file__).resolve().parent.parent
 
 
 def _single() -> None:
-    """Replace the part-wise writer by the one-document path, in this benchmark process only."""
+    """Replace the part-wise writer by the one-document path, in this benchmark process only (and start no
+    worker processes while the pages are built: the yardstick typesets in this one process)."""
     from litreview.pdf import export
 
     def write_pdf(pages: Any, meta: Any, bib_slug: Any, site_dir: Path, filename: str, page_size: str,
@@ -35,6 +36,7 @@ def _single() -> None:
         return export.Written(site_dir / filename, [], False, 0, [], 0.0)
 
     export.write_pdf = write_pdf  # type: ignore[assignment]
+    export.start_ahead = lambda *args, **kwargs: None  # nothing typeset in workers while the pages are built
 
 
 def build_review(pdf: str, cache: Path, site: Path, config_file: Path = ROOT / "mkdocs.yml") -> dict[str, object]:

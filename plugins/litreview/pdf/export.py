@@ -218,9 +218,11 @@ class Ahead:
         self._slugs, self._bib_slug, self._meta, self._chapter_pdfs = slugs, bib_slug, meta, chapter_pdfs
 
     def add(self, page: PdfPage) -> None:
-        # The bibliography's entries are measured when chapter PDFs are made (their lists are composed of them).
-        measured = self._chapter_pdfs and page.slug == self._bib_slug
-        self.typesetter.ahead([_chapter_job(page, self._slugs, self._bib_slug, self._meta, measured)])
+        # The bibliography, the longest part (typeset in pieces, one after the other), goes ahead of the chapters
+        # queued before it; its entries are measured when chapter PDFs are made (their lists are composed of them).
+        bibliography = page.slug == self._bib_slug
+        self.typesetter.ahead([_chapter_job(page, self._slugs, self._bib_slug, self._meta,
+                                            self._chapter_pdfs and bibliography)], urgent=bibliography)
 
     def close(self) -> None:
         self.typesetter.close()
