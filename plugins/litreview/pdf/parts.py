@@ -224,9 +224,11 @@ def _render(job: Job, config: Settings, key: str) -> tuple[Typeset, float]:
             _measure(pages, wanted, 0, places)
             return pages
 
+        # A tagged part is saved again when its structure is compacted: WeasyPrint need not compress it first.
         pdf, warnings, refused = export.render_pdf(job.document, config.site_dir, config.page_size,
                                                    config.stylesheets, config.allow_network, job.extra_css,
-                                                   config.tagged, bytes.fromhex(key)[:16], pick if wanted else None)
+                                                   config.tagged, bytes.fromhex(key)[:16], pick if wanted else None,
+                                                   compressed=not config.tagged)
         pieces = [compact_structure(pdf) if config.tagged else pdf]
     else:
         pieces, warnings, refused = _render_in_pieces(split, job, config, wanted, places)
@@ -356,7 +358,7 @@ def _typeset_piece(split: ReferenceSplit, document: str, extra: str, start: int,
 
     pdf, warnings, refused = export.render_pdf(document, config.site_dir, config.page_size, config.stylesheets,
                                                config.allow_network, extra, config.tagged,
-                                               bytes.fromhex(piece_key)[:16], pick)
+                                               bytes.fromhex(piece_key)[:16], pick, compressed=not config.tagged)
     release_memory()
     if not pdf:
         return b"", warnings, refused, 0, {}
