@@ -468,6 +468,61 @@ def test_worker_processes_write_the_same_pdfs(tmp_path: Path, monkeypatch: pytes
     assert outputs[0] == outputs[1]
 
 
+def test_an_edit_build_typesets_the_edited_chapter_ahead_in_one_worker(tmp_path: Path,
+                                                                      monkeypatch: pytest.MonkeyPatch) -> None:
+    """Chapters are typeset while MkDocs builds the pages: on a cold build by one worker, then one per core once
+    they add up to POOL_MIN_HTML; after an edit, the edited chapter alone, by one worker, the other chapters'
+    documents and parts coming from the cache. The PDFs are the bytes of a cold build of the edited review in
+    another folder."""
+    import litreview.pdf.parts as parts
+    import litreview.pdf.workers as workers_module
+
+    pools: list[parts.WorkerPool] = []
+    ahead: list[str] = []
+
+    class Counted(parts.WorkerPool):
+        def __init__(self, workers: int, renew_mb: float = 0) -> None:
+            pools.append(self)
+            super().__init__(workers, renew_mb)
+
+    submit = parts.Typesetter.ahead
+
+    def spied(self: parts.Typesetter, jobs: list[parts.Job], urgent: bool = False) -> None:
+        before = set(self._ahead)
+        submit(self, jobs, urgent)
+        ahead.extend(job.name for job in jobs if parts.job_key(job, self.config) in set(self._ahead) - before)
+
+    monkeypatch.setattr(parts, "WorkerPool", Counted)
+    monkeypatch.setattr(workers_module, "WorkerPool", Counted)
+    monkeypatch.setattr(parts.Typesetter, "ahead", spied)
+    # Six chapters of about 5,000 characters: the review (30,000) is long enough to typeset ahead, one chapter not.
+    monkeypatch.setattr(parts, "POOL_MIN_HTML", 20_000)
+    text = "A sentence of the chapter that runs on for a while. " * 100
+    pages = {f"c{n}.md": f"# Chapter {n}\n\n{text} [@a].\n" for n in range(6)}
+    pages["refs.md"] = "# References\n\n<!-- bibliography -->\n"
+    sites = []
+    for name in ("warm", "cold"):
+        root = tmp_path / name
+        root.mkdir()
+        write_site(root, pages, BIB, options={"pdf": {"enabled": True, "workers": 2}, "cache_dir": ".cache/lr"},
+                   nav=sorted(pages))
+        sites.append(root)
+    assert build_site(sites[0]).litreview_warnings == []
+    assert sorted(ahead) == sorted(f"chapter {name[:-3]}" for name in pages) and [p.workers for p in pools] == [2]
+    ahead.clear()
+    for root in sites:
+        (root / "docs" / "c2.md").write_text(f"# Chapter 2\n\n{text} [@a], and a sentence more.\n", encoding="utf-8")
+    warm = build_site(sites[0])
+    assert warm.litreview_warnings == []
+    assert ahead == ["chapter c2"] and [p.workers for p in pools] == [2, 1]
+    cold = build_site(sites[1])
+    assert cold.litreview_warnings == []
+    assert all(p.returncode == 0 for pool in pools for p in pool._processes)  # the workers are gone
+    pdfs = [{p.relative_to(r.site).as_posix(): p.read_bytes() for p in sorted(r.site.rglob("*.pdf"))}
+            for r in (warm, cold)]
+    assert len(pdfs[0]) == 8 and pdfs[0] == pdfs[1]
+
+
 def test_a_long_reference_list_typeset_in_pieces_fills_the_same_pages(tmp_path: Path,
                                                                      monkeypatch: pytest.MonkeyPatch) -> None:
     """A worker never lays out the whole bibliography at once: it is typeset a few entries at a time, the entries

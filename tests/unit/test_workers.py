@@ -143,3 +143,24 @@ def test_what_outlives_a_call_is_left_out_of_later_collections() -> None:
         assert pool.submit(gc.get_freeze_count).result(timeout=60) > 1000
     finally:
         pool.shutdown()
+
+
+def test_a_pool_started_small_grows_to_more_processes() -> None:
+    """`ahead` starts one worker for an edit build's chapter and more once a cold build's chapters come."""
+    import time
+
+    pool = WorkerPool(1)
+    try:
+        assert pool.submit(os.getpid).result(timeout=60) != os.getpid()
+        pool.grow(2)
+        pool.grow(1)  # never shrinks
+        assert pool.workers == 2
+        # While one process sleeps, the other answers.
+        asleep = pool.submit(time.sleep, 3)
+        pids = {pool.submit(os.getpid).result(timeout=60) for _ in range(3)}
+        assert not asleep.done() and len(pids) == 1
+        assert pids < {p.pid for p in pool._processes} and len(pool._processes) == 2
+        asleep.result(timeout=60)
+    finally:
+        pool.shutdown()
+    assert all(p.returncode == 0 for p in pool._processes)

@@ -195,14 +195,42 @@ def _url_for(pages: Sequence[PdfPage], site_url: str) -> SiteLinks:
     return SiteLinks({p.slug: p.url for p in pages}, site_url.rstrip("/") + "/" if site_url else "")
 
 
-def _chapter_job(page: PdfPage, slugs: dict[str, str], bib_slug: str | None, meta: PdfMeta,
-                 measured: bool = False) -> parts.Job:
+def _chapter_job(page: PdfPage, slugs: dict[str, str], bib_slug: str | None, meta: PdfMeta, measured: bool,
+                 cache_dir: Path | None) -> parts.Job:
     """A chapter of the book as a part; `measured`: the bibliography, whose entries' places the chapter PDFs'
     reference lists are composed from (pdf/compose.py)."""
-    if measured:
-        return parts.Job(f"chapter {page.slug}", mark_cuts(chapter_document(page, slugs, bib_slug, meta)), PART_CSS,
-                         True, entries=True)
-    return parts.Job(f"chapter {page.slug}", chapter_document(page, slugs, bib_slug, meta), PART_CSS, True)
+    document = _remembered(cache_dir, ("chapter", str(measured)), page, slugs, bib_slug, meta, lambda: mark_cuts(
+        chapter_document(page, slugs, bib_slug, meta)) if measured else chapter_document(page, slugs, bib_slug, meta))
+    return parts.Job(f"chapter {page.slug}", document, PART_CSS, True, entries=measured)
+
+
+def _references_document(page: PdfPage, slugs: dict[str, str], bib_slug: str | None, meta: PdfMeta, heading: str,
+                         cache_dir: Path | None) -> str | None:
+    return _remembered(cache_dir, ("references", heading), page, slugs, bib_slug, meta,
+                       lambda: references_document(page, slugs, bib_slug, meta, heading) or "") or None
+
+
+def _remembered(cache_dir: Path | None, kind: tuple[str, ...], page: PdfPage, slugs: dict[str, str],
+                bib_slug: str | None, meta: PdfMeta, make: Callable[[], str]) -> str:
+    """`make()`, a print document of `page`, kept in the cache by everything it is made from: a build rewrites
+    only the pages that changed (rewriting every page's links and ids cost about 0.45 s at M, an edit build's
+    sixth)."""
+    if cache_dir is None:
+        return make()
+    digest = hashlib.sha256("\0".join(("document-1", parts.pdf_code_digest(), *kind, page.slug, page.url, page.title,
+                                        str(bib_slug), repr(meta), repr(sorted(slugs.items())))).encode())
+    digest.update(page.html.encode())
+    path = cache_dir / f"document-{digest.hexdigest()[:32]}.html"
+    try:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError):
+        text = make()
+        with contextlib.suppress(OSError):
+            cache_dir.mkdir(parents=True, exist_ok=True)
+            path.write_text(text, encoding="utf-8")
+    else:
+        mark_used(path)
+    return text
 
 
 class Ahead:
@@ -219,13 +247,26 @@ class Ahead:
                  chapter_pdfs: bool) -> None:
         self.typesetter = typesetter
         self._slugs, self._bib_slug, self._meta, self._chapter_pdfs = slugs, bib_slug, meta, chapter_pdfs
+        self._jobs: dict[str, tuple[PdfPage, bool, parts.Job]] = {}  # slug -> the page, measured, its job
 
     def add(self, page: PdfPage) -> None:
         # The bibliography, the longest part (typeset in pieces, one after the other), goes ahead of the chapters
         # queued before it; its entries are measured when chapter PDFs are made (their lists are composed of them).
         bibliography = page.slug == self._bib_slug
-        self.typesetter.ahead([_chapter_job(page, self._slugs, self._bib_slug, self._meta,
-                                            self._chapter_pdfs and bibliography)], urgent=bibliography)
+        measured = self._chapter_pdfs and bibliography
+        job = _chapter_job(page, self._slugs, self._bib_slug, self._meta, measured, self.typesetter.config.cache_dir)
+        self._jobs[page.slug] = (page, measured, job)
+        self.typesetter.ahead([job], urgent=bibliography)
+
+    def job(self, page: PdfPage, slugs: dict[str, str], bib_slug: str | None, meta: PdfMeta,
+            measured: bool) -> parts.Job:
+        """The page's part as `write_pdf` wants it: the one made for `add` when made from the same inputs (a
+        chapter's document is rewritten once per build), else made now."""
+        found = self._jobs.get(page.slug)
+        if found is not None and found[0] == page and found[1] == measured and \
+                (slugs, bib_slug, meta) == (self._slugs, self._bib_slug, self._meta):
+            return found[2]
+        return _chapter_job(page, slugs, bib_slug, meta, measured, self.typesetter.config.cache_dir)
 
     def close(self) -> None:
         self.typesetter.close()
@@ -269,12 +310,14 @@ def write_pdf(pages: Sequence[PdfPage], meta: PdfMeta, bib_slug: str | None, sit
     config = parts.settings(site_dir, page_size, stylesheets, allow_network, tagged, cache_dir, workers)
     parts.release_memory()  # what building the site freed goes back to the system before the workers start
     slugs = {p.url: p.slug for p in pages}
-    refs = [references_document(p, slugs, bib_slug, meta, references_heading) if folder else None for p in pages]
+    refs = [_references_document(p, slugs, bib_slug, meta, references_heading, cache_dir) if folder else None
+            for p in pages]
     ref_jobs = {i: parts.Job(f"references {pages[i].slug}", doc, PART_CSS, reference_list=True)
                 for i, doc in enumerate(refs) if doc}
     # The chapter PDFs' lists are made of the bibliography's typeset entries (pdf/compose.py): it keeps their places.
     source = next((i for i, p in enumerate(pages) if p.slug == bib_slug), None) if ref_jobs else None
-    jobs = [_chapter_job(p, slugs, bib_slug, meta, i == source) for i, p in enumerate(pages)]
+    jobs = [ahead.job(p, slugs, bib_slug, meta, i == source) if ahead is not None
+            else _chapter_job(p, slugs, bib_slug, meta, i == source, cache_dir) for i, p in enumerate(pages)]
     progress = parts.Progress(log, len(jobs), len(ref_jobs))
     todo = sum(not parts.is_cached(config, parts.job_key(j, config)) for j in jobs)
     log.info(f"PDF: {len(jobs)} chapters, {len(jobs) - todo} of them reused from the cache")

@@ -419,7 +419,7 @@ class Typesetter:
         self.progress = progress
         self._pool: WorkerPool | None = None
         self._ahead: dict[str, Future[Any]] = {}  # parts typeset ahead of the batch that will ask for them
-        self._waiting: dict[str, tuple[Job, bool]] = {}  # parts to typeset ahead once there is enough of them
+        self._ahead_html = 0  # how much HTML `ahead` has had typeset
         self.parallel = False  # worker processes were started
 
     def __enter__(self) -> Typesetter:
@@ -431,7 +431,6 @@ class Typesetter:
     def close(self) -> None:
         """Stop the workers (their memory goes back to the system); later steps run in this process."""
         self._ahead.clear()
-        self._waiting.clear()
         if self._pool is not None:
             self._pool.shutdown()
             self._pool = None
@@ -441,27 +440,30 @@ class Typesetter:
 
     def _pool_for(self, jobs: Sequence[Job]) -> WorkerPool | None:
         workers = min(self._workers(), len(jobs))
-        if self._pool is None and workers > 1 and sum(len(j.document) for j in jobs) >= POOL_MIN_HTML:
-            # Fresh processes (pdf/workers.py): no state of the host is inherited.
-            self._pool, self.parallel = WorkerPool(workers, RENEW_MB), True
+        if workers > 1 and sum(len(j.document) for j in jobs) >= POOL_MIN_HTML:
+            if self._pool is None:
+                # Fresh processes (pdf/workers.py): no state of the host is inherited.
+                self._pool, self.parallel = WorkerPool(workers, RENEW_MB), True
+            else:
+                self._pool.grow(workers)  # started with one worker by `ahead`
         return self._pool
 
     def ahead(self, jobs: Sequence[Job], urgent: bool = False) -> None:
-        """Start typesetting `jobs` in the workers before a batch asks for them: while the host still builds its
-        pages, a cold build's other cores are idle. The workers start once the jobs not in the cache add up to
-        POOL_MIN_HTML (an edit build typesets its one chapter later, in this process, as before). A later `start`
-        of the same jobs (the same keys) takes their results; a job no batch asks for again only cost its time."""
+        """Start typesetting `jobs` in worker processes before a batch asks for them: while the host still builds
+        its pages, the other cores are idle. The first job not in the cache starts one worker (an edit build's
+        chapter, typeset while the pages are built, WeasyPrint imported there too), and once such jobs add up to
+        POOL_MIN_HTML, one per core. A later `start` of the same jobs (the same keys) takes their results; a job
+        no batch asks for again only cost its time."""
         for job in jobs:
             key = job_key(job, self.config)
-            if key not in self._ahead and key not in self._waiting and not is_cached(self.config, key):
-                self._waiting[key] = (job, urgent or job.entries)
-        if self._pool is None and sum(len(job.document) for job, _ in self._waiting.values()) < POOL_MIN_HTML:
-            return
-        if self._pool is None:
-            self._pool, self.parallel = WorkerPool(self._workers(), RENEW_MB), True
-        for key, (job, first) in self._waiting.items():
-            self._ahead[key] = self._pool.submit(_render, job, self.config, key, urgent=first)
-        self._waiting.clear()
+            if key in self._ahead or is_cached(self.config, key):
+                continue
+            self._ahead_html += len(job.document)
+            if self._pool is None:
+                self._pool, self.parallel = WorkerPool(1, RENEW_MB), True
+            if self._ahead_html >= POOL_MIN_HTML:
+                self._pool.grow(self._workers())
+            self._ahead[key] = self._pool.submit(_render, job, self.config, key, urgent=urgent or job.entries)
 
     def start(self, jobs: Sequence[Job], urgent: bool = False) -> Batch:
         batch = Batch(self, list(jobs), [job_key(job, self.config) for job in jobs])

@@ -59,9 +59,18 @@ class WorkerPool:
                       f"from litreview.pdf.workers import serve; serve({float(renew_mb)!r})")
         self._processes: list[subprocess.Popen[bytes]] = []
         self.renewed = 0
-        self._threads = [threading.Thread(target=self._feed, args=(self._start(),), daemon=True)
-                         for _ in range(workers)]
-        for thread in self._threads:
+        self._threads: list[threading.Thread] = []
+        self.grow(workers)
+
+    @property
+    def workers(self) -> int:
+        return len(self._threads)
+
+    def grow(self, workers: int) -> None:
+        """Start processes until there are `workers` (a pool started small, for one call, grows when more come)."""
+        while len(self._threads) < workers:
+            thread = threading.Thread(target=self._feed, args=(self._start(),), daemon=True)
+            self._threads.append(thread)
             thread.start()
 
     def _start(self) -> subprocess.Popen[bytes]:
