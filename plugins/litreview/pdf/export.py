@@ -413,9 +413,9 @@ def write_pdf(pages: Sequence[PdfPage], meta: PdfMeta, bib_slug: str | None, sit
 
 def _join_here_and_beside(joins: Sequence[tuple[Path, str, functools.partial[bytes]]], cache_dir: Path | None,
                           parallel: bool) -> None:
-    """Make and keep the joined PDFs `joins` (path, cache key, join). With workers in use and more than one join,
-    the last (the book, the largest) is made in a fresh process of its own, which holds nothing else (pikepdf
-    only: about 30 MB), while this process makes the others."""
+    """Make and keep the joined PDFs `joins` (path, cache key, join; the book last, when it is not in the cache).
+    With workers in use and more than one join, the last is made in a fresh process of its own, which holds
+    nothing else (pikepdf only: about 30 MB), while this process makes the others."""
     if not joins:
         return
     *here, (path, key, last) = joins
