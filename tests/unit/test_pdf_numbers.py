@@ -73,3 +73,18 @@ def test_a_footer_that_is_more_than_the_number_is_refused_with_what_to_do(tmp_pa
     body = render_pdf(PAGES, tmp_path, "A4", [PRINT_CSS])[0]
     with pytest.raises(NotSampled, match="@bottom-center"):
         join([body], decorated, ["1 / 3"])
+
+
+def test_glyph_widths_come_from_either_kind_of_font_dictionary() -> None:
+    """A composite font's /W (both of its forms, /DW for the rest) and a simple font's /FirstChar and /Widths."""
+    from litreview.pdf.numbers import _widths
+
+    composite = pikepdf.Dictionary(DescendantFonts=pikepdf.Array([pikepdf.Dictionary(
+        DW=500, W=pikepdf.Array([3, pikepdf.Array([318]), 18, 28, 636]))]))
+    width = _widths(composite)
+    assert [width(code) for code in (3, 18, 28, 29)] == [318.0, 636.0, 636.0, 500.0]
+    simple = pikepdf.Dictionary(FirstChar=32, Widths=pikepdf.Array([250, 333]))
+    width = _widths(simple)
+    assert [width(code) for code in (32, 33, 34)] == [250.0, 333.0, 0.0]
+    with pytest.raises(NotSampled, match="font"):
+        _widths(None)
