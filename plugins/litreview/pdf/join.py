@@ -130,7 +130,7 @@ def compact_structure(pdf: bytes) -> bytes:
         if root is None:
             return pdf
         moved: dict[tuple[tuple[int, int], int], Any] = {}  # (page, MCID) -> the element now holding it
-        span, mcr, objr = pikepdf.Name.Span, pikepdf.Name.MCR, pikepdf.Name.OBJR  # made once, compared often
+        span, (mcr, objr) = pikepdf.Name.Span, _references()  # made once, compared often
         dictionary, array = pikepdf.Dictionary, pikepdf.Array
 
         def plain_span(item: Any, kids: list[Any]) -> bool:
@@ -145,7 +145,8 @@ def compact_structure(pdf: bytes) -> bytes:
                     return False
             return True
 
-        def fold(element: Any, kids: list[Any]) -> None:
+        def fold(element: Any, kids: list[Any]) -> list[Any]:
+            """Fold the plain spans below `element` (its kids `kids`); its kids afterwards."""
             page = element.get("/Pg")
             new: list[Any] = []
             changed = False
@@ -153,9 +154,8 @@ def compact_structure(pdf: bytes) -> bytes:
                 if isinstance(kid, int):  # a marked-content sequence on the element's page: most kids
                     pass
                 elif _is_element(kid):
-                    grandkids = _kids(kid)
-                    fold(kid, grandkids)
-                    if plain_span(kid, grandkids := _kids(kid)):
+                    grandkids = fold(kid, _kids(kid))
+                    if plain_span(kid, grandkids):
                         span_page = kid.get("/Pg")
                         for item in grandkids:
                             if isinstance(item, int):
@@ -174,8 +174,10 @@ def compact_structure(pdf: bytes) -> bytes:
                     kid = dictionary(dict(kid.items()))
                     changed = True
                 new.append(kid)
-            if changed:
-                element.K = array(new)
+            if not changed:
+                return kids
+            element.K = array(new)
+            return new
 
         for top in _kids(root):
             if _is_element(top):
