@@ -114,7 +114,7 @@ def _save(pdf: Any) -> bytes:
     return out.getvalue()
 
 
-def compact_structure(pdf: bytes) -> bytes:
+def compact_structure(pdf: bytes, edit: Callable[[Any], None] | None = None) -> bytes:
     """The same tagged PDF with about half its objects: each `Span` structure element that carries nothing of its
     own (no attributes, no alternate text, no language) is folded into its parent, which takes over its marked
     content and its child elements, and object references (`OBJR`) become direct objects.
@@ -122,13 +122,16 @@ def compact_structure(pdf: bytes) -> bytes:
     WeasyPrint writes a `Span` element for every run of text on a line, half of a part's objects; a screen reader
     learns nothing from them (the parent paragraph, heading or link holds the same content). Fewer objects make
     joining the book faster and smaller in memory (qpdf holds every object of every part while joining).
+    `edit(pdf)`, when given, changes the open PDF first.
     """
     import pikepdf
 
     with _open(pdf) as doc:
+        if edit is not None:  # another change to the open PDF (pdf/backlinks.py), saved with this one
+            edit(doc)
         root = _get(doc.Root, "/StructTreeRoot")
         if root is None:
-            return pdf
+            return pdf if edit is None else _save(doc)
         moved: dict[tuple[tuple[int, int], int], Any] = {}  # (page, MCID) -> the element now holding it
         span, (mcr, objr) = pikepdf.Name.Span, _references()  # made once, compared often
         dictionary, array = pikepdf.Dictionary, pikepdf.Array

@@ -212,24 +212,20 @@ def _render(job: Job, config: Settings, key: str) -> tuple[Typeset, float]:
     """In this process or a worker: the typeset part and this process's peak RSS (MB)."""
     import resource
 
-    from . import export  # looked up at call time, so tests can replace export.render_pdf
     from .assemble import split_references
-    from .join import compact_structure, part_info
+    from .join import part_info
 
     split = split_references(job.document, 2 * PIECE_ENTRIES)
     places: dict[str, list[float]] = {}
     wanted = _measured_ids(job)
     if split is None:
         def pick(pages: Sequence[Any]) -> Sequence[Any]:
+            places.clear()
             _measure(pages, wanted, 0, places)
             return pages
 
-        # A tagged part is saved again when its structure is compacted: WeasyPrint need not compress it first.
-        pdf, warnings, refused = export.render_pdf(job.document, config.site_dir, config.page_size,
-                                                   config.stylesheets, config.allow_network, job.extra_css,
-                                                   config.tagged, bytes.fromhex(key)[:16], pick if wanted else None,
-                                                   compressed=not config.tagged)
-        pieces = [compact_structure(pdf) if config.tagged else pdf]
+        pdf, warnings, refused = _typeset(job.document, job.extra_css, config, key, pick if wanted else None)
+        pieces = [pdf]
     else:
         pieces, warnings, refused = _render_in_pieces(split, job, config, wanted, places)
     info = part_info(pieces)
@@ -237,6 +233,46 @@ def _render(job: Job, config: Settings, key: str) -> tuple[Typeset, float]:
     release_memory()
     sizes = tuple(len(p) for p in pieces) if len(pieces) > 1 else ()
     return Typeset(b"".join(pieces), warnings, refused, False, key, info.pages, info.dests, sizes, places), peak
+
+
+def _typeset(document: str, extra_css: str, config: Settings, key: str,
+             pick: Callable[[Sequence[Any]], Sequence[Any]] | None) -> tuple[bytes, list[str], list[str]]:
+    """A part's PDF as it is kept (its structure compacted when tagged), WeasyPrint's warnings and refused URLs.
+
+    A tagged reference list typeset with litreview's print stylesheet alone has its entries' "Cited in" lines
+    typeset as plain text and their links drawn in afterwards (pdf/backlinks.py): about a third of the
+    bibliography's typesetting. If they cannot be, the part is typeset again with its links. `pick` may be called
+    twice then: it chooses among the pages of each typesetting afresh.
+    """
+    from . import export  # looked up at call time, so tests can replace export.render_pdf
+    from .backlinks import NotLinkable, boxes, relink, unlink
+    from .join import compact_structure
+
+    identifier = bytes.fromhex(key)[:16]
+    plain, lines = unlink(document) if config.tagged and config.stylesheets == (export.PRINT_CSS,) else (document, {})
+    if lines:
+        placed: dict[int, Any] = {}
+
+        def pick_lines(pages: Sequence[Any]) -> Sequence[Any]:
+            chosen = list(pick(pages)) if pick is not None else pages
+            placed.clear()
+            placed.update(boxes(chosen, lines))
+            return chosen
+
+        pdf, warnings, refused = export.render_pdf(plain, config.site_dir, config.page_size, config.stylesheets,
+                                                   config.allow_network, extra_css, True, identifier, pick_lines,
+                                                   compressed=False)
+        if not pdf:
+            return pdf, warnings, refused
+        try:
+            return compact_structure(pdf, lambda doc: relink(doc, placed)), warnings, refused
+        except NotLinkable:
+            pass  # typeset again, its links made by WeasyPrint
+    # A tagged part is saved again when its structure is compacted: WeasyPrint need not compress it first.
+    pdf, warnings, refused = export.render_pdf(document, config.site_dir, config.page_size, config.stylesheets,
+                                               config.allow_network, extra_css, config.tagged, identifier, pick,
+                                               compressed=not config.tagged)
+    return (compact_structure(pdf) if config.tagged and pdf else pdf), warnings, refused
 
 
 def _measured_ids(job: Job) -> set[str]:
@@ -335,13 +371,12 @@ _Piece = tuple[bytes, list[str], list[str], int, dict[str, list[float]]]
 
 def _typeset_piece(split: ReferenceSplit, document: str, extra: str, start: int, end: int, wanted: set[str],
                    config: Settings, piece_key: str) -> _Piece:
-    from . import export
-    from .join import compact_structure
-
     following: list[int] = []
     mine: dict[str, list[float]] = {}
 
     def pick(pages: Sequence[Any]) -> Sequence[Any]:
+        following.clear()
+        mine.clear()
         if end == len(split.items):
             _measure(pages, wanted, 0, mine)
             return pages
@@ -356,14 +391,11 @@ def _typeset_piece(split: ReferenceSplit, document: str, extra: str, start: int,
                 return pages[:cut]
         return []
 
-    pdf, warnings, refused = export.render_pdf(document, config.site_dir, config.page_size, config.stylesheets,
-                                               config.allow_network, extra, config.tagged,
-                                               bytes.fromhex(piece_key)[:16], pick, compressed=not config.tagged)
+    pdf, warnings, refused = _typeset(document, extra, config, piece_key, pick)
     release_memory()
     if not pdf:
         return b"", warnings, refused, 0, {}
-    return (compact_structure(pdf) if config.tagged else pdf, warnings, refused,
-            following[0] - start if following else 0, mine)
+    return pdf, warnings, refused, following[0] - start if following else 0, mine
 
 
 def _cached_piece(config: Settings, piece_key: str) -> _Piece | None:
