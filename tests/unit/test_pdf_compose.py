@@ -15,6 +15,12 @@ from litreview.pdf.compose import (
     entries,
     list_heights,
     mark_cuts,
+    PROBE_IDS,
+    Geometry,
+    anchors,
+    geometry,
+    paginate,
+    probe_document,
     skeleton_document,
 )
 from litreview.pdf.compose import _Piece as Piece  # the reading of one piece, tested on its own
@@ -60,10 +66,45 @@ def test_an_entry_that_is_not_surely_the_bibliographys_is_typeset(chapter: str, 
         list_heights(chapter, dict(entries(BIBLIOGRAPHY)), found)
 
 
-def test_the_skeleton_keeps_heights_ids_and_nothing_of_the_text() -> None:
-    skeleton = skeleton_document(CHAPTER, {"r--ref-b": 31.5})
+def test_the_skeleton_has_one_box_per_page_and_nothing_of_the_text() -> None:
+    skeleton = skeleton_document(CHAPTER, [31.5, 200.25])
     assert "Roe" not in skeleton and "<h1>References</h1>" in skeleton
-    assert '<li id="r--ref-b" class="lr-slot" style="height: 31.5px"><div id="r--ref-text-2"></div></li>' in skeleton
+    assert (f'<ol class="lr-references"><li id="{CUT_PREFIX}page-0" class="lr-slot" style="height: 31.5px"></li>'
+            f'<li id="{CUT_PREFIX}page-1" class="lr-slot" style="height: 200.25px; break-before: page"></li></ol>'
+            ) in skeleton
+    assert anchors(CHAPTER) == {"r--ref-b": ["r--ref-b", "r--ref-text-2"]}  # destinations at the entry's top
+    probe = probe_document("<html><body>" + CHAPTER[len("<body>"):])
+    assert [f'id="{name}"' in probe for name in PROBE_IDS] == [True] * 4 and "Roe" not in probe
+    with pytest.raises(NotComposable, match="no reference list"):
+        skeleton_document("<body><p>No list</p></body>", [10.0])
+
+
+SHAPE = Geometry(first_top=100.0, top=50.0, left=20.0, right=300.0, gap=4.0, bottom=200.0)
+
+
+def test_the_geometry_is_read_from_the_probe() -> None:
+    first, second, after, bottom = PROBE_IDS
+    places = {first: (0, (20.0, 100.0, 300.0, 110.0)), second: (0, (20.0, 114.0, 300.0, 124.0)),
+              after: (1, (20.0, 50.0, 300.0, 60.0)), bottom: (0, (10.0, 200.0, 10.0, 200.0))}
+    assert geometry(places) == SHAPE
+    with pytest.raises(NotComposable):
+        geometry({**places, after: (0, (20.0, 130.0, 300.0, 140.0))})  # the page break did not happen
+
+
+def test_entries_are_laid_out_as_the_print_stylesheet_says() -> None:
+    """An entry never breaks: it goes on the next page unless it fits, with the gap after it, above the bottom."""
+    heights = {"a": 40.0, "b": 52.0, "c": 30.0, "d": 100.0, "e": 140.0}
+    used, slots = paginate(["a", "b", "c", "d", "e"], heights, SHAPE)
+    assert slots["a"] == (0, (20.0, 100.0, 300.0, 140.0))
+    assert slots["b"] == (0, (20.0, 144.0, 300.0, 196.0))  # 196 + 4 = 200: it fits exactly
+    assert slots["c"] == (1, (20.0, 50.0, 300.0, 80.0))  # 200 + 30 > 200: the next page
+    assert slots["d"] == (1, (20.0, 84.0, 300.0, 184.0))
+    assert slots["e"] == (2, (20.0, 50.0, 300.0, 190.0))
+    assert used == [96.0, 134.0, 140.0]  # each page's box: from its first entry's top to its last one's bottom
+    with pytest.raises(NotComposable, match="taller than the room"):
+        paginate(["a", "big"], {"a": 10.0, "big": 147.0}, SHAPE)  # 147 + 4 > 200 - 50: on no page
+    with pytest.raises(NotComposable, match="taller than the room"):
+        paginate(["big"], {"big": 120.0}, SHAPE)  # not under the heading: WeasyPrint would leave it alone there
 
 
 def _page(content: bytes) -> bytes:

@@ -3,10 +3,13 @@
 Each chapter's PDF ends with its own reference list, whose entries are the bibliography's entries without their
 "Cited in" lines. WeasyPrint has typeset every one of them for the book already, and typesetting them again for
 the chapters cost more than the chapters themselves (at 50 chapters and 1,000 references: about 4,000 entries
-against the bibliography's 1,000). So a chapter's list is laid out by WeasyPrint as a skeleton (its heading and
-one empty box per entry, as tall as the entry's lines in the bibliography) and each entry's typeset content is
-moved from the bibliography's page into its box: the entry's marked-content sequences with the graphics state
-they are drawn in, its link annotations and its structure elements (the list item's label and body).
+against the bibliography's 1,000). So a chapter's list is laid out by arithmetic: each entry is as tall as its
+lines in the bibliography, never breaks, and goes on the next page unless it fits (`paginate`), in the geometry
+that one typeset probe gives (`probe_document`, `geometry`). WeasyPrint typesets the list's skeleton: its heading,
+pages and running heads, with one empty box per page. Each entry's typeset content is then moved from the
+bibliography's page to its place: the entry's marked-content sequences with the graphics state they are drawn in,
+its link annotations and its structure elements (the list item's label and body, in a list item made for it where
+the page's box was), and its ids become destinations at its top.
 
 Whatever the composition cannot be sure of (an entry over two pages, painting outside marked content, another
 line width, an entry that differs from the bibliography's) raises `NotComposable`, and the list is typeset as
@@ -30,6 +33,23 @@ _CITED_IN_SPAN = re.compile(r'\s*<span class="lr-cited-in"[^>]*>.*?</span>(?=\s*
 
 class NotComposable(Exception):
     """The list is typeset instead (the reason is for tests and debugging)."""
+
+
+@dataclass(frozen=True)
+class Skeleton:
+    """A typeset skeleton (one empty box per page), with where each entry goes: entry id -> (page, box in CSS px),
+    the entries in order, and each entry's ids (destinations at its top)."""
+
+    pdf: bytes
+    slots: dict[str, tuple[int, tuple[float, float, float, float]]]
+    order: tuple[str, ...]
+    anchors: dict[str, list[str]]
+
+
+def _decimal(value: float) -> Any:
+    from decimal import Decimal
+
+    return Decimal(f"{value:.6f}")
 
 
 @dataclass(frozen=True)
@@ -82,16 +102,87 @@ def list_heights(chapter_document: str, known: dict[str, str], places: dict[str,
     return heights
 
 
-def skeleton_document(chapter_document: str, heights: dict[str, float]) -> str:
-    """The chapter's list document with each entry an empty box of the entry's height, without its number; the ids
-    inside an entry stay, on empty blocks at its top (they are destinations of the PDF, as when typeset)."""
-    def item(m: re.Match[str]) -> str:
-        inner = m.group(0)[m.group(0).index(">") + 1:]
-        anchors = "".join(f'<div id="{found}"></div>' for found in re.findall(r'\sid="([^"]*)"', inner))
-        return f'<li id="{m.group(1)}" class="lr-slot" style="height: {heights[m.group(1)]!r}px">{anchors}</li>'
+# Ids of a probe's boxes (`probe_document`): where a list begins under its heading, the gap between two entries,
+# where it goes on on the next page, and where a page's content ends.
+PROBE_IDS = (f"{CUT_PREFIX}probe-first", f"{CUT_PREFIX}probe-second", f"{CUT_PREFIX}probe-next",
+             f"{CUT_PREFIX}probe-bottom")
 
-    return _LIST.sub(lambda found: found.group(1) + _ITEM.sub(item, found.group(2)) + found.group(3),
-                     chapter_document)
+
+def _replace_items(chapter_document: str, items: str) -> str:
+    found = _LIST.search(chapter_document)
+    if found is None:
+        raise NotComposable("no reference list")
+    return chapter_document[:found.start(2)] + items + chapter_document[found.end(2):]
+
+
+def probe_document(chapter_document: str) -> str:
+    """The chapter's list document with three empty entries in place of its own, the third on the next page, and a
+    box fixed at the bottom of the page area: typeset once, it gives the geometry of every such list."""
+    first, second, after, bottom = PROBE_IDS
+    items = (f'<li id="{first}" class="lr-slot" style="height: 10px"></li>'
+             f'<li id="{second}" class="lr-slot" style="height: 10px"></li>'
+             f'<li id="{after}" class="lr-slot" style="height: 10px; break-before: page"></li>')
+    marker = f'<div id="{bottom}" style="position: fixed; bottom: 0; left: 0; width: 0; height: 0"></div>'
+    document = _replace_items(chapter_document, items)
+    end = document.rindex("</body>")
+    return document[:end] + marker + document[end:]
+
+
+@dataclass(frozen=True)
+class Geometry:
+    """Where a chapter's list goes (CSS px, y down): its first entry's top under the heading, an entry's top on a
+    later page, its left and right edges, the space between two entries, and the bottom of the page area."""
+
+    first_top: float
+    top: float
+    left: float
+    right: float
+    gap: float
+    bottom: float
+
+
+def geometry(places: dict[str, tuple[int, tuple[float, float, float, float]]]) -> Geometry:
+    """The geometry read from a typeset probe (`places`: id -> (page, box))."""
+    first, second, after, bottom = (places.get(name) for name in PROBE_IDS)
+    if first is None or second is None or after is None or bottom is None or (first[0], second[0], after[0]) != \
+            (0, 0, 1):
+        raise NotComposable("the probe of the list's geometry was not laid out as expected")
+    return Geometry(first[1][1], after[1][1], first[1][0], first[1][2], second[1][1] - first[1][3], bottom[1][1])
+
+
+def paginate(order: Sequence[str], heights: dict[str, float],
+             shape: Geometry) -> tuple[list[float], dict[str, tuple[int, tuple[float, float, float, float]]]]:
+    """The list laid out by arithmetic: each page's height of entries, and each entry's page and box. An entry
+    never breaks (as the print stylesheet says); it goes on the next page unless it fits with the gap after it,
+    which keeps each one inside the page area."""
+    used = [0.0]
+    slots: dict[str, tuple[int, tuple[float, float, float, float]]] = {}
+    page_top = y = shape.first_top
+    for entry_id in order:
+        height = heights[entry_id]
+        if y + height + shape.gap > shape.bottom:
+            if y == page_top or height + shape.gap > shape.bottom - shape.top:
+                raise NotComposable(f"entry {entry_id} is taller than the room on a page")
+            used.append(0.0)
+            page_top = y = shape.top
+        slots[entry_id] = (len(used) - 1, (shape.left, y, shape.right, y + height))
+        used[-1] = y + height - page_top
+        y += height + shape.gap
+    return used, slots
+
+
+def skeleton_document(chapter_document: str, used: Sequence[float]) -> str:
+    """The chapter's list document with one empty box per page, as tall as the entries it will hold: WeasyPrint
+    typesets its heading, pages, running heads and structure; the entries are moved into the boxes' pages."""
+    return _replace_items(chapter_document, "".join(
+        f'<li id="{CUT_PREFIX}page-{n}" class="lr-slot" style="height: {height!r}px'
+        f'{"; break-before: page" if n else ""}"></li>' for n, height in enumerate(used)))
+
+
+def anchors(chapter_document: str) -> dict[str, list[str]]:
+    """Each entry of the list -> the ids it holds (its own first): destinations at its top in the composed list."""
+    return {entry_id: [entry_id, *re.findall(r'\sid="([^"]*)"', html[html.index(">") + 1:])]
+            for entry_id, html in entries(chapter_document)}
 
 
 # --- Reading the bibliography's pages ---------------------------------------------------------------------------
@@ -379,22 +470,20 @@ class _Piece:
         raise NotComposable(f"no list item of the bibliography at {place}")
 
 
-def compose_all(skeletons: Sequence[tuple[bytes, dict[str, tuple[int, tuple[float, float, float, float]]],
-                                          Sequence[str]]],
-                pieces: Sequence[bytes], places: dict[str, Place]) -> list[bytes | NotComposable]:
-    """Each skeleton (a tagged, compacted list part whose items are empty boxes; with where its entries' boxes are,
-    id -> (page, box), and its entries' ids in order) with its entries' content moved in from the bibliography's
-    pieces; or why it cannot be. Lists are composed a group at a time (about GROUP_ENTRIES entries: an entry moved
-    in holds about 20 KB in qpdf until its list is written); for each group the pieces are opened one at a time,
-    and what was read of a piece is kept for the next group (a bibliography held open whole cost about 40 MB at
-    1,000 entries)."""
+def compose_all(skeletons: Sequence[Skeleton], pieces: Sequence[bytes],
+                places: dict[str, Place]) -> list[bytes | NotComposable]:
+    """Each skeleton (a tagged, compacted list part of one empty box per page, with where its entries go) with its
+    entries' content moved in from the bibliography's pieces; or why it cannot be. Lists are composed a group at a
+    time (about GROUP_ENTRIES entries: an entry moved in holds about 20 KB in qpdf until its list is written); for
+    each group the pieces are opened one at a time, and what was read of a piece is kept for the next group (a
+    bibliography held open whole cost about 40 MB at 1,000 entries)."""
     results: list[bytes | NotComposable] = []
     shared: dict[Any, Any] = {}
     read: dict[int, _Read] = {}
-    group: list[tuple[bytes, dict[str, tuple[int, tuple[float, float, float, float]]], Sequence[str]]] = []
+    group: list[Skeleton] = []
     for number, skeleton in enumerate(skeletons):
         group.append(skeleton)
-        if number == len(skeletons) - 1 or sum(len(s[2]) for s in group) + len(skeletons[number + 1][2]) \
+        if number == len(skeletons) - 1 or sum(len(s.order) for s in group) + len(skeletons[number + 1].order) \
                 > GROUP_ENTRIES:
             results += _compose_group(group, pieces, places, shared, read)
             group = []
@@ -406,14 +495,12 @@ def compose_all(skeletons: Sequence[tuple[bytes, dict[str, tuple[int, tuple[floa
 GROUP_ENTRIES = 400
 
 
-def _compose_group(skeletons: Sequence[tuple[bytes, dict[str, tuple[int, tuple[float, float, float, float]]],
-                                             Sequence[str]]],
-                   pieces: Sequence[bytes], places: dict[str, Place], shared: dict[Any, Any],
-                   read: dict[int, _Read]) -> list[bytes | NotComposable]:
+def _compose_group(skeletons: Sequence[Skeleton], pieces: Sequence[bytes], places: dict[str, Place],
+                   shared: dict[Any, Any], read: dict[int, _Read]) -> list[bytes | NotComposable]:
     targets: list[_Target | NotComposable] = []
-    for skeleton, slots, order in skeletons:
+    for skeleton in skeletons:
         try:
-            targets.append(_Target(skeleton, slots, order, places))
+            targets.append(_Target(skeleton, places))
         except NotComposable as why:
             targets.append(why)
     wanted: dict[int, dict[int, list[tuple[int, str]]]] = {}  # piece -> page -> [(target, entry)]
@@ -470,27 +557,72 @@ def _list_items(root: Any) -> list[Any]:
 class _Target:
     """A list being composed: its skeleton, open, taking its entries one at a time in any order."""
 
-    def __init__(self, skeleton: bytes, slots: dict[str, tuple[int, tuple[float, float, float, float]]],
-                 order: Sequence[str], places: dict[str, Place]) -> None:
-        self.out = _open(skeleton)
-        self.root = _get(self.out.Root, "/StructTreeRoot")
-        self.tree = _get(self.root, "/ParentTree")
-        if self.tree is None or "/Kids" in self.tree or "/Nums" not in self.tree:
+    def __init__(self, skeleton: Skeleton, places: dict[str, Place]) -> None:
+        self.out = _open(skeleton.pdf)
+        try:
+            self._open(skeleton)
+        except NotComposable:
             self.close()
-            raise NotComposable("the skeleton's parent tree is not a flat number tree")
-        items = _list_items(self.root)
-        if len(items) != len(order) or not all(name in slots for name in order):
-            self.close()
-            raise NotComposable(f"{len(items)} list items in the skeleton for {len(order)} entries")
-        self.order = list(order)
-        self.items = dict(zip(order, items, strict=True))
-        self.slots = slots
+            raise
         self.places = places
-        self.nums = dict(_number_tree(self.tree))
-        self.next_key = max([int(self.root.get("/ParentTreeNextKey", 0)), *[k + 1 for k in self.nums]])
         self.added: dict[int, list[bytes]] = {}  # skeleton page -> the content to add to it
         self.used: dict[int, dict[str, dict[str, Any]]] = {}  # skeleton page -> its new resources
         self.copies: dict[str, Any] = {}  # resource name -> its copy in `out`
+
+    def _open(self, skeleton: Skeleton) -> None:
+        """Each page's box becomes a list item per entry it holds, in its place in the list; each entry's ids
+        become destinations at its top."""
+        import pikepdf
+
+        self.root = _get(self.out.Root, "/StructTreeRoot")
+        self.tree = _get(self.root, "/ParentTree")
+        if self.tree is None or "/Kids" in self.tree or "/Nums" not in self.tree:
+            raise NotComposable("the skeleton's parent tree is not a flat number tree")
+        boxes = _list_items(self.root)
+        if len(boxes) != len(self.out.pages) or not all(name in skeleton.slots for name in skeleton.order):
+            raise NotComposable(f"{len(boxes)} list items in the skeleton for {len(self.out.pages)} pages")
+        by_page: dict[int, list[str]] = {}
+        for entry_id in skeleton.order:
+            by_page.setdefault(skeleton.slots[entry_id][0], []).append(entry_id)
+        self.items: dict[str, Any] = {}
+        destinations: dict[str, Any] = {}
+        for index, box in enumerate(boxes):
+            page = self.out.pages[index]
+            parent = box.get("/P")
+            if parent is None or parent.get("/S") != pikepdf.Name.L or box.get("/Pg") is None \
+                    or box.Pg.objgen != page.obj.objgen:
+                raise NotComposable(f"the box of page {index} is not a list item on that page")
+            items = []
+            for entry_id in by_page.get(index, []):
+                item = self.out.make_indirect(pikepdf.Dictionary(Type=pikepdf.Name.StructElem, S=pikepdf.Name.LI,
+                                                                 P=parent, Pg=page.obj))
+                self.items[entry_id] = item
+                items.append(item)
+                left, top = skeleton.slots[entry_id][1][:2]
+                mediabox = [float(v) for v in page.mediabox]
+                at = [page.obj, pikepdf.Name.XYZ, _decimal(mediabox[0] + 0.75 * left),
+                      _decimal(mediabox[3] - 0.75 * top), 0]
+                for name in skeleton.anchors.get(entry_id, [entry_id]):
+                    destinations.setdefault(name, pikepdf.Array(at))
+            kids = _kids(parent)
+            place = next(n for n, kid in enumerate(kids) if _is_element(kid) and kid.objgen == box.objgen)
+            parent.K = pikepdf.Array(kids[:place] + items + kids[place + 1:])
+        names = _get(self.out.Root, "/Names")
+        if names is None:
+            self.out.Root.Names = names = pikepdf.Dictionary()
+        tree = _get(names, "/Dests")
+        if tree is not None and "/Kids" in tree:
+            raise NotComposable("the skeleton's destinations are not a flat name tree")
+        flat = list(tree.Names) if tree is not None and "/Names" in tree else []
+        for n in range(0, len(flat) - 1, 2):
+            destinations.setdefault(str(flat[n]), flat[n + 1])
+        names.Dests = pikepdf.Dictionary(Names=pikepdf.Array(
+            [v for name in sorted(destinations, key=lambda d: d.encode()) for v in (pikepdf.String(name),
+                                                                                      destinations[name])]))
+        self.order = list(skeleton.order)
+        self.slots = skeleton.slots
+        self.nums = dict(_number_tree(self.tree))
+        self.next_key = max([int(self.root.get("/ParentTreeNextKey", 0)), *[k + 1 for k in self.nums]])
 
     def close(self) -> None:
         self.out.close()
