@@ -416,8 +416,8 @@ def test_bibliography_on_paper_has_no_per_entry_downloads(tmp_path: Path) -> Non
 
 def test_worker_processes_write_the_same_pdfs(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """Typeset in worker processes (the book's chapters while MkDocs still builds the pages, then the contents,
-    page numbers, chapter PDFs' lists composed in two calls, the book joined in a process of its own) or in the
-    build's own process: the same bytes, and the workers are gone when the build ends."""
+    page numbers, chapter PDFs' lists composed in two calls, the long chapter PDFs joined in a process of their own
+    beside the book) or in the build's own process: the same bytes, and the workers are gone when the build ends."""
     import litreview.pdf.export as export
     import litreview.pdf.parts as parts
     import litreview.pdf.workers as workers_module
@@ -439,8 +439,8 @@ def test_worker_processes_write_the_same_pdfs(tmp_path: Path, monkeypatch: pytes
     monkeypatch.setattr(parts, "WorkerPool", Counted)
     monkeypatch.setattr(workers_module, "WorkerPool", Counted)
     monkeypatch.setattr(parts.Typesetter, "start", spied)
-    # Every chapter PDF counts as long: joined in the build's process once the workers stop, and with workers,
-    # the book beside them in a fresh process.
+    # Every chapter PDF counts as long: joined once the workers stop, with workers in a fresh process beside the
+    # book's join in the build's process.
     monkeypatch.setattr(export, "LONG_JOIN_PAGES", 0)
     outputs = []
     for workers in (1, 2):
@@ -457,7 +457,7 @@ def test_worker_processes_write_the_same_pdfs(tmp_path: Path, monkeypatch: pytes
         assert all(p.returncode == 0 for pool in pools for p in pool._processes)  # the workers are gone
         outputs.append({p.relative_to(result.site).as_posix(): p.read_bytes()
                         for p in sorted(result.site.rglob("*.pdf"))})
-        # With workers, one pool typesets the whole PDF and one more process joins the book.
+        # With workers, one pool typesets the whole PDF and one more process joins the long chapter PDFs.
         assert len(pools) == 2 * (workers - 1)
         # With workers, every chapter of the book (the bibliography's measured part too) was typeset while the
         # pages were built, and the PDF step took it from there; without, nothing was typeset ahead.

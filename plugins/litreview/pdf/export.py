@@ -414,23 +414,25 @@ def write_pdf(pages: Sequence[PdfPage], meta: PdfMeta, bib_slug: str | None, sit
 def _join_here_and_beside(joins: Sequence[tuple[Path, str, functools.partial[bytes]]], cache_dir: Path | None,
                           parallel: bool) -> None:
     """Make and keep the joined PDFs `joins` (path, cache key, join; the book last, when it is not in the cache).
-    With workers in use and more than one join, the last is made in a fresh process of its own, which holds
-    nothing else (pikepdf only: about 30 MB), while this process makes the others."""
+    With workers in use and more than one join, the others are made in a fresh process (pikepdf only: about 30 MB)
+    while this process makes the last: the longest, which is then not delayed by starting a process."""
     if not joins:
         return
-    *here, (path, key, last) = joins
+    *others, (path, key, last) = joins
     beside = None
-    if parallel and here:
+    if parallel and others:
         from .workers import WorkerPool
 
         beside = WorkerPool(1)
     try:
-        book = beside.submit(last.func, *last.args) if beside is not None else None
-        for other_path, other_key, joined in here:
-            _keep_joined(cache_dir, other_key, joined(), other_path)
-            if beside is not None:
-                parts.release_memory()  # so that this join's memory does not add to the book's
-        _keep_joined(cache_dir, key, book.result() if book is not None else last(), path)
+        made = [(other_path, other_key, beside.submit(joined.func, *joined.args))
+                for other_path, other_key, joined in others] if beside is not None else []
+        if beside is None:
+            for other_path, other_key, joined in others:
+                _keep_joined(cache_dir, other_key, joined(), other_path)
+        _keep_joined(cache_dir, key, last(), path)
+        for other_path, other_key, future in made:
+            _keep_joined(cache_dir, other_key, future.result(), other_path)
     finally:
         if beside is not None:
             beside.shutdown()
