@@ -360,7 +360,8 @@ def write_pdf(pages: Sequence[PdfPage], meta: PdfMeta, bib_slug: str | None, sit
         toc = [TocEntry(level, title, dest, where[dest] + 1)
                for level, title, dest in toc_entries(pages, bib_slug, meta.site_url, [j.document for j in jobs])
                if dest in where]
-        contents = typesetter.start([parts.Job("contents", front_document(meta, toc), PART_CSS)], urgent=True)
+        contents = typesetter.start([parts.Job("contents", front_document(meta, toc), PART_CSS, contents=True)],
+                                    urgent=True)
         sample = numbers.result(0)
         ref_parts = dict(zip([i for i in ref_jobs if i not in composed], ref_batch.results(), strict=True))
         if composed_batch is not None:

@@ -39,6 +39,7 @@ class Job:
     chapter: bool = False  # counted in the progress messages
     reference_list: bool = False  # a chapter PDF's own reference list, counted apart
     entries: bool = False  # the bibliography: where its entries are is kept (the chapter PDFs' lists are made of them)
+    contents: bool = False  # the cover and contents: their dot leaders may be drawn after typesetting (pdf/leaders.py)
 
 
 @dataclass
@@ -225,7 +226,8 @@ def _render(job: Job, config: Settings, key: str) -> tuple[Typeset, float]:
             _measure(pages, wanted, 0, places)
             return pages
 
-        pdf, warnings, refused = _typeset(job.document, job.extra_css, config, key, pick if wanted else None)
+        pdf, warnings, refused = _typeset(job.document, job.extra_css, config, key, pick if wanted else None,
+                                          job.contents)
         pieces = [pdf]
     else:
         pieces, warnings, refused = _render_in_pieces(split, job, config, wanted, places)
@@ -237,20 +239,41 @@ def _render(job: Job, config: Settings, key: str) -> tuple[Typeset, float]:
 
 
 def _typeset(document: str, extra_css: str, config: Settings, key: str,
-             pick: Callable[[Sequence[Any]], Sequence[Any]] | None) -> tuple[bytes, list[str], list[str]]:
+             pick: Callable[[Sequence[Any]], Sequence[Any]] | None,
+             contents: bool = False) -> tuple[bytes, list[str], list[str]]:
     """A part's PDF as it is kept (its structure compacted when tagged), WeasyPrint's warnings and refused URLs.
 
-    A tagged reference list typeset with litreview's print stylesheet alone has its entries' "Cited in" lines
-    typeset as plain text and their links drawn in afterwards (pdf/backlinks.py): about a third of the
-    bibliography's typesetting. If they cannot be, the part is typeset again with its links. `pick` may be called
-    twice then: it chooses among the pages of each typesetting afresh.
+    Typeset tagged with litreview's print stylesheet alone, a reference list has its entries' "Cited in" lines
+    typeset as plain text and their links drawn in afterwards (pdf/backlinks.py: about a third of the
+    bibliography's typesetting), and the contents (`contents`) their dot leaders (pdf/leaders.py: about half of
+    the contents'). If they cannot be, the part is typeset again as it is. `pick` may be called twice then: it
+    chooses among the pages of each typesetting afresh.
     """
     from . import export  # looked up at call time, so tests can replace export.render_pdf
     from .backlinks import NotLinkable, boxes, relink, unlink
     from .join import compact_structure
+    from .leaders import FLOAT_CSS, NotDrawn, draw, first_page
 
     identifier = bytes.fromhex(key)[:16]
-    plain, lines = unlink(document) if config.tagged and config.stylesheets == (export.PRINT_CSS,) else (document, {})
+    ours = config.tagged and config.stylesheets == (export.PRINT_CSS,)
+    if ours and contents:
+        start: list[int | None] = [None]
+
+        def pick_contents(pages: Sequence[Any]) -> Sequence[Any]:
+            chosen = list(pick(pages)) if pick is not None else pages
+            start[0] = first_page(chosen)
+            return chosen
+
+        pdf, warnings, refused = export.render_pdf(document, config.site_dir, config.page_size, config.stylesheets,
+                                                   config.allow_network, extra_css + FLOAT_CSS, True, identifier,
+                                                   pick_contents, compressed=False)
+        first = start[0]
+        if pdf and first is not None:
+            try:
+                return compact_structure(pdf, lambda doc: draw(doc, first)), warnings, refused
+            except NotDrawn:
+                pass  # typeset again, with WeasyPrint's leaders
+    plain, lines = unlink(document) if ours else (document, {})
     if lines:
         placed: dict[int, Any] = {}
 
