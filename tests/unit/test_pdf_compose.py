@@ -16,12 +16,14 @@ from litreview.pdf.compose import (
     list_heights,
     mark_cuts,
     PROBE_IDS,
+    PROBE_LATER,
     Geometry,
     anchors,
     geometry,
     paginate,
     probe_document,
     skeleton_document,
+    skeletons_document,
 )
 from litreview.pdf.compose import _Piece as Piece  # the reading of one piece, tested on its own
 
@@ -73,10 +75,28 @@ def test_the_skeleton_has_one_box_per_page_and_nothing_of_the_text() -> None:
             f'<li id="{CUT_PREFIX}page-1" class="lr-slot" style="height: 200.25px; break-before: page"></li></ol>'
             ) in skeleton
     assert anchors(CHAPTER) == {"r--ref-b": ["r--ref-b", "r--ref-text-2"]}  # destinations at the entry's top
-    probe = probe_document("<html><body>" + CHAPTER[len("<body>"):])
-    assert [f'id="{name}"' in probe for name in PROBE_IDS] == [True] * 4 and "Roe" not in probe
+    probe = probe_document(SECTIONED)
+    assert [f'id="{name}"' in probe for name in (*PROBE_IDS, PROBE_LATER)] == [True] * 5 and "Roe" not in probe
+    assert probe.count("<section") == 2 and f'id="{CUT_PREFIX}probe-refs-x"' in probe  # a second list after it
     with pytest.raises(NotComposable, match="no reference list"):
         skeleton_document("<body><p>No list</p></body>", [10.0])
+
+
+SECTIONED = ('<html><head><title>T</title></head><body><section class="chapter chapter-refs" id="refs-x">'
+             + CHAPTER[len("<body>"):-len("</body>")] + "</section></body></html>")
+
+
+def test_skeletons_are_one_document_of_a_section_each() -> None:
+    """Each later section moved down by the lead, as its own document would begin it; sections by their ids."""
+    other = SECTIONED.replace('id="refs-x"', 'id="refs-y"')
+    document, names = skeletons_document([skeleton_document(SECTIONED, [10.0], "0-"),
+                                          skeleton_document(other, [20.0, 5.0], "1-")], 8.0) or ("", [])
+    assert names == ["refs-x", "refs-y"] and document.startswith("<html><head><title>T</title></head><body>")
+    assert '<section class="chapter chapter-refs" id="refs-x">' in document  # the first begins as its own would
+    assert '<section style="padding-top: 8.0px" class="chapter chapter-refs" id="refs-y">' in document
+    assert [f'id="{CUT_PREFIX}{n}page-{k}"' in document for n, k in (("0-", 0), ("1-", 0), ("1-", 1))] == [True] * 3
+    assert skeletons_document([SECTIONED, SECTIONED], 0.0) is None  # the same section twice
+    assert skeletons_document([CHAPTER], 0.0) is None  # no section
 
 
 SHAPE = Geometry(first_top=100.0, top=50.0, left=20.0, right=300.0, gap=4.0, bottom=200.0)
@@ -87,6 +107,7 @@ def test_the_geometry_is_read_from_the_probe() -> None:
     places = {first: (0, (20.0, 100.0, 300.0, 110.0)), second: (0, (20.0, 114.0, 300.0, 124.0)),
               after: (1, (20.0, 50.0, 300.0, 60.0)), bottom: (0, (10.0, 200.0, 10.0, 200.0))}
     assert geometry(places) == SHAPE
+    assert geometry({**places, PROBE_LATER: (2, (20.0, 92.0, 300.0, 102.0))}).lead == 8.0
     with pytest.raises(NotComposable):
         geometry({**places, after: (0, (20.0, 130.0, 300.0, 140.0))})  # the page break did not happen
 

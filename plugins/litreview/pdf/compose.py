@@ -6,7 +6,8 @@ the chapters cost more than the chapters themselves (at 50 chapters and 1,000 re
 against the bibliography's 1,000). So a chapter's list is laid out by arithmetic: each entry is as tall as its
 lines in the bibliography, never breaks, and goes on the next page unless it fits (`paginate`), in the geometry
 that one typeset probe gives (`probe_document`, `geometry`). WeasyPrint typesets the list's skeleton: its heading,
-pages and running heads, with one empty box per page. Each entry's typeset content is then moved from the
+pages and running heads, with one empty box per page (all lists' skeletons as one document, a section each,
+written as a PDF each: `skeletons_document`). Each entry's typeset content is then moved from the
 bibliography's page to its place: the entry's marked-content sequences with the graphics state they are drawn in,
 its link annotations and its structure elements (the list item's label and body, in a list item made for it where
 the page's box was), and its ids become destinations at its top.
@@ -106,6 +107,7 @@ def list_heights(chapter_document: str, known: dict[str, str], places: dict[str,
 # where it goes on on the next page, and where a page's content ends.
 PROBE_IDS = (f"{CUT_PREFIX}probe-first", f"{CUT_PREFIX}probe-second", f"{CUT_PREFIX}probe-next",
              f"{CUT_PREFIX}probe-bottom")
+PROBE_LATER = f"{CUT_PREFIX}probe-later"  # the first entry of a list that is not at the start of its document
 
 
 def _replace_items(chapter_document: str, items: str) -> str:
@@ -125,7 +127,14 @@ def probe_document(chapter_document: str) -> str:
     marker = f'<div id="{bottom}" style="position: fixed; bottom: 0; left: 0; width: 0; height: 0"></div>'
     document = _replace_items(chapter_document, items)
     end = document.rindex("</body>")
-    return document[:end] + marker + document[end:]
+    later = section_of(_replace_items(chapter_document, f'<li id="{PROBE_LATER}" class="lr-slot" '
+                                                        'style="height: 10px"></li>'))
+    return document[:end] + marker + (_renamed(later[1], "probe-") if later else "") + document[end:]
+
+
+def _renamed(section: str, prefix: str) -> str:
+    """A section whose own id is prefixed (it appears again in a document that holds it already)."""
+    return re.sub(r'^(<section\b[^>]*\sid=")', rf"\1{CUT_PREFIX}{prefix}", section, count=1)
 
 
 @dataclass(frozen=True)
@@ -139,6 +148,7 @@ class Geometry:
     right: float
     gap: float
     bottom: float
+    lead: float = 0.0  # how much higher a list after another one in the same document begins (its body's margin)
 
 
 def geometry(places: dict[str, tuple[int, tuple[float, float, float, float]]]) -> Geometry:
@@ -147,7 +157,12 @@ def geometry(places: dict[str, tuple[int, tuple[float, float, float, float]]]) -
     if first is None or second is None or after is None or bottom is None or (first[0], second[0], after[0]) != \
             (0, 0, 1):
         raise NotComposable("the probe of the list's geometry was not laid out as expected")
-    return Geometry(first[1][1], after[1][1], first[1][0], first[1][2], second[1][1] - first[1][3], bottom[1][1])
+    later = places.get(PROBE_LATER)
+    lead = first[1][1] - later[1][1] if later is not None and later[0] == 2 else 0.0
+    if not 0.0 <= lead < first[1][1]:
+        lead = 0.0
+    return Geometry(first[1][1], after[1][1], first[1][0], first[1][2], second[1][1] - first[1][3], bottom[1][1],
+                    lead)
 
 
 def paginate(order: Sequence[str], heights: dict[str, float],
@@ -171,12 +186,42 @@ def paginate(order: Sequence[str], heights: dict[str, float],
     return used, slots
 
 
-def skeleton_document(chapter_document: str, used: Sequence[float]) -> str:
+def skeleton_document(chapter_document: str, used: Sequence[float], prefix: str = "") -> str:
     """The chapter's list document with one empty box per page, as tall as the entries it will hold: WeasyPrint
-    typesets its heading, pages, running heads and structure; the entries are moved into the boxes' pages."""
+    typesets its heading, pages, running heads and structure; the entries are moved into the boxes' pages. The
+    boxes' ids are `CUT_PREFIX + prefix + "page-N"`."""
     return _replace_items(chapter_document, "".join(
-        f'<li id="{CUT_PREFIX}page-{n}" class="lr-slot" style="height: {height!r}px'
+        f'<li id="{CUT_PREFIX}{prefix}page-{n}" class="lr-slot" style="height: {height!r}px'
         f'{"; break-before: page" if n else ""}"></li>' for n, height in enumerate(used)))
+
+
+def skeletons_document(documents: Sequence[str], lead: float) -> tuple[str, list[str]] | None:
+    """Skeleton documents (each a chapter's list document with one top section) as one document of their
+    sections, each on pages of its own, and the sections' ids; None when one is not of that shape. Each later
+    section is moved down by `lead`, as its own document would begin it (its body's top margin)."""
+    names, bodies = [], []
+    for number, document in enumerate(documents):
+        found = section_of(document)
+        if found is None:
+            return None
+        name, body = found
+        if number and lead:
+            body = re.sub(r"^<section\b", f'<section style="padding-top: {lead!r}px"', body, count=1)
+        names.append(name)
+        bodies.append(body)
+    if len(set(names)) != len(names) or "<body>" not in documents[0]:
+        return None
+    head = documents[0][:documents[0].index("<body>") + len("<body>")]
+    return head + "".join(bodies) + "</body></html>", names
+
+
+_SECTION = re.compile(r'<body>\s*(<section\b[^>]*\sid="([^"]*)"[^>]*>.*</section>)\s*</body>', re.S)
+
+
+def section_of(document: str) -> tuple[str, str] | None:
+    """(id, HTML) of the document's one top section (a chapter's list document), or None."""
+    found = _SECTION.search(document)
+    return (found.group(2), found.group(1)) if found else None
 
 
 def anchors(chapter_document: str) -> dict[str, list[str]]:

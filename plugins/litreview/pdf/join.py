@@ -55,6 +55,8 @@ def part_info(pdf: bytes | Sequence[bytes]) -> PartInfo:
                 found.setdefault(name, pages + number)
             pages += info.pages
         return PartInfo(pages, found)
+    if not pdf:  # nothing written (a section not laid out as asked)
+        return PartInfo(0, {})
     with _open(pdf) as part:
         index = _page_index(part)
         dests: dict[str, int] = {}

@@ -40,6 +40,8 @@ class Job:
     reference_list: bool = False  # a chapter PDF's own reference list, counted apart
     entries: bool = False  # the bibliography: where its entries are is kept (the chapter PDFs' lists are made of them)
     contents: bool = False  # the cover and contents: their dot leaders may be drawn after typesetting (pdf/leaders.py)
+    # Sections (`<section id=...>`, each beginning a page) written as PDFs of their own, in order: `pieces`
+    sections: tuple[str, ...] = ()
 
 
 @dataclass
@@ -217,10 +219,12 @@ def _render(job: Job, config: Settings, key: str) -> tuple[Typeset, float]:
     from .assemble import split_references
     from .join import part_info
 
-    split = split_references(job.document, 2 * PIECE_ENTRIES)
+    split = split_references(job.document, 2 * PIECE_ENTRIES) if not job.sections else None
     places: dict[str, list[float]] = {}
     wanted = _measured_ids(job)
-    if split is None:
+    if job.sections:
+        pieces, warnings, refused = _render_sections(job, config, key, wanted, places)
+    elif split is None:
         def pick(pages: Sequence[Any]) -> Sequence[Any]:
             places.clear()
             _measure(pages, wanted, 0, places)
@@ -236,6 +240,29 @@ def _render(job: Job, config: Settings, key: str) -> tuple[Typeset, float]:
     release_memory()
     sizes = tuple(len(p) for p in pieces) if len(pieces) > 1 else ()
     return Typeset(b"".join(pieces), warnings, refused, False, key, info.pages, info.dests, sizes, places), peak
+
+
+def _render_sections(job: Job, config: Settings, key: str, wanted: set[str],
+                     places: dict[str, list[float]]) -> tuple[list[bytes], list[str], list[str]]:
+    """The job's sections laid out as one document and written as one PDF each (the chapter PDFs' skeletons: a
+    document of its own cost each about 20 ms more to WeasyPrint). Places are kept by section, and page in it."""
+    from . import export
+    from .join import compact_structure
+
+    def split(pages: Sequence[Any]) -> list[Sequence[Any]]:
+        places.clear()
+        starts = [next((n for n, page in enumerate(pages) if name in page.anchors), -1) for name in job.sections]
+        if -1 in starts or starts != sorted(set(starts)) or (starts and starts[0] != 0):
+            return [[] for _ in job.sections]  # not laid out as asked: no PDFs (their lists are typeset)
+        chosen = [pages[start:end] for start, end in zip(starts, [*starts[1:], len(pages)], strict=True)]
+        for number, section in enumerate(chosen):
+            _measure(section, wanted, number, places)
+        return chosen
+
+    pdfs, warnings, refused = export.render_pdfs(job.document, config.site_dir, config.page_size, config.stylesheets,
+                                                 config.allow_network, job.extra_css, config.tagged,
+                                                 bytes.fromhex(key)[:16], split, compressed=not config.tagged)
+    return [compact_structure(pdf) if config.tagged and pdf else pdf for pdf in pdfs], warnings, refused
 
 
 def _typeset(document: str, extra_css: str, config: Settings, key: str,
@@ -549,11 +576,11 @@ class Typesetter:
     def compose(self, lists: Sequence[tuple[Job, dict[str, float]]], bibliography: Typeset) -> Batch:
         """Chapter PDFs' reference lists made of the bibliography's typeset entries (`lists`: each list's job and
         its entries' heights), from the cache, else: a probe gives the lists' geometry, each list is laid out by
-        arithmetic and its skeleton (one empty box per page) typeset as a part of its own (cached too, ahead of the
-        queued parts; this waits for them), then the lists are composed in one call per worker, each in a fresh
-        worker process (pikepdf only: its memory adds little to the others'). A list whose skeleton is not laid out
-        as planned is typeset."""
-        from .compose import CUT_PREFIX, NotComposable, entries, geometry, paginate, probe_document, skeleton_document
+        arithmetic and the skeletons (one empty box per page) typeset as one document, a PDF per list (cached too,
+        ahead of the queued parts; this waits for them), then the lists are composed in one call per worker, each
+        in a fresh worker process (pikepdf only: its memory adds little to the others'). A list whose skeleton is
+        not laid out as planned is typeset."""
+        from .compose import CUT_PREFIX, NotComposable, entries, geometry, paginate, probe_document
 
         jobs = [job for job, _ in lists]
         keys = [hashlib.sha256(f"composed|{job_key(job, self.config)}|{bibliography.key}".encode()).hexdigest()[:32]
@@ -585,8 +612,7 @@ class Typesetter:
                 if shape is not None:
                     plans[i] = paginate([entry_id for entry_id, _ in entries(jobs[i].document)], lists[i][1], shape)
         planned = sorted(plans)
-        skeletons = self.start([Job(f"skeleton of {jobs[i].name}", skeleton_document(jobs[i].document, plans[i][0]),
-                                    jobs[i].extra_css, entries=True) for i in planned], urgent=True).results()
+        skeletons = self._skeletons([(jobs[i], plans[i][0]) for i in planned], shape.lead if shape else 0.0)
         chosen = []
         for i, skeleton in zip(planned, skeletons, strict=True):
             tops = [skeleton.places.get(f"{CUT_PREFIX}page-{n}") for n in range(len(plans[i][0]))]
@@ -627,6 +653,34 @@ class Typesetter:
             batch.running[self._pool.submit(_compose_lists, *arguments, urgent=True, fresh=True)] = \
                 [i for i, _ in call]
         return batch
+
+    def _skeletons(self, lists: Sequence[tuple[Job, list[float]]], lead: float) -> list[Typeset]:
+        """Each list's skeleton (`lists`: its job and each page's height of entries), typeset as one document of a
+        section per list, each section written as a PDF of its own; an empty PDF for a list that cannot be."""
+        from .compose import CUT_PREFIX, skeleton_document, skeletons_document
+
+        if not lists:
+            return []
+        combined = skeletons_document([skeleton_document(job.document, used, f"{n}-")
+                                       for n, (job, used) in enumerate(lists)], lead)
+        if combined is None or any(job.extra_css != lists[0][0].extra_css for job, _ in lists):
+            return [Typeset(b"", [], [], False, "") for _ in lists]
+        document, names = combined
+        typeset = self.start([Job(f"skeletons of {len(lists)} reference lists", document, lists[0][0].extra_css,
+                                  entries=True, sections=tuple(names))], urgent=True).result(0)
+        pieces = typeset.pieces
+        pdfs = [pieces] if isinstance(pieces, bytes) else pieces
+        if len(pdfs) != len(lists):
+            return [Typeset(b"", [], [], False, "") for _ in lists]
+        results = []
+        for number, pdf in enumerate(pdfs):
+            prefix = f"{CUT_PREFIX}{number}-"
+            places = {CUT_PREFIX + name[len(prefix):]: value for name, value in typeset.places.items()
+                      if name.startswith(prefix) and int(value[0]) == number}
+            pages = 1 + max((int(v[1]) for v in places.values()), default=-1)
+            results.append(Typeset(pdf, typeset.warnings, typeset.refused, typeset.reused, typeset.key, pages,
+                                   places=places))
+        return results
 
     def typeset(self, jobs: Sequence[Job]) -> list[Typeset]:
         """Every job's PDF in order: from the cache, else typeset."""
