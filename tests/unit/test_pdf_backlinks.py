@@ -72,7 +72,9 @@ def test_unlink_leaves_the_text_and_says_where_each_link_is() -> None:
                 + '<li id="r--ref-3"><span class="lr-cited-in">Cited in: <a href="lr-dest:y"><em>Y</em></a>'
                   '</span></li>'
                 + '<li id="r--ref-4"><span class="lr-cited-in">Cited in: <a href="lr-dest:z">Z</a>, '
-                  '<a href="#here">Here</a></span></li></ol>')
+                  '<a href="#here">Here</a></span></li>'
+                + '<li id="r--ref-5"><span class="lr-cited-in">Cited in: <a href="javascript:z">Z</a></span></li>'
+                  '</ol>')
     plain, lines = unlink(document)
     assert f'<span class="lr-cited-in" id="{MEASURE_PREFIX}r--ref-1">Cited in: One &amp;amp; two, B</span>' in plain
     line = lines[f"{MEASURE_PREFIX}r--ref-1"]
@@ -82,6 +84,7 @@ def test_unlink_leaves_the_text_and_says_where_each_link_is() -> None:
     assert lines["lr-cut--r--ref-2"].text == "Cited in: X"  # the id it had is kept
     assert '<a href="lr-dest:y"><em>Y</em></a>' in plain  # markup in a link: WeasyPrint makes the line's links
     assert '<a href="lr-dest:z">Z</a>, <a href="#here">Here</a>' in plain  # so it does for a link inside the part
+    assert '<a href="javascript:z">Z</a>' in plain  # and for any scheme but lr-dest, http and https
     assert len(lines) == 2
     assert unlink("<p>No list</p>") == ("<p>No list</p>", {})
 

@@ -26,9 +26,9 @@ from .compose import _ITEM, _LIST, _multiply
 from .join import MEASURE_PREFIX, _get, _kids
 
 _LINE = re.compile(r'<span class="lr-cited-in"(?: id="([^"]*)")?>((?:[^<]|<a href="[^"<>]*">[^<]*</a>)*)</span>')
-# A link to an address with a scheme ("lr-dest:" between parts, https), in printable ASCII: WeasyPrint writes it
-# as it is. Others (a fragment of the same part, characters it would encode) are left for WeasyPrint to make.
-_LINK = re.compile(r'<a href="([A-Za-z][A-Za-z0-9+.-]*:[!#-;=?-~]*)">([^<]*)</a>')
+# A link between parts ("lr-dest:") or to the web (http, https), in printable ASCII: WeasyPrint writes it as it is.
+# Others (a fragment of the same part, another scheme, characters it would encode) are left for WeasyPrint.
+_LINK = re.compile(r'<a href="((?:lr-dest|https?):[!#-;=?-~]*)">([^<]*)</a>')
 _SPACE = re.compile(r"\s+")
 _BASE = 0.75  # WeasyPrint draws a page in CSS px: 0.75 pt each, from the top left corner
 
