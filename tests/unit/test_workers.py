@@ -164,3 +164,29 @@ def test_a_pool_started_small_grows_to_more_processes() -> None:
     finally:
         pool.shutdown()
     assert all(p.returncode == 0 for p in pool._processes)
+
+
+def test_a_warmed_typesetter_has_weasyprint_ready_in_one_worker(tmp_path: object) -> None:
+    """`Typesetter.warm` (a build with a cache: an edit build) starts one worker that imports WeasyPrint at once;
+    a second call starts nothing more; the part typeset then runs in that worker."""
+    from pathlib import Path
+
+    from litreview.pdf import parts
+    from litreview.pdf.export import PART_CSS, PRINT_CSS
+
+    site = Path(str(tmp_path))
+    typesetter = parts.Typesetter(parts.settings(site, "A4", [PRINT_CSS], False, True, None, 2),
+                                  parts.Progress(__import__("logging").getLogger("test"), 1))
+    with typesetter:
+        typesetter.warm()
+        typesetter.warm()
+        pool = typesetter._pool
+        assert pool is not None and pool.workers == 1 and typesetter.parallel
+        assert pool.submit(_imported, "weasyprint").result(timeout=120)  # the warm-up ran first, in that process
+        made = typesetter.start([parts.Job("chapter a", "<!DOCTYPE html><html><body><p>A</p></body></html>",
+                                           PART_CSS)]).results()
+        assert made[0].pages == 1 and pool.workers == 1
+
+
+def _imported(name: str) -> bool:
+    return name in sys.modules

@@ -296,8 +296,10 @@ def start_ahead(pages: Sequence[tuple[str, str]], bib_slug: str | None, meta: Pd
                             options.workers)
     if sum(len(html) for _, html in pages) < parts.POOL_MIN_HTML or (options.workers or os.cpu_count() or 1) < 2:
         return None
-    return Ahead(parts.Typesetter(config, parts.Progress(log, 0)), {url: slug_for(url) for url, _ in pages},
-                 bib_slug, meta, bool(options.chapters))
+    typesetter = parts.Typesetter(config, parts.Progress(log, 0))
+    if cache_dir is not None and cache_dir.is_dir():
+        typesetter.warm()  # a build after an edit: one part or a few, each waiting for WeasyPrint otherwise
+    return Ahead(typesetter, {url: slug_for(url) for url, _ in pages}, bib_slug, meta, bool(options.chapters))
 
 
 def write_pdf(pages: Sequence[PdfPage], meta: PdfMeta, bib_slug: str | None, site_dir: Path, filename: str,

@@ -326,6 +326,15 @@ def _typeset(document: str, extra_css: str, config: Settings, key: str,
     return (compact_structure(pdf) if config.tagged and pdf else pdf), warnings, refused
 
 
+def _warm(config: Settings) -> None:
+    """In a worker: what typesetting a first part would otherwise wait for (WeasyPrint's import, the stylesheets
+    parsed, the fonts found), done on an empty document."""
+    from . import export
+
+    export.render_pdf("<!DOCTYPE html><html><body></body></html>", config.site_dir, config.page_size,
+                      config.stylesheets, config.allow_network, "", config.tagged, pick=lambda pages: [])
+
+
 def _measured_ids(job: Job) -> set[str]:
     """The ids whose places a job keeps: each entry's and its "Cited in" line's (the bibliography), and any other
     id litreview gave to measure a place (a skeleton's boxes, a probe's)."""
@@ -530,6 +539,14 @@ class Typesetter:
             else:
                 self._pool.grow(workers)  # started with one worker by `ahead`
         return self._pool
+
+    def warm(self) -> None:
+        """Start one worker now and have it import WeasyPrint and parse the stylesheets, while the host still
+        builds its pages: an edit build's chapter then waits for neither (about 0.45 s of its 2.5 s at M). When no
+        part turns out to need typesetting, that only cost a core the host left idle."""
+        if self._pool is None:
+            self._pool, self.parallel = WorkerPool(1, RENEW_MB), True
+            self._pool.submit(_warm, self.config)
 
     def ahead(self, jobs: Sequence[Job], urgent: bool = False) -> None:
         """Start typesetting `jobs` in worker processes before a batch asks for them: while the host still builds
