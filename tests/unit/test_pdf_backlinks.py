@@ -38,8 +38,8 @@ def typeset(tmp_path: Path, document: str, pick: Any = None) -> bytes:
                       compressed=False)[0]
 
 
-def drawn_with_links(tmp_path: Path) -> tuple[bytes, bytes]:
-    """(the plain typesetting, the same with its links drawn in)."""
+def typeset_plain(tmp_path: Path) -> tuple[bytes, dict[int, Any]]:
+    """The document typeset with its lines as plain text, and where each line is."""
     plain, lines = unlink(DOCUMENT)
     placed: dict[int, Any] = {}
 
@@ -47,7 +47,12 @@ def drawn_with_links(tmp_path: Path) -> tuple[bytes, bytes]:
         placed.update(boxes(pages, lines))
         return pages
 
-    pdf = typeset(tmp_path, plain, pick)
+    return typeset(tmp_path, plain, pick), placed
+
+
+def drawn_with_links(tmp_path: Path) -> tuple[bytes, bytes]:
+    """(the plain typesetting, the same with its links drawn in)."""
+    pdf, placed = typeset_plain(tmp_path)
     with _open(pdf) as doc:
         relink(doc, placed)
         return pdf, _save(doc)
@@ -161,14 +166,7 @@ def _marked_text(doc: Any) -> dict[tuple[int, int], str]:
 
 
 def test_text_that_is_not_the_line_is_refused(tmp_path: Path) -> None:
-    plain, lines = unlink(DOCUMENT)
-    placed: dict[int, Any] = {}
-
-    def pick(pages: Any) -> Any:
-        placed.update(boxes(pages, lines))
-        return pages
-
-    pdf = typeset(tmp_path, plain, pick)
+    pdf, placed = typeset_plain(tmp_path)
     page, found = next(iter(placed.items()))
     box, line = found[0]
     for wrong in (Line(line.text + " and more", line.links), Line(line.text.replace("Cited", "Cites"), line.links)):

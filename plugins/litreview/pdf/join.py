@@ -406,6 +406,8 @@ class _Book:
                     copy.P = parent
                     _kids_array(parent).append(copy)
         for key, value in items:
+            if isinstance(value, pikepdf.Array) and not value.is_indirect:
+                value = part.make_indirect(value)  # copied by qpdf in one call, not item by item
             self.nums += [key + offset, _copy(self.pdf, value)]
         role_map = source.get("/RoleMap")
         if role_map is not None:
