@@ -376,9 +376,13 @@ class _Book:
         self.next_key += max((k for k, _ in items), default=-1) + 1
         if self.root is not None:
             self._add_structure(part, items, key_offset, continues)
-        for name, array in _dest_items(part):
-            if name not in self.dests:
-                self.dests[name] = _copy(self.pdf, array)
+        new = [(name, array) for name, array in _dest_items(part) if name not in self.dests]
+        if new:  # copied by qpdf in one call (held in one array of the part first), not item by item
+            import pikepdf
+
+            copied = self.pdf.copy_foreign(part.make_indirect(pikepdf.Array([array for _, array in new])))
+            for (name, _), array in zip(new, copied, strict=True):
+                self.dests.setdefault(name, array)
         self.outline += _outline_items(part, page_offset)
 
     def _add_structure(self, part: Any, items: list[tuple[int, Any]], offset: int, continues: bool) -> None:
