@@ -198,9 +198,9 @@ def _runs(raw: Sequence[Any], instructions: list[tuple[list[Any], str]], fonts_d
                        None)
             if end is not None and instructions[end][1] == "EMC" and _within(instructions, n, end, areas):
                 run = _run(raw, instructions, n, end, ctm, base, fonts_dict, fonts)
-                if run is not None:
+                if run is not None:  # it changes no graphics state: nothing in it to follow
                     runs.append(run)
-                n = end
+                    n = end
         n += 1
     return runs
 

@@ -129,7 +129,7 @@ def compact_structure(pdf: bytes, edit: Callable[[Any], None] | None = None) -> 
     import pikepdf
 
     with _open(pdf) as doc:
-        if edit is not None:  # another change to the open PDF (pdf/backlinks.py), saved with this one
+        if edit is not None:  # another change to the open PDF (pdf/backlinks.py, pdf/leaders.py), saved with it
             edit(doc)
         root = _get(doc.Root, "/StructTreeRoot")
         if root is None:
