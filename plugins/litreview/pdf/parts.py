@@ -359,9 +359,9 @@ def _measure(pages: Sequence[Any], wanted: set[str], piece: int, places: dict[st
 def _compose_lists(lists: Sequence[tuple[Job, str, Typeset, dict[str, Any]]], pieces: Sequence[bytes],
                    places: dict[str, list[float]], config: Settings) -> list[tuple[Typeset, float]]:
     """In a fresh worker: chapter PDFs' reference lists made of the bibliography's typeset entries (pdf/compose.py),
-    from each list's skeleton (typeset before as a part of its own: one empty box per page) and where its entries
-    go (laid out by arithmetic). Only pikepdf works here, the bibliography read one piece at a time. A list that
-    cannot be composed is typeset."""
+    from each list's skeleton (typeset before, a section of one document: one empty box per page) and where its
+    entries go (laid out by arithmetic). Only pikepdf works here, the bibliography read one piece at a time. A list
+    that cannot be composed is typeset."""
     import resource
 
     from .compose import NotComposable, Place, Skeleton, anchors, compose_all, entries
