@@ -23,7 +23,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from .join import MEASURE_PREFIX, _get, _is_element, _kids, _number_tree, _open, _references, _save
+from .join import MEASURE_PREFIX, _draw_over, _get, _is_element, _kids, _number_tree, _open, _references, _save
 
 CUT_PREFIX = MEASURE_PREFIX  # id of an entry's "Cited in" line: where the chapter lists' version of the entry ends
 _LIST = re.compile(r'(<ol class="lr-references\b[^"]*"[^>]*>)(.*?)(</ol>)', re.S)
@@ -754,10 +754,7 @@ class _Target:
                 self.take_resources(number, pdf)
         for page_index, content in self.added.items():
             page = out.pages[page_index].obj
-            contents = page.Contents
-            data = b"\n".join(s.read_bytes() for s in contents) if isinstance(contents, pikepdf.Array) \
-                else contents.read_bytes()
-            page.Contents = out.make_stream(b"q\n" + data + b"\nQ\n" + b"".join(content))
+            _draw_over(out, page, b"".join(content))
             resources = page.get("/Resources")
             if resources is None:
                 page.Resources = resources = pikepdf.Dictionary()

@@ -116,6 +116,17 @@ def _save(pdf: Any) -> bytes:
     return out.getvalue()
 
 
+def _draw_over(pdf: Any, page: Any, content: bytes) -> None:
+    """Add `content` over the page's drawing (`page`: its dictionary), in the page's default coordinates: the
+    drawing so far is put in a saved graphics state of its own, so whatever it leaves set does not reach `content`."""
+    import pikepdf
+
+    contents = page.Contents
+    data = b"\n".join(s.read_bytes() for s in contents) if isinstance(contents, pikepdf.Array) \
+        else contents.read_bytes()
+    page.Contents = pdf.make_stream(b"q\n" + data + b"\nQ\n" + content)
+
+
 def compact_structure(pdf: bytes, edit: Callable[[Any], None] | None = None) -> bytes:
     """The same tagged PDF with about half its objects: each `Span` structure element that carries nothing of its
     own (no attributes, no alternate text, no language) is folded into its parent, which takes over its marked

@@ -19,7 +19,7 @@ from typing import Any
 
 from .backlinks import _BASE, _Fonts, _Run, _runs
 from .backlinks import _number as _n
-from .join import _get
+from .join import _draw_over, _get
 
 TOC_ID = "toc"  # the contents' `<nav>` (assemble.front_document): its pages follow the cover
 FLOAT_CSS = ".toc a::after { content: attr(data-page); float: right; }\n"
@@ -79,10 +79,7 @@ def draw(doc: Any, start: int) -> None:
         for colour, rectangles in sorted(dots.items()):
             art.append(colour + b"\n" + b"".join(rectangles) + b"f\n")
         art.append(b"Q\nEMC\n")
-        contents = page.obj.Contents
-        data = b"\n".join(s.read_bytes() for s in contents) if isinstance(contents, pikepdf.Array) \
-            else contents.read_bytes()
-        page.obj.Contents = doc.make_stream(b"q\n" + data + b"\nQ\n" + b"".join(art))
+        _draw_over(doc, page.obj, b"".join(art))
     if not lines:
         raise NotDrawn("no line of the contents ends with a page number")
 
