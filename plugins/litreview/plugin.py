@@ -33,6 +33,7 @@ from .sanitize import refuse_active_content, svg_refusal
 if TYPE_CHECKING:  # the PDF's code is imported only when a PDF is written
     from .pdf.assemble import PdfMeta, PdfPage
     from .pdf.export import Ahead
+    from .pdf.parts import Typesetter
 
 log = logging.getLogger("mkdocs.plugins.litreview")
 
@@ -113,6 +114,7 @@ class LitReviewPlugin(BasePlugin[LitReviewConfig]):
         self.nav: Navigation | None = None
         self.rendered: dict[str, PdfPage] = {}
         self._ahead: Ahead | None = None
+        self._warmed: Typesetter | None = None
         self.dates = git_dates(self.root, self.docs_dir)
         self.living = LivingManager.create(self.config.living, self.root, config.config_file_path or "mkdocs.yml",
                                            title=self.config.pdf.title or config.site_name,
@@ -175,6 +177,13 @@ class LitReviewPlugin(BasePlugin[LitReviewConfig]):
         self.nav = nav
         self._report(self.living.read_pages((f.src_uri, self._rel_file(f), self._source(f))
                                             for f in files.documentation_pages()))
+        if self._pdf_wanted() and self._warmed is None:  # the PDF's workers get ready while the pages convert
+            from .pdf.export import warm_up
+
+            sheets, _ = self._pdf_sheets()
+            self._warmed = warm_up(sum(len(self._source(f)) for f in files.documentation_pages()),
+                                   Path(config.site_dir), self.config.pdf, sheets, self._pdf_cache(),
+                                   self.config.allow_network, log)
         return nav
 
     def _add_page(self, markdown: str, *, page: Page, config: MkDocsConfig, files: Files) -> str:
@@ -281,8 +290,13 @@ class LitReviewPlugin(BasePlugin[LitReviewConfig]):
             pages = [(p.url, p.content or "") for p in self.nav.pages]
             bib_slug = next((slug_for(url) for url, html in pages if BIBLIOGRAPHY_MARKER.search(html)), None)
             sheets, _ = self._pdf_sheets()
+            warmed, self._warmed = self._warmed, None
             self._ahead = start_ahead(pages, bib_slug, self._pdf_meta(config), Path(config.site_dir),
-                                      self.config.pdf, sheets, self._pdf_cache(), self.config.allow_network, log)
+                                      self.config.pdf, sheets, self._pdf_cache(), self.config.allow_network, log,
+                                      warmed)
+        elif self._warmed is not None:
+            self._warmed.close()
+            self._warmed = None
         return env
 
     @event_priority(50)  # before the search plugin indexes page.content
@@ -358,6 +372,10 @@ class LitReviewPlugin(BasePlugin[LitReviewConfig]):
         if ahead is not None:
             ahead.close()
             self._ahead = None
+        warmed = getattr(self, "_warmed", None)
+        if warmed is not None:
+            warmed.close()
+            self._warmed = None
 
     def on_post_build(self, *, config: MkDocsConfig) -> None:
         if not self._on:

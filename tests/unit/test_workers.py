@@ -190,3 +190,62 @@ def test_a_warmed_typesetter_has_weasyprint_ready_in_one_worker(tmp_path: object
 
 def _imported(name: str) -> bool:
     return name in sys.modules
+
+
+def _pid_and_imported(name: str) -> tuple[int, bool]:
+    import time
+
+    time.sleep(1)  # long enough for the other worker to take the other call
+    return os.getpid(), name in sys.modules
+
+
+def test_workers_warmed_up_before_the_pages_are_converted_serve_the_ahead_typesetting(tmp_path: object) -> None:
+    """`warm_up` (called by the plugin once it has read the pages' Markdown) starts one worker per core for a long
+    review without a cache, one with a cache, none for a short one; each has imported WeasyPrint. `start_ahead`
+    uses them when the HTML is long enough and the settings are the same, and stops them otherwise."""
+    import logging
+    from pathlib import Path
+    from types import SimpleNamespace
+
+    from litreview.pdf import parts
+    from litreview.pdf.assemble import PdfMeta
+    from litreview.pdf.export import PRINT_CSS, start_ahead, warm_up
+
+    site, cache = Path(str(tmp_path)) / "site", Path(str(tmp_path)) / "cache"
+    log = logging.getLogger("test")
+    options = SimpleNamespace(page_size="A4", tagged=True, workers=2, chapters=True)
+    assert warm_up(parts.POOL_MIN_SOURCE - 1, site, options, [PRINT_CSS], cache, False, log) is None
+    assert warm_up(parts.POOL_MIN_SOURCE, site, SimpleNamespace(**{**vars(options), "workers": 1}), [PRINT_CSS],
+                   cache, False, log) is None
+
+    warmed = warm_up(parts.POOL_MIN_SOURCE, site, options, [PRINT_CSS], cache, False, log)
+    assert warmed is not None and warmed._pool is not None and warmed._pool.workers == 2
+    try:
+        both = [warmed._pool.submit(_pid_and_imported, "weasyprint") for _ in range(2)]
+        answers = [f.result(timeout=120) for f in both]
+        assert len({pid for pid, _ in answers}) == 2 and all(imported for _, imported in answers)
+        pages = [("a/", "<p>" + "x" * parts.POOL_MIN_HTML + "</p>")]
+        meta = PdfMeta(title="T")
+        ahead = start_ahead(pages, None, meta, site, options, [PRINT_CSS], cache, False, log, warmed)
+        assert ahead is not None and ahead.typesetter is warmed
+    finally:
+        warmed.close()
+
+    cache.mkdir()
+    warmed = warm_up(parts.POOL_MIN_SOURCE, site, options, [PRINT_CSS], cache, False, log)
+    assert warmed is not None and warmed._pool is not None and warmed._pool.workers == 1
+    pool = warmed._pool
+    assert start_ahead([("a/", "<p>short</p>")], None, PdfMeta(title="T"), site, options, [PRINT_CSS], cache, False,
+                       log, warmed) is None
+    assert warmed._pool is None and all(p.returncode is not None for p in pool._processes)  # stopped
+
+    warmed = warm_up(parts.POOL_MIN_SOURCE, site, options, [PRINT_CSS], cache, False, log)
+    assert warmed is not None
+    other = SimpleNamespace(**{**vars(options), "page_size": "Letter"})
+    ahead = start_ahead([("a/", "<p>" + "x" * parts.POOL_MIN_HTML + "</p>")], None, PdfMeta(title="T"), site, other,
+                        [PRINT_CSS], cache, False, log, warmed)
+    try:
+        assert ahead is not None and ahead.typesetter is not warmed and warmed._pool is None
+    finally:
+        if ahead is not None:
+            ahead.close()

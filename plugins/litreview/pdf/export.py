@@ -287,18 +287,43 @@ class Ahead:
         self.typesetter.close()
 
 
+def warm_up(sources: int, site_dir: Path, options: Any, stylesheets: Sequence[Path], cache_dir: Path | None,
+            allow_network: bool, log: logging.Logger) -> parts.Typesetter | None:
+    """Worker processes started before the host converts its pages, for a review whose Markdown (`sources`
+    characters) will likely make enough HTML to typeset in workers (`parts.POOL_MIN_SOURCE`), else None. Each
+    imports WeasyPrint and parses the stylesheets while the host converts: until then it leaves a core idle, and
+    the first chapters would wait for both (about 0.5 s). One worker when a cache is there (a build after an edit
+    typesets one part or a few), else one per core. Give it to `start_ahead`, which closes it when unused."""
+    workers = options.workers or os.cpu_count() or 1
+    if sources < parts.POOL_MIN_SOURCE or workers < 2:
+        return None
+    config = parts.settings(site_dir, options.page_size, stylesheets, allow_network, options.tagged, cache_dir,
+                            options.workers)
+    typesetter = parts.Typesetter(config, parts.Progress(log, 0))
+    typesetter.warm(1 if cache_dir is not None and cache_dir.is_dir() else workers)
+    return typesetter
+
+
 def start_ahead(pages: Sequence[tuple[str, str]], bib_slug: str | None, meta: PdfMeta, site_dir: Path,
                 options: Any, stylesheets: Sequence[Path], cache_dir: Path | None, allow_network: bool,
-                log: logging.Logger) -> Ahead | None:
+                log: logging.Logger, warmed: parts.Typesetter | None = None) -> Ahead | None:
     """An `Ahead` for a review whose pages (URL, HTML as far as it is converted) are long enough to typeset in
-    worker processes (`parts.POOL_MIN_HTML`), else None: the parts are typeset when `write_pdf` asks for them."""
+    worker processes (`parts.POOL_MIN_HTML`), else None: the parts are typeset when `write_pdf` asks for them.
+    `warmed`: the workers `warm_up` started, used when they suit (closed otherwise)."""
     config = parts.settings(site_dir, options.page_size, stylesheets, allow_network, options.tagged, cache_dir,
                             options.workers)
     if sum(len(html) for _, html in pages) < parts.POOL_MIN_HTML or (options.workers or os.cpu_count() or 1) < 2:
+        if warmed is not None:
+            warmed.close()
         return None
-    typesetter = parts.Typesetter(config, parts.Progress(log, 0))
-    if cache_dir is not None and cache_dir.is_dir():
-        typesetter.warm()  # a build after an edit: one part or a few, each waiting for WeasyPrint otherwise
+    if warmed is not None and warmed.config == config:
+        typesetter = warmed
+    else:
+        if warmed is not None:
+            warmed.close()
+        typesetter = parts.Typesetter(config, parts.Progress(log, 0))
+        if cache_dir is not None and cache_dir.is_dir():
+            typesetter.warm()  # a build after an edit: one part or a few, each waiting for WeasyPrint otherwise
     return Ahead(typesetter, {url: slug_for(url) for url, _ in pages}, bib_slug, meta, bool(options.chapters))
 
 

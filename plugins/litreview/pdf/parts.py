@@ -22,6 +22,9 @@ from .workers import WorkerPool
 PARTS_VERSION = "part-5"
 # Below this much HTML to typeset, starting worker processes (each imports WeasyPrint) costs more than it saves.
 POOL_MIN_HTML = 300_000
+# Markdown of this many characters or more likely converts to POOL_MIN_HTML of HTML or more (at least twice as
+# much, with citations, reference lists and tables): the workers are started before the pages are converted.
+POOL_MIN_SOURCE = POOL_MIN_HTML // 2
 # A worker left above this much resident memory by a part (caches, a fragmented heap) is replaced by a fresh one
 # (pdf/workers.py); a fresh worker that has typeset a chapter holds about 75 MB.
 RENEW_MB = 100
@@ -540,13 +543,14 @@ class Typesetter:
                 self._pool.grow(workers)  # started with one worker by `ahead`
         return self._pool
 
-    def warm(self) -> None:
-        """Start one worker now and have it import WeasyPrint and parse the stylesheets, while the host still
-        builds its pages: an edit build's chapter then waits for neither (about 0.45 s of its 2.5 s at M). When no
-        part turns out to need typesetting, that only cost a core the host left idle."""
+    def warm(self, workers: int = 1) -> None:
+        """Start `workers` workers now and have each import WeasyPrint and parse the stylesheets, while the host
+        still builds its pages: a chapter then waits for neither (about 0.45 s of an edit build's 2.5 s at M).
+        When no part turns out to need typesetting, that only cost cores the host left idle."""
         if self._pool is None:
-            self._pool, self.parallel = WorkerPool(1, RENEW_MB), True
-            self._pool.submit(_warm, self.config)
+            self._pool, self.parallel = WorkerPool(workers, RENEW_MB), True
+            for _ in range(workers):  # one each: a worker is busy importing until the other has taken its call
+                self._pool.submit(_warm, self.config)
 
     def ahead(self, jobs: Sequence[Job], urgent: bool = False) -> None:
         """Start typesetting `jobs` in worker processes before a batch asks for them: while the host still builds
