@@ -249,3 +249,41 @@ def test_workers_warmed_up_before_the_pages_are_converted_serve_the_ahead_typese
     finally:
         if ahead is not None:
             ahead.close()
+
+
+def test_the_probe_of_the_chapter_pdfs_lists_is_typeset_ahead_unless_the_first_list_is_cached(tmp_path: object
+                                                                                             ) -> None:
+    """`probe_ahead` sends the probe `compose` will ask for (from the first list's document) to the workers at
+    once, so it is not typeset after the bibliography; `start` then takes that result. Without workers, or when the
+    first list is composed in the cache already (an edit build), nothing is typeset."""
+    import logging
+    from pathlib import Path
+
+    from litreview.pdf import parts
+    from litreview.pdf.compose import PROBE_IDS
+    from litreview.pdf.export import PART_CSS, PRINT_CSS
+
+    site, cache = Path(str(tmp_path)) / "site", Path(str(tmp_path)) / "cache"
+    config = parts.settings(site, "A4", [PRINT_CSS], False, True, cache, 2)
+    first = parts.Job("references a", '<!DOCTYPE html><html><body><section class="chapter" id="refs-a"><h1>R</h1>'
+                      '<ol class="lr-references"><li id="r--ref-b">Roe R. Second.</li></ol></section></body></html>',
+                      PART_CSS, reference_list=True)
+    bibliography = parts.Job("chapter references", "<!DOCTYPE html><html><body><p>B</p></body></html>", PART_CSS)
+    probe_key = parts.job_key(parts._probe_job(first), config)
+    with parts.Typesetter(config, parts.Progress(logging.getLogger("test"), 1)) as typesetter:
+        typesetter.probe_ahead(first, bibliography)
+        assert typesetter._pool is None and not typesetter._ahead  # no workers: none started for it
+        typesetter.warm()
+        typesetter.probe_ahead(first, bibliography)
+        assert list(typesetter._ahead) == [probe_key]
+        made = typesetter.start([parts._probe_job(first)]).results()[0]
+        assert not typesetter._ahead and made.pages == 3 and not made.reused
+        assert set(made.places) >= set(PROBE_IDS)  # the probe's boxes, measured
+
+        cache.mkdir(exist_ok=True)
+        composed = typesetter._composed_key(first, parts.job_key(bibliography, config))
+        for suffix in ("pdf", "json"):
+            (cache / f"part-{composed}.{suffix}").write_bytes(b"{}")
+        (cache / f"part-{probe_key}.pdf").unlink()
+        typesetter.probe_ahead(first, bibliography)
+        assert not typesetter._ahead

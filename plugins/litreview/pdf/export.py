@@ -378,6 +378,9 @@ def write_pdf(pages: Sequence[PdfPage], meta: PdfMeta, bib_slug: str | None, sit
         numbers = typesetter.start([parts.Job("page numbers", stamp_document([SAMPLE], meta), STAMP_CSS)], urgent=True)
         composed: dict[int, dict[str, float]] = {}
         composed_batch: parts.Batch | None = None
+        if source is not None and ref_jobs:
+            # The probe of the first list composed (unless that one cannot be), typeset while the bibliography is.
+            typesetter.probe_ahead(ref_jobs[min(ref_jobs)], jobs[source])
         if source is not None:
             bibliography = book_parts.result(source)
             places = {name: Place(int(v[0]), int(v[1]), (v[2], v[3], v[4], v[5]))

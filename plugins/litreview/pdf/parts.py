@@ -359,6 +359,13 @@ def _measure(pages: Sequence[Any], wanted: set[str], piece: int, places: dict[st
                 places[name] = [piece, index, *(float(v) for v in box[:4])]
 
 
+def _probe_job(first: Job) -> Job:
+    """The probe of a chapter PDF's reference list (pdf/compose.py: its geometry), typeset from its first entries."""
+    from .compose import probe_document
+
+    return Job(f"probe of {first.name}", probe_document(first.document), first.extra_css, entries=True)
+
+
 def _compose_lists(lists: Sequence[tuple[Job, str, Typeset, dict[str, Any]]], pieces: Sequence[bytes],
                    places: dict[str, list[float]], config: Settings) -> list[tuple[Typeset, float]]:
     """In a fresh worker: chapter PDFs' reference lists made of the bibliography's typeset entries (pdf/compose.py),
@@ -601,11 +608,10 @@ class Typesetter:
         ahead of the queued parts; this waits for them), then the lists are composed in one call per worker, each
         in a fresh worker process (pikepdf only: its memory adds little to the others'). A list whose skeleton is
         not laid out as planned is typeset."""
-        from .compose import CUT_PREFIX, NotComposable, entries, geometry, paginate, probe_document
+        from .compose import CUT_PREFIX, NotComposable, entries, geometry, paginate
 
         jobs = [job for job, _ in lists]
-        keys = [hashlib.sha256(f"composed|{job_key(job, self.config)}|{bibliography.key}".encode()).hexdigest()[:32]
-                for job in jobs]
+        keys = [self._composed_key(job, bibliography.key) for job in jobs]
         batch = Batch(self, jobs, keys)
         todo = []
         for i, key in enumerate(keys):
@@ -621,10 +627,8 @@ class Typesetter:
         # its skeleton (heading, pages, running heads: one empty box per page) typeset. A box per entry cost about
         # half a millisecond each to WeasyPrint (3.3 s of CPU for 50 lists and 3,900 entries).
         plans: dict[int, tuple[list[float], dict[str, Any]]] = {}
-        first = jobs[todo[0]]
         try:
-            probe = self.start([Job(f"probe of {first.name}", probe_document(first.document), first.extra_css,
-                                    entries=True)], urgent=True).results()[0]
+            probe = self.start([_probe_job(jobs[todo[0]])], urgent=True).results()[0]
             shape = geometry({name: (int(v[1]), (v[2], v[3], v[4], v[5])) for name, v in probe.places.items()})
         except NotComposable:
             shape = None
@@ -674,6 +678,20 @@ class Typesetter:
             batch.running[self._pool.submit(_compose_lists, *arguments, urgent=True, fresh=True)] = \
                 [i for i, _ in call]
         return batch
+
+    def _composed_key(self, job: Job, bibliography_key: str) -> str:
+        return hashlib.sha256(f"composed|{job_key(job, self.config)}|{bibliography_key}".encode()).hexdigest()[:32]
+
+    def probe_ahead(self, first: Job, bibliography: Job) -> None:
+        """With workers running, and `first` not composed in the cache: typeset now the probe `compose` will ask
+        for when `first` is the first list it composes. The probe waits for nothing, and it is otherwise typeset
+        after the bibliography, on the way to the last page (about 0.3 s)."""
+        from .compose import NotComposable
+
+        if self._pool is not None and \
+                not is_cached(self.config, self._composed_key(first, job_key(bibliography, self.config))):
+            with contextlib.suppress(NotComposable):
+                self.ahead([_probe_job(first)], urgent=True)
 
     def _skeletons(self, lists: Sequence[tuple[Job, list[float]]], lead: float) -> list[Typeset]:
         """Each list's skeleton (`lists`: its job and each page's height of entries), typeset as one document of a
