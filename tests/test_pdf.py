@@ -472,8 +472,8 @@ def test_an_edit_build_typesets_the_edited_chapter_ahead_in_one_worker(tmp_path:
                                                                       monkeypatch: pytest.MonkeyPatch) -> None:
     """Chapters are typeset while MkDocs builds the pages: on a cold build by one worker, then one per core once
     they add up to POOL_MIN_HTML; after an edit, the edited chapter alone, by one worker, the other chapters'
-    documents and parts coming from the cache. The PDFs are the bytes of a cold build of the edited review in
-    another folder."""
+    documents and parts coming from the cache (the chapter PDFs' lists too: no probe of them is typeset). The PDFs
+    are the bytes of a cold build of the edited review in another folder."""
     import litreview.pdf.parts as parts
     import litreview.pdf.workers as workers_module
 
@@ -508,7 +508,9 @@ def test_an_edit_build_typesets_the_edited_chapter_ahead_in_one_worker(tmp_path:
                    nav=sorted(pages))
         sites.append(root)
     assert build_site(sites[0]).litreview_warnings == []
-    assert sorted(ahead) == sorted(f"chapter {name[:-3]}" for name in pages) and [p.workers for p in pools] == [2]
+    # Every chapter, and the probe of the first chapter PDF's reference list (it waits for nothing).
+    assert sorted(ahead) == sorted([f"chapter {name[:-3]}" for name in pages] + ["probe of references c0"])
+    assert [p.workers for p in pools] == [2]
     ahead.clear()
     for root in sites:
         (root / "docs" / "c2.md").write_text(f"# Chapter 2\n\n{text} [@a], and a sentence more.\n", encoding="utf-8")
