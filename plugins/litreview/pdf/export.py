@@ -287,6 +287,16 @@ class Ahead:
         self.typesetter.close()
 
 
+def _workers(options: Any) -> int:
+    return int(options.workers or os.cpu_count() or 1)
+
+
+def _settings(site_dir: Path, options: Any, stylesheets: Sequence[Path], allow_network: bool,
+              cache_dir: Path | None) -> parts.Settings:
+    return parts.settings(site_dir, options.page_size, stylesheets, allow_network, options.tagged, cache_dir,
+                          options.workers)
+
+
 def warm_up(sources: int, site_dir: Path, options: Any, stylesheets: Sequence[Path], cache_dir: Path | None,
             allow_network: bool, log: logging.Logger) -> parts.Typesetter | None:
     """Worker processes started before the host converts its pages, for a review whose Markdown (`sources`
@@ -294,12 +304,11 @@ def warm_up(sources: int, site_dir: Path, options: Any, stylesheets: Sequence[Pa
     imports WeasyPrint and parses the stylesheets while the host converts: until then it leaves a core idle, and
     the first chapters would wait for both (about 0.5 s). One worker when a cache is there (a build after an edit
     typesets one part or a few), else one per core. Give it to `start_ahead`, which closes it when unused."""
-    workers = options.workers or os.cpu_count() or 1
+    workers = _workers(options)
     if sources < parts.POOL_MIN_SOURCE or workers < 2:
         return None
-    config = parts.settings(site_dir, options.page_size, stylesheets, allow_network, options.tagged, cache_dir,
-                            options.workers)
-    typesetter = parts.Typesetter(config, parts.Progress(log, 0))
+    typesetter = parts.Typesetter(_settings(site_dir, options, stylesheets, allow_network, cache_dir),
+                                  parts.Progress(log, 0))
     typesetter.warm(1 if cache_dir is not None and cache_dir.is_dir() else workers)
     return typesetter
 
@@ -310,9 +319,8 @@ def start_ahead(pages: Sequence[tuple[str, str]], bib_slug: str | None, meta: Pd
     """An `Ahead` for a review whose pages (URL, HTML as far as it is converted) are long enough to typeset in
     worker processes (`parts.POOL_MIN_HTML`), else None: the parts are typeset when `write_pdf` asks for them.
     `warmed`: the workers `warm_up` started, used when they suit (closed otherwise)."""
-    config = parts.settings(site_dir, options.page_size, stylesheets, allow_network, options.tagged, cache_dir,
-                            options.workers)
-    if sum(len(html) for _, html in pages) < parts.POOL_MIN_HTML or (options.workers or os.cpu_count() or 1) < 2:
+    config = _settings(site_dir, options, stylesheets, allow_network, cache_dir)
+    if sum(len(html) for _, html in pages) < parts.POOL_MIN_HTML or _workers(options) < 2:
         if warmed is not None:
             warmed.close()
         return None
@@ -378,10 +386,9 @@ def write_pdf(pages: Sequence[PdfPage], meta: PdfMeta, bib_slug: str | None, sit
         numbers = typesetter.start([parts.Job("page numbers", stamp_document([SAMPLE], meta), STAMP_CSS)], urgent=True)
         composed: dict[int, dict[str, float]] = {}
         composed_batch: parts.Batch | None = None
-        if source is not None and ref_jobs:
+        if source is not None:
             # The probe of the first list composed (unless that one cannot be), typeset while the bibliography is.
             typesetter.probe_ahead(ref_jobs[min(ref_jobs)], jobs[source])
-        if source is not None:
             bibliography = book_parts.result(source)
             places = {name: Place(int(v[0]), int(v[1]), (v[2], v[3], v[4], v[5]))
                       for name, v in bibliography.places.items()}
